@@ -1,0 +1,116 @@
+/**
+ * What every dialect reader shares (ERRORS.md §3): the reader shape, safe member access on
+ * parsed JSON, and field errors with JSON pointers folded to readable field names.
+ */
+import type { Dialect, FieldError, UpstreamErrorReport } from '../failure.js';
+
+/** A parsed JSON object. Members are read with `memberOf`, never through the prototype. */
+export type JsonObject = Record<string, unknown>;
+
+/** The dialect-specific part of an `UpstreamErrorReport` (retryAfter and request id are read by `normalize.ts`). */
+export type DialectReading = Pick<UpstreamErrorReport, 'code' | 'message' | 'problemType' | 'title' | 'instance' | 'fieldErrors' | 'details'>;
+
+/** One error dialect: whether a body speaks it, and what it says. */
+export interface DialectReader {
+  readonly dialect: Exclude<Dialect, 'none'>;
+  /** `contentType` is the media type alone, lower-cased, without parameters. */
+  recognise(body: JsonObject, contentType: string): boolean;
+  /** Only called on a body `recognise` accepted. */
+  read(body: JsonObject): DialectReading;
+}
+
+/** The most field errors kept from one body; the rest are dropped. */
+export const maxFieldErrors = 100;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An own member only: `constructor`, `toString` and `__proto__` of the prototype never answer. */
+export function memberOf(body: JsonObject, key: string): unknown {
+  return Object.hasOwn(body, key) ? body[key] : undefined;
+}
+
+/** A non-empty string member, else `undefined`. */
+export function stringMember(body: JsonObject, key: string): string | undefined {
+  const value = memberOf(body, key);
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/** The first of `keys` that is a non-empty string member. */
+export function firstString(body: JsonObject, keys: readonly string[]): string | undefined {
+  for (const key of keys) {
+    const value = stringMember(body, key);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Copies own members but `exclude` into a fresh object. `__proto__` is dropped: assigning it
+ * would change the copy's prototype instead of adding a member.
+ */
+export function membersExcept(body: JsonObject, exclude: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key === '__proto__' || exclude.includes(key)) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * A JSON pointer (`/mode`, `#/mode`, `/data/attributes/name`) as a field name: segments
+ * unescaped (`~1` → `/`, `~0` → `~`) and joined with dots (`data.attributes.name`, array
+ * indices too: `items.0.name`). Anything that is not a pointer is taken as a field name already.
+ * The root pointer (`""`, `#`, `/`) names no field: `undefined`.
+ */
+export function fieldNameFromPointer(pointer: string): string | undefined {
+  let text = pointer.trim();
+  if (text.startsWith('#')) {
+    text = text.slice(1);
+    // A URI fragment pointer is percent-encoded.
+    if (text.includes('%')) text = decodeOrKeep(text);
+  }
+  if (!text.startsWith('/')) return text === '' ? undefined : text;
+  const segments = text
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .filter((segment) => segment !== '');
+  return segments.length === 0 ? undefined : segments.join('.');
+}
+
+function decodeOrKeep(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    // A malformed escape is kept as sent: the field name stays readable, if odd.
+    return text;
+  }
+}
+
+/**
+ * Field errors from an `errors`-like array: each object item naming a field (`source.pointer`,
+ * `source.parameter`, `pointer` or `field`) becomes one, its message from `detail`, `message`
+ * or `title`. Items naming no field are not field errors (the first one's text is usually the
+ * report's message already).
+ */
+export function readFieldErrors(items: unknown): FieldError[] {
+  if (!Array.isArray(items)) return [];
+  const out: FieldError[] = [];
+  for (const item of items) {
+    if (out.length >= maxFieldErrors) break;
+    if (!isJsonObject(item)) continue;
+    const field = fieldOf(item);
+    if (field === undefined) continue;
+    out.push({ field, message: firstString(item, ['detail', 'message', 'title']) ?? '' });
+  }
+  return out;
+}
+
+function fieldOf(item: JsonObject): string | undefined {
+  const source = memberOf(item, 'source');
+  const raw = (isJsonObject(source) ? firstString(source, ['pointer', 'parameter']) : undefined) ?? firstString(item, ['pointer', 'field']);
+  return raw === undefined ? undefined : fieldNameFromPointer(raw);
+}

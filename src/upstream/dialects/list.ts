@@ -1,0 +1,25 @@
+/**
+ * Error lists (JSON:API and alike): `{ "errors": [{ "code", "detail", "source": { "pointer" } }] }`.
+ * The first item gives the code and message; every item naming a field is a field error.
+ */
+import { firstString, isJsonObject, memberOf, readFieldErrors, stringMember, type DialectReader } from './dialect-reader.js';
+
+/** Recognised by a non-empty `errors` array whose items are all objects. */
+export const listDialect: DialectReader = {
+  dialect: 'list',
+  recognise(body) {
+    const errors = memberOf(body, 'errors');
+    return Array.isArray(errors) && errors.length > 0 && errors.every(isJsonObject);
+  },
+  read(body) {
+    const errors = memberOf(body, 'errors') as unknown[];
+    const first = errors[0];
+    const head = isJsonObject(first) ? first : {};
+    return {
+      code: stringMember(head, 'code'),
+      message: firstString(head, ['detail', 'message', 'title']),
+      fieldErrors: readFieldErrors(errors),
+      details: {},
+    };
+  },
+};

@@ -1,0 +1,49 @@
+/**
+ * Problem Details (RFC 9457, formerly RFC 7807): `{ type, title, status, detail, instance }`
+ * plus extension members, and optionally an RFC 9457 `errors` array of field complaints.
+ */
+import { firstString, memberOf, membersExcept, readFieldErrors, stringMember, type DialectReader } from './dialect-reader.js';
+
+const problemMembers = ['type', 'title', 'status', 'detail', 'instance', 'code', 'errors'] as const;
+
+/** Recognised by its media type, or by a `type` or `title` string beside a numeric `status`. */
+export const problemDialect: DialectReader = {
+  dialect: 'problem',
+  recognise(body, contentType) {
+    if (contentType === 'application/problem+json') return true;
+    const hasTypeOrTitle = typeof memberOf(body, 'type') === 'string' || typeof memberOf(body, 'title') === 'string';
+    return hasTypeOrTitle && typeof memberOf(body, 'status') === 'number';
+  },
+  read(body) {
+    const problemType = stringMember(body, 'type');
+    const code = stringMember(body, 'code') ?? codeFromType(problemType);
+    return {
+      code,
+      message: firstString(body, ['detail', 'title']),
+      problemType,
+      title: stringMember(body, 'title'),
+      instance: stringMember(body, 'instance'),
+      fieldErrors: readFieldErrors(memberOf(body, 'errors')),
+      details: membersExcept(body, problemMembers),
+    };
+  },
+};
+
+/**
+ * The last segment of a problem type URI as a code (`https://x/problems/not-found` →
+ * `not_found`); the fragment wins when there is one (`.../errors#not-found`), a URN's last
+ * `:` part counts as a segment. `about:blank` says nothing beyond the status: no code.
+ */
+export function codeFromType(type: string | undefined): string | undefined {
+  if (type === undefined) return undefined;
+  const uri = type.trim();
+  if (uri === '' || uri.toLowerCase() === 'about:blank') return undefined;
+  const hashAt = uri.indexOf('#');
+  const fragment = hashAt >= 0 ? uri.slice(hashAt + 1) : '';
+  const withoutQuery = (hashAt >= 0 ? uri.slice(0, hashAt) : uri).split('?')[0] ?? '';
+  const source = fragment !== '' ? fragment : withoutQuery;
+  const segments = source.split(/[/:]/).filter((segment) => segment !== '');
+  const last = segments.at(-1);
+  return last === undefined ? undefined : last.replace(/-/g, '_');
+}
+

@@ -1,0 +1,163 @@
+/**
+ * Reads a non-2xx upstream response into an `UpstreamErrorReport`, whatever its dialect
+ * (ERRORS.md §3): facts only, never a decision about the canonical code. It never throws: a
+ * body it cannot read (binary, HTML, invalid JSON, not an object) is the `none` dialect.
+ */
+import type { UpstreamErrorReport } from './failure.js';
+import { isJsonObject, memberOf, type DialectReader, type JsonObject } from './dialects/dialect-reader.js';
+import { flatDialect } from './dialects/flat.js';
+import { listDialect } from './dialects/list.js';
+import { nestedDialect } from './dialects/nested.js';
+import { oauthDialect } from './dialects/oauth.js';
+import { problemDialect } from './dialects/problem.js';
+
+/**
+ * Dialects in the order they are tried; the first that recognises a body reads it. Problem
+ * Details come first (its media type is explicit), then the shapes keyed by `error` (an object
+ * with `code`, then a string) before the flat `code` + `message`, and the `errors` list last:
+ * a body with both `error` and `errors` is read by its `error`.
+ */
+export const dialectReaders: readonly DialectReader[] = [problemDialect, nestedDialect, oauthDialect, flatDialect, listDialect];
+
+/** The longest `Retry-After` kept, in seconds (one year); longer values are clamped to it. */
+export const maxRetryAfterSeconds = 365 * 24 * 60 * 60;
+
+const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
+const requestIdHeaders = ['x-request-id', 'x-trace-id'] as const;
+const requestIdMembers = ['trace_id', 'traceId', 'request_id', 'requestId'] as const;
+const retryAfterMembers = ['retry_after', 'retryAfter'] as const;
+
+/**
+ * Reads an error response. `headers` may use any case; `now` (epoch ms) anchors an HTTP-date
+ * `Retry-After`. `status` does not change how a body is read (the canonical code is decided in
+ * `errors/classify.ts`); it is taken so that every reader of a response has the same inputs.
+ */
+export function readErrorReport(status: number, headers: Record<string, string>, body: Uint8Array, now: () => number = Date.now): UpstreamErrorReport {
+  const lowerHeaders = lowerCaseHeaders(headers);
+  const contentType = mediaTypeOf(lowerHeaders['content-type']);
+  const parsed = parseObject(body);
+  const reader = parsed === undefined ? undefined : dialectReaders.find((candidate) => candidate.recognise(parsed, contentType));
+  const report: UpstreamErrorReport =
+    parsed !== undefined && reader !== undefined ? { dialect: reader.dialect, ...withoutUndefined(reader.read(parsed)) } : { dialect: 'none', fieldErrors: [], details: {} };
+
+  const bodySources: JsonObject[] = parsed === undefined ? [] : [parsed, report.details];
+  const nestedError = parsed === undefined ? undefined : memberOf(parsed, 'error');
+  if (isJsonObject(nestedError)) bodySources.push(nestedError);
+
+  const headerRetry = lowerHeaders['retry-after'];
+  const retryAfterSeconds = (headerRetry === undefined ? undefined : parseRetryAfter(headerRetry, now())) ?? firstRetryAfterMember(bodySources);
+  if (retryAfterSeconds !== undefined) report.retryAfterSeconds = retryAfterSeconds;
+
+  const upstreamRequestId = firstRequestId(requestIdHeaders.map((name) => lowerHeaders[name]), bodySources);
+  if (upstreamRequestId !== undefined) report.upstreamRequestId = upstreamRequestId;
+  return report;
+}
+
+/**
+ * A `Retry-After` value as whole seconds from `now` (epoch ms): delta-seconds, or an HTTP date
+ * (IMF-fixdate, RFC 850 or asctime), rounded up and never negative. Anything else: `undefined`.
+ */
+export function parseRetryAfter(value: string, now: number): number | undefined {
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return clampSeconds(Number(text));
+  const at = parseHttpDate(text, now);
+  if (at === undefined) return undefined;
+  return clampSeconds(Math.ceil((at - now) / 1000));
+}
+
+const months = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const imfFixdate = /^[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+const rfc850Date = /^[A-Za-z]{6,9}, (\d{2})-([A-Za-z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+const asctimeDate = /^[A-Za-z]{3} ([A-Za-z]{3}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/;
+
+/** The three HTTP-date forms of RFC 9110 §5.6.7, as epoch ms; `undefined` for anything else. */
+function parseHttpDate(text: string, now: number): number | undefined {
+  let match = imfFixdate.exec(text);
+  if (match) return utc(match[3], match[2], match[1], match[4], match[5], match[6]);
+  match = rfc850Date.exec(text);
+  if (match) {
+    // RFC 9110 §5.6.7: a two-digit year more than 50 years ahead means the previous century.
+    const thisYear = new Date(now).getUTCFullYear();
+    let year = thisYear - (thisYear % 100) + Number(match[3]);
+    if (year > thisYear + 50) year -= 100;
+    return utc(String(year), match[2], match[1], match[4], match[5], match[6]);
+  }
+  match = asctimeDate.exec(text);
+  if (match) return utc(match[6], match[1], match[2], match[3], match[4], match[5]);
+  return undefined;
+}
+
+function utc(year?: string, month?: string, day?: string, hours?: string, minutes?: string, seconds?: string): number | undefined {
+  const monthIndex = months.indexOf((month ?? '').toLowerCase());
+  const parts = [year, day, hours, minutes, seconds].map((part) => Number((part ?? '').trim()));
+  const [y, d, h, m, s] = parts as [number, number, number, number, number];
+  if (monthIndex < 0 || parts.some((part) => !Number.isInteger(part)) || d < 1 || d > 31 || h > 23 || m > 59 || s > 60) return undefined;
+  return Date.UTC(y, monthIndex, d, h, m, s);
+}
+
+function clampSeconds(seconds: number): number | undefined {
+  if (!Number.isFinite(seconds)) return undefined;
+  return Math.min(maxRetryAfterSeconds, Math.max(0, Math.ceil(seconds)));
+}
+
+function firstRetryAfterMember(sources: readonly JsonObject[]): number | undefined {
+  for (const source of sources) {
+    for (const key of retryAfterMembers) {
+      const value = memberOf(source, key);
+      if (typeof value === 'number') {
+        const seconds = clampSeconds(value);
+        if (seconds !== undefined) return seconds;
+      } else if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) {
+        const seconds = clampSeconds(Number(value));
+        if (seconds !== undefined) return seconds;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The first request id, headers first, that is a short safe token; unsafe ones are dropped. */
+function firstRequestId(headerValues: readonly (string | undefined)[], sources: readonly JsonObject[]): string | undefined {
+  const candidates: unknown[] = [...headerValues.map((value) => value?.trim())];
+  for (const source of sources) for (const key of requestIdMembers) candidates.push(memberOf(source, key));
+  for (const candidate of candidates) {
+    const text = typeof candidate === 'number' && Number.isSafeInteger(candidate) ? String(candidate) : candidate;
+    if (typeof text === 'string' && safeRequestId.test(text)) return text;
+  }
+  return undefined;
+}
+
+function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (typeof value === 'string' && name !== '__proto__') out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+/** `application/problem+json; charset=utf-8` → `application/problem+json`. */
+function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** The body as a JSON object, or `undefined` for anything else (arrays, scalars, text, bytes). */
+function parseObject(body: Uint8Array): JsonObject | undefined {
+  if (!(body instanceof Uint8Array) || body.byteLength === 0) return undefined;
+  // Invalid UTF-8 becomes U+FFFD; a byte-order mark is skipped.
+  const text = new TextDecoder('utf-8').decode(body).trim();
+  if (!text.startsWith('{')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // Not JSON after all: the `none` dialect, a default message for the status.
+    return undefined;
+  }
+  return isJsonObject(value) ? value : undefined;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) if (member !== undefined) out[key] = member;
+  return out as T;
+}

@@ -1,0 +1,513 @@
+import { buildSchema, graphql, GraphQLError, parse, validate, type ExecutionResult } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { defaultClientMessages, serverMessageFor, statusOfCode, type ErrorCode } from '../../src/errors/codes.js';
+import { defaultRetryAfterSeconds, sanitizeMessage, toGraphQLError, unexpectedErrorMessage } from '../../src/errors/to-graphql-error.js';
+import { UpstreamError, type UpstreamFailure } from '../../src/upstream/failure.js';
+import { readErrorReport } from '../../src/upstream/normalize.js';
+import { createRecordingLogger } from '../support/recording-logger.js';
+
+const encode = (text: string) => new TextEncoder().encode(text);
+const jsonHeaders = { 'content-type': 'application/json' };
+const problemHeaders = { 'content-type': 'application/problem+json' };
+
+/** An UpstreamError for an upstream answer, read by the real normalizer. */
+function answered(service: string, status: number, body: unknown, headers: Record<string, string> = jsonHeaders): UpstreamError {
+  const bytes = typeof body === 'string' ? encode(body) : encode(JSON.stringify(body));
+  const report = readErrorReport(status, headers, bytes, () => Date.UTC(2025, 0, 1));
+  return new UpstreamError({ service, method: 'GET', path: '/api/v1/things/t-1', failure: { kind: 'response', status, report }, attempts: 1, requestId: 'req-upstream' });
+}
+
+function failed(service: string, failure: UpstreamFailure, cause?: unknown): UpstreamError {
+  return new UpstreamError({ service, method: 'GET', path: '/api/v1/things/t-1', failure, attempts: 1, cause });
+}
+
+const opts = { requestId: 'req-1' };
+
+describe('toGraphQLError: extensions for each canonical code (ERRORS.md §1, §4)', () => {
+  it.each<[ErrorCode, () => unknown, string, Record<string, unknown>]>([
+    [
+      'UNAUTHENTICATED',
+      () => answered('workspaces', 401, { code: 'UNAUTHORIZED', message: 'Invalid or expired authentication token.' }),
+      'Invalid or expired authentication token.',
+      { upstream: { service: 'workspaces', status: 401, code: 'UNAUTHORIZED' } },
+    ],
+    [
+      'FORBIDDEN',
+      () => answered('directory', 403, { error: { code: 'insufficient_scope', message: 'Key lacks users:email', requiredScope: 'users:email' } }),
+      'Key lacks users:email',
+      { upstream: { service: 'directory', status: 403, code: 'insufficient_scope' }, details: { requiredScope: 'users:email' } },
+    ],
+    [
+      'NOT_FOUND',
+      () =>
+        answered(
+          'projects',
+          404,
+          { type: 'https://problems.example/not-found', title: 'Not Found', status: 404, detail: 'Project p-9 not found', instance: '/api/v1/projects/p-9' },
+          { ...problemHeaders, 'x-request-id': 'up-7' },
+        ),
+      'Project p-9 not found',
+      { upstream: { service: 'projects', status: 404, code: 'not_found', type: 'https://problems.example/not-found', title: 'Not Found', instance: '/api/v1/projects/p-9', requestId: 'up-7' } },
+    ],
+    [
+      'VALIDATION_ERROR',
+      () =>
+        answered(
+          'knowledge',
+          400,
+          { type: 'https://problems.example/bad-request', title: 'Bad Request', status: 400, detail: 'Unknown mode', errors: [{ detail: 'mode must be semantic, keyword or hybrid', pointer: '#/mode' }] },
+          problemHeaders,
+        ),
+      'Unknown mode',
+      {
+        upstream: { service: 'knowledge', status: 400, code: 'bad_request', type: 'https://problems.example/bad-request', title: 'Bad Request' },
+        details: { fieldErrors: [{ field: 'mode', message: 'mode must be semantic, keyword or hybrid' }] },
+      },
+    ],
+    [
+      'RATE_LIMITED',
+      () => answered('directory', 429, { error: { code: 'rate_limited', message: 'Slow down' } }, { ...jsonHeaders, 'retry-after': '30' }),
+      'Slow down',
+      { upstream: { service: 'directory', status: 429, code: 'rate_limited' }, retryAfter: 30 },
+    ],
+    [
+      'CONFLICT',
+      () => answered('workspaces', 409, { code: 'SYNTHESIS_IN_PROGRESS', message: 'Synthesis is already running for this workspace.' }),
+      'Synthesis is already running for this workspace.',
+      { upstream: { service: 'workspaces', status: 409, code: 'SYNTHESIS_IN_PROGRESS' } },
+    ],
+    [
+      'QUOTA_EXCEEDED',
+      () => answered('workspaces', 402, { code: 'USAGE_LIMIT_EXCEEDED', message: 'Synthesis limit reached.', details: { usage_type: 'synthesis', current: 3, limit: 3, plan: 'trial', upgrade_required: true } }),
+      'Synthesis limit reached.',
+      { upstream: { service: 'workspaces', status: 402, code: 'USAGE_LIMIT_EXCEEDED' }, details: { current: 3, limit: 3, plan: 'trial' } },
+    ],
+    [
+      'PAYLOAD_TOO_LARGE',
+      () => answered('workspaces', 413, { code: 'FILE_TOO_LARGE', message: 'File size (150 MB) exceeds 100 MB limit' }),
+      'File size (150 MB) exceeds 100 MB limit',
+      { upstream: { service: 'workspaces', status: 413, code: 'FILE_TOO_LARGE' } },
+    ],
+    [
+      'UNSUPPORTED_MEDIA_TYPE',
+      () => answered('workspaces', 415, { code: 'UNSUPPORTED_FILE_TYPE', message: 'Executable and script files are not allowed.' }),
+      'Executable and script files are not allowed.',
+      { upstream: { service: 'workspaces', status: 415, code: 'UNSUPPORTED_FILE_TYPE' } },
+    ],
+    [
+      'UPSTREAM_ERROR',
+      () => answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'Synthesis failed: Agent timed out after 300 seconds.' }),
+      'The workspaces service failed',
+      { upstream: { service: 'workspaces', status: 500, code: 'SYNTHESIS_FAILED' } },
+    ],
+    [
+      'BAD_GATEWAY',
+      () => answered('workspaces', 502, { code: 'BAD_GATEWAY', message: 'Failed to create Stripe customer' }),
+      'The workspaces service answered with something unusable',
+      { upstream: { service: 'workspaces', status: 502, code: 'BAD_GATEWAY' } },
+    ],
+    [
+      'SERVICE_UNAVAILABLE',
+      () => answered('workspaces', 503, { code: 'AGENT_NOT_CONFIGURED', message: 'AI agent is not configured. Please check ANTHROPIC_API_KEY.' }),
+      'The workspaces service is unavailable',
+      { upstream: { service: 'workspaces', status: 503, code: 'AGENT_NOT_CONFIGURED' } },
+    ],
+    ['GATEWAY_TIMEOUT', () => failed('projects', { kind: 'timeout' }), 'The projects service did not answer in time', { upstream: { service: 'projects' } }],
+    ['INTERNAL_SERVER_ERROR', () => new TypeError("Cannot read properties of undefined (reading 'id')"), 'Unexpected error.', {}],
+  ])('maps to %s with its status and the contract members', (code, make, message, rest) => {
+    const error = toGraphQLError(make(), opts);
+    expect(error.message).toBe(message);
+    expect(error.extensions).toEqual({ code, status: statusOfCode[code], requestId: 'req-1', ...rest });
+    expect(error.constructor).toBe(GraphQLError);
+  });
+
+  it('maps the default override example to CONFLICT with the upstream message', () => {
+    const error = toGraphQLError(answered('workspaces', 422, { code: 'SOURCES_NOT_READY', message: '2 source(s) are not yet processed.' }), {
+      ...opts,
+      overrides: { workspaces: { SOURCES_NOT_READY: 'CONFLICT' } },
+    });
+    expect(error.message).toBe('2 source(s) are not yet processed.');
+    expect(error.extensions).toMatchObject({ code: 'CONFLICT', status: 409, upstream: { service: 'workspaces', status: 422, code: 'SOURCES_NOT_READY' } });
+  });
+
+  it('uses the UpstreamError’s request id when the options have none', () => {
+    expect(toGraphQLError(answered('projects', 404, {})).extensions['requestId']).toBe('req-upstream');
+  });
+
+  it('leaves requestId out when nobody knows it yet', () => {
+    expect(toGraphQLError(failed('projects', { kind: 'refused' })).extensions).not.toHaveProperty('requestId');
+  });
+});
+
+describe('toGraphQLError: 4xx messages are the upstream’s, sanitised (ERRORS.md §4)', () => {
+  it.each<[string, string, string]>([
+    ['removes markup tags and keeps their text', '<b>Name</b> is <i>required</i>', 'Name is required'],
+    ['removes script tags', '<script>alert(1)</script>Bad value', 'alert(1) Bad value'],
+    ['leaves no tag behind when tags are nested', '<<b>script>alert(1)<</b>/script>', '< script>alert(1)< /script>'],
+    ['keeps comparisons that are not tags', 'limit must be < 10 and > 0', 'limit must be < 10 and > 0'],
+    ['removes control characters', 'Bad\u0000 value\u0007\u001b[31m', 'Bad value [31m'],
+    ['joins lines into one', 'line one\nline two\r\n\tthree', 'line one line two three'],
+    ['removes bidirectional overrides', 'file \u202egpj.exe', 'file gpj.exe'],
+    ['collapses whitespace', '  too    many   spaces  ', 'too many spaces'],
+    ['keeps HTML entities as text', 'a &lt;b&gt; c', 'a &lt;b&gt; c'],
+  ])('%s', (_name, upstreamMessage, expected) => {
+    const error = toGraphQLError(answered('workspaces', 400, { code: 'BAD_REQUEST', message: upstreamMessage }), opts);
+    expect(error.message).toBe(expected);
+  });
+
+  it('caps a 1000-character message at 300 with an ellipsis', () => {
+    const error = toGraphQLError(answered('workspaces', 400, { code: 'BAD_REQUEST', message: 'word '.repeat(200) }), opts);
+    expect(error.message).toHaveLength(300);
+    expect(error.message.endsWith('…')).toBe(true);
+  });
+
+  it.each<[string, unknown, ErrorCode]>([
+    ['a body without a message', { code: 'NOT_FOUND' }, 'NOT_FOUND'],
+    ['an HTML body', '<html><body>Not here</body></html>', 'NOT_FOUND'],
+    ['a message that is only markup', { code: 'NOT_FOUND', message: '<br/><hr>' }, 'NOT_FOUND'],
+    ['a blank message', { code: 'NOT_FOUND', message: ' \n\t ' }, 'NOT_FOUND'],
+  ])('uses the default message for %s', (_name, body, code) => {
+    expect(toGraphQLError(answered('workspaces', 404, body), opts).message).toBe(defaultClientMessages[code]);
+  });
+
+  it('names the reason of an invalid id without echoing a long id', () => {
+    const id = 'x'.repeat(200);
+    const error = toGraphQLError(failed('projects', { kind: 'invalid-id', reason: 'an id must not be empty' }), opts);
+    expect(error.message).toBe('Invalid id: an id must not be empty.');
+    expect(error.extensions).toEqual({ code: 'VALIDATION_ERROR', status: 400, requestId: 'req-1', upstream: { service: 'projects' } });
+    const long = toGraphQLError(failed('projects', { kind: 'invalid-id', reason: `the id ${id} is not one segment` }), opts);
+    expect(long.message).not.toContain('x'.repeat(65));
+  });
+});
+
+describe('toGraphQLError: 5xx messages never carry upstream text (ERRORS.md §4)', () => {
+  it.each<[string, string]>([
+    ['SQL', 'ERROR: relation "users" does not exist: SELECT * FROM users WHERE id = 1'],
+    ['a host name with a port', 'connect ECONNREFUSED db-primary.internal:5432'],
+    ['stack frames', 'TypeError: x is undefined\n    at Object.<anonymous> (/srv/app/src/index.js:10:5)'],
+    ['HTML', '<html><body><h1>Internal Server Error</h1><p>nginx/1.25.3</p></body></html>'],
+    ['a request id for support', 'Internal error, request id 7f3a-secret-tenant'],
+  ])('hides %s', (_name, leak) => {
+    const logger = createRecordingLogger();
+    const upstream = answered(
+      'projects',
+      500,
+      { type: 'https://problems.example/internal', title: leak, status: 500, detail: leak, instance: leak, errors: [{ detail: leak, pointer: '/x' }], debug: leak },
+      problemHeaders,
+    );
+    const error = toGraphQLError(upstream, { ...opts, logger });
+    expect(error.message).toBe(serverMessageFor('UPSTREAM_ERROR', 'projects'));
+    const sent = JSON.stringify(error.toJSON());
+    for (const fragment of ['users', '5432', '/srv/app', '<h1>', 'nginx', 'secret-tenant']) expect(sent).not.toContain(fragment);
+    expect(error.extensions).toEqual({
+      code: 'UPSTREAM_ERROR',
+      status: 500,
+      requestId: 'req-1',
+      upstream: { service: 'projects', status: 500, code: 'internal', type: 'https://problems.example/internal' },
+    });
+    expect(logger.entries).toHaveLength(1);
+    expect(logger.entries[0]).toMatchObject({
+      level: 'warn',
+      message: 'upstream error detail withheld',
+      fields: { requestId: 'req-1', service: 'projects', method: 'GET', path: '/api/v1/things/t-1', status: 500, upstreamCode: 'internal', upstreamMessage: leak },
+    });
+  });
+
+  it.each<[UpstreamFailure, ErrorCode]>([
+    [{ kind: 'refused' }, 'SERVICE_UNAVAILABLE'],
+    [{ kind: 'reset' }, 'SERVICE_UNAVAILABLE'],
+    [{ kind: 'deadline' }, 'GATEWAY_TIMEOUT'],
+    [{ kind: 'aborted' }, 'GATEWAY_TIMEOUT'],
+    [{ kind: 'too-large', limitBytes: 10 }, 'BAD_GATEWAY'],
+    [{ kind: 'invalid-body', reason: 'not JSON at db-1.internal:8080' }, 'BAD_GATEWAY'],
+    [{ kind: 'redirect', status: 301 }, 'BAD_GATEWAY'],
+    [{ kind: 'circuit-open', retryAfterSeconds: 4 }, 'SERVICE_UNAVAILABLE'],
+  ])('gives the fixed sentence for a %o transport failure and logs its facts', (failure, code) => {
+    const logger = createRecordingLogger();
+    const error = toGraphQLError(failed('knowledge', failure, new Error('connect ECONNREFUSED 10.0.0.8:443')), { ...opts, logger });
+    expect(error.message).toBe(serverMessageFor(code, 'knowledge'));
+    expect(error.extensions['code']).toBe(code);
+    expect(JSON.stringify(error.toJSON())).not.toMatch(/10\.0\.0\.8|internal:8080/);
+    expect(logger.entries).toEqual([expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ requestId: 'req-1', failure: failure.kind }) })]);
+  });
+
+  it('logs withheld detail once, however often the same failure is mapped', () => {
+    const logger = createRecordingLogger();
+    const upstream = answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'Agent timed out' });
+    toGraphQLError(upstream, { ...opts, logger });
+    toGraphQLError(new GraphQLError('wrapped', { originalError: upstream, path: ['a'] }), { ...opts, logger });
+    expect(logger.entries).toHaveLength(1);
+  });
+
+  it('puts withheld detail under extensions.debug only when asked', () => {
+    const upstream = answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'Agent timed out' });
+    expect(toGraphQLError(upstream, opts).extensions).not.toHaveProperty('debug');
+    expect(toGraphQLError(upstream, { ...opts, exposeDetail: true }).extensions['debug']).toMatchObject({ upstreamMessage: 'Agent timed out' });
+  });
+});
+
+describe('toGraphQLError: details keep client-safe keys only (ERRORS.md §4)', () => {
+  it.each<[string, Record<string, unknown>, Record<string, unknown> | undefined]>([
+    [
+      'keeps usage figures and drops everything else',
+      { usage_type: 'synthesis', current: 3, limit: 3, plan: 'trial', upgrade_required: true, stack: 'at x (/srv/a.js:1:1)', sql: 'SELECT 1', host: 'db.internal' },
+      { current: 3, limit: 3, plan: 'trial' },
+    ],
+    ['reads valid_transitions as validTransitions', { valid_transitions: ['accepted', 'rejected'] }, { validTransitions: ['accepted', 'rejected'] }],
+    ['reads validTransitions', { validTransitions: ['accepted'] }, { validTransitions: ['accepted'] }],
+    ['reads VALID_TRANSITIONS', { VALID_TRANSITIONS: ['accepted'] }, { validTransitions: ['accepted'] }],
+    ['reads valid-transitions given as one comma-separated string', { 'valid-transitions': 'accepted, rejected' }, { validTransitions: ['accepted', 'rejected'] }],
+    ['reads required_scope as requiredScope', { required_scope: 'users:email' }, { requiredScope: 'users:email' }],
+    ['keeps a list of required scopes', { requiredScope: ['users:email', 'users:read'] }, { requiredScope: ['users:email', 'users:read'] }],
+    ['drops usage figures that are not numbers', { current: '3', limit: null, plan: 42 }, undefined],
+    ['sanitises detail text', { plan: '<b>trial</b>\n', valid_transitions: ['<i>accepted</i>', 7] }, { plan: 'trial', validTransitions: ['accepted'] }],
+    ['leaves details out when nothing is client-safe', { internal: 'yes', query: 'SELECT' }, undefined],
+    ['ignores a __proto__ member', JSON.parse('{"__proto__": {"current": 1}}') as Record<string, unknown>, undefined],
+  ])('%s', (_name, details, expected) => {
+    const error = toGraphQLError(answered('workspaces', 400, { code: 'INVALID_STATUS_TRANSITION', message: 'Cannot transition', details }), opts);
+    if (expected === undefined) expect(error.extensions).not.toHaveProperty('details');
+    else expect(error.extensions['details']).toEqual(expected);
+  });
+
+  it('sanitises field errors and drops those left without a field', () => {
+    const body = { errors: [{ detail: '<b>too short</b>', source: { pointer: '/data/attributes/name' } }, { detail: 'x', field: '\u0000' }, { field: 'q' }] };
+    const error = toGraphQLError(answered('knowledge', 422, body), opts);
+    expect(error.extensions['details']).toEqual({
+      fieldErrors: [
+        { field: 'data.attributes.name', message: 'too short' },
+        { field: 'q', message: 'Invalid value.' },
+      ],
+    });
+  });
+
+  it('logs the details it withholds on a 4xx', () => {
+    const logger = createRecordingLogger();
+    toGraphQLError(answered('workspaces', 402, { code: 'USAGE_LIMIT_EXCEEDED', message: 'Limit', details: { current: 3, upgrade_required: true } }), { ...opts, logger });
+    expect(logger.entries).toEqual([expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ details: { upgrade_required: true } }) })]);
+  });
+
+  it('logs nothing when a 4xx hides nothing', () => {
+    const logger = createRecordingLogger();
+    toGraphQLError(answered('workspaces', 404, { code: 'NOT_FOUND', message: 'Workspace w-1 not found' }), { ...opts, logger });
+    expect(logger.entries).toEqual([]);
+  });
+
+  it('gives no details on a 5xx', () => {
+    const error = toGraphQLError(answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'x', details: { current: 1, plan: 'trial' } }), opts);
+    expect(error.extensions).not.toHaveProperty('details');
+  });
+});
+
+describe('toGraphQLError: retryAfter (ERRORS.md §4)', () => {
+  it.each<[string, () => UpstreamError, number | undefined]>([
+    ['is the upstream’s Retry-After on RATE_LIMITED', () => answered('directory', 429, {}, { 'retry-after': '17' }), 17],
+    ['is the body’s retry_after on RATE_LIMITED', () => answered('workspaces', 429, { code: 'RATE_LIMIT_EXCEEDED', message: 'slow', details: { retry_after: 12 } }), 12],
+    ['defaults to 60 on RATE_LIMITED when the upstream gave none', () => answered('directory', 429, {}), defaultRetryAfterSeconds],
+    ['is the upstream’s value on SERVICE_UNAVAILABLE', () => answered('knowledge', 503, {}, { 'retry-after': '8' }), 8],
+    ['is absent on SERVICE_UNAVAILABLE when the upstream gave none', () => answered('knowledge', 503, {}), undefined],
+    ['is the time to the next probe when the circuit is open', () => failed('knowledge', { kind: 'circuit-open', retryAfterSeconds: 6 }), 6],
+    ['is absent when the connection was refused', () => failed('knowledge', { kind: 'refused' }), undefined],
+    ['is absent on other codes even when sent', () => answered('knowledge', 404, {}, { 'retry-after': '5' }), undefined],
+    ['is absent on UPSTREAM_ERROR even when sent', () => answered('knowledge', 500, {}, { 'retry-after': '5' }), undefined],
+  ])('%s', (_name, make, expected) => {
+    const extensions = toGraphQLError(make(), opts).extensions;
+    if (expected === undefined) expect(extensions).not.toHaveProperty('retryAfter');
+    else expect(extensions['retryAfter']).toBe(expected);
+  });
+});
+
+describe('toGraphQLError: upstream members (ERRORS.md §4)', () => {
+  const problem = (status: number) => ({ type: 'https://problems.example/thing', title: 'Thing', status, detail: 'Thing happened', instance: '/api/v1/things/t-1', code: 'THING' });
+  it.each<[string, () => UpstreamError, Record<string, unknown>]>([
+    [
+      'has every member the body had on a 4xx',
+      () => answered('knowledge', 409, problem(409), { ...problemHeaders, 'x-request-id': 'up-1' }),
+      { service: 'knowledge', status: 409, code: 'THING', type: 'https://problems.example/thing', title: 'Thing', instance: '/api/v1/things/t-1', requestId: 'up-1' },
+    ],
+    [
+      'has no free text (title, instance) on a 5xx',
+      () => answered('knowledge', 503, problem(503), { ...problemHeaders, 'x-request-id': 'up-1' }),
+      { service: 'knowledge', status: 503, code: 'THING', type: 'https://problems.example/thing', requestId: 'up-1' },
+    ],
+    ['has only the service for a transport failure', () => failed('knowledge', { kind: 'reset' }), { service: 'knowledge' }],
+    ['has the status of a redirect', () => failed('knowledge', { kind: 'redirect', status: 302 }), { service: 'knowledge', status: 302 }],
+    ['has no code when the body had none', () => answered('knowledge', 404, 'Not Found'), { service: 'knowledge', status: 404 }],
+    ['leaves out a code too long to be one', () => answered('knowledge', 400, { code: 'X'.repeat(600), message: 'm' }), { service: 'knowledge', status: 400 }],
+    ['cleans a code of control characters', () => answered('knowledge', 400, { code: 'BAD\nCODE', message: 'm' }), { service: 'knowledge', status: 400, code: 'BAD CODE' }],
+  ])('%s', (_name, make, expected) => {
+    expect(toGraphQLError(make(), opts).extensions['upstream']).toEqual(expected);
+  });
+});
+
+describe('toGraphQLError: located errors and GraphQL errors', () => {
+  const schema = buildSchema('type Query { project: Project } type Project { id: ID!, owner: User } type User { name: String }');
+  const source = '{ project { id owner { name } } }';
+
+  async function executeWith(thrown: () => unknown): Promise<GraphQLError> {
+    const result: ExecutionResult = await graphql({
+      schema,
+      source,
+      rootValue: { project: { id: 'p-1', owner: () => Promise.reject(thrown()) } },
+    });
+    expect(result.data).toEqual({ project: { id: 'p-1', owner: null } });
+    return result.errors![0]!;
+  }
+
+  it('keeps the path and locations of a resolver’s upstream failure', async () => {
+    const located = await executeWith(() => answered('directory', 404, { error: { code: 'not_found', message: 'User u-9 not found' } }));
+    const error = toGraphQLError(located, opts);
+    expect(error.toJSON()).toEqual({
+      message: 'User u-9 not found',
+      path: ['project', 'owner'],
+      locations: [{ line: 1, column: 16 }],
+      extensions: { code: 'NOT_FOUND', status: 404, requestId: 'req-1', upstream: { service: 'directory', status: 404, code: 'not_found' } },
+    });
+    expect(error.constructor).toBe(GraphQLError);
+  });
+
+  it('moves a contract error thrown by a resolver to the field’s path', async () => {
+    const contract = toGraphQLError(answered('directory', 403, { error: { code: 'forbidden', message: 'Not your org' } }), opts);
+    const error = toGraphQLError(await executeWith(() => contract), opts);
+    expect(error.message).toBe('Not your org');
+    expect(error.path).toEqual(['project', 'owner']);
+    expect(error.locations).toEqual([{ line: 1, column: 16 }]);
+    expect(error.extensions).toEqual(contract.extensions);
+  });
+
+  it('masks a bug in a resolver and keeps its path', async () => {
+    const logger = createRecordingLogger();
+    const located = await executeWith(() => new Error('password=hunter2 in /srv/app/db.ts'));
+    const error = toGraphQLError(located, { ...opts, logger });
+    expect(error.toJSON()).toEqual({
+      message: unexpectedErrorMessage,
+      path: ['project', 'owner'],
+      locations: [{ line: 1, column: 16 }],
+      extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500, requestId: 'req-1' },
+    });
+    expect(logger.entries).toHaveLength(1);
+    const [entry] = logger.entries;
+    expect(entry).toMatchObject({ level: 'error', message: 'unexpected error', fields: { requestId: 'req-1' } });
+    expect(entry!.fields['err']).toMatchObject({ message: 'password=hunter2 in /srv/app/db.ts', stack: expect.stringContaining('password=hunter2') });
+  });
+
+  it('gives a validation error VALIDATION_ERROR and keeps its message and locations', () => {
+    const [invalid] = validate(schema, parse('{ project { nope } }'));
+    const error = toGraphQLError(invalid, opts);
+    expect(error.toJSON()).toEqual({
+      message: 'Cannot query field "nope" on type "Project".',
+      locations: [{ line: 1, column: 13 }],
+      extensions: { code: 'VALIDATION_ERROR', status: 400, requestId: 'req-1' },
+    });
+  });
+
+  it('gives a syntax error VALIDATION_ERROR and keeps its location', () => {
+    let syntax: unknown;
+    try {
+      parse('{ project {');
+    } catch (error) {
+      syntax = error;
+    }
+    const error = toGraphQLError(syntax, opts);
+    expect(error.message).toMatch(/^Syntax Error/);
+    expect(error.locations).toEqual([{ line: 1, column: 12 }]);
+    expect(error.extensions).toEqual({ code: 'VALIDATION_ERROR', status: 400, requestId: 'req-1' });
+  });
+
+  it('keeps a canonical code and extensions.http of a request-level error', () => {
+    const given = new GraphQLError('Missing or malformed credentials.', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    expect(toGraphQLError(given, opts).extensions).toEqual({ code: 'UNAUTHENTICATED', status: 401, requestId: 'req-1', http: { status: 401 } });
+  });
+
+  it('masks the message of an INTERNAL_SERVER_ERROR made elsewhere', () => {
+    const logger = createRecordingLogger();
+    const given = new GraphQLError('pool exhausted at db.internal:5432', { path: ['a'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    const error = toGraphQLError(given, { ...opts, logger });
+    expect(error.toJSON()).toEqual({ message: 'Unexpected error.', path: ['a'], extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500, requestId: 'req-1' } });
+    expect(logger.entries).toEqual([expect.objectContaining({ level: 'error', fields: expect.objectContaining({ err: expect.objectContaining({ message: 'pool exhausted at db.internal:5432' }) }) })]);
+    expect(toGraphQLError(error, { requestId: 'req-2' }).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', status: 500, requestId: 'req-2' });
+  });
+
+  it('replaces a code that is not canonical with VALIDATION_ERROR and drops foreign extensions', () => {
+    const given = new GraphQLError('Bad input', { extensions: { code: 'BAD_USER_INPUT', hint: 'x', originalError: { message: 'at /srv/x.ts' } } });
+    expect(toGraphQLError(given, opts).extensions).toEqual({ code: 'VALIDATION_ERROR', status: 400, requestId: 'req-1' });
+  });
+
+  it('keeps the http steering yoga reads for the response status', () => {
+    const given = new GraphQLError('Unauthorized', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    expect(toGraphQLError(given, opts).extensions).toEqual({ code: 'UNAUTHENTICATED', status: 401, requestId: 'req-1', http: { status: 401 } });
+  });
+
+  it('adds the request id to a contract error made before it was known', () => {
+    const early = toGraphQLError(answered('projects', 404, { code: 'NOT_FOUND', message: 'gone' }));
+    const late = toGraphQLError(early, { requestId: 'req-9' });
+    expect(late.extensions).toEqual({ ...early.extensions, requestId: 'req-9' });
+    expect(late.message).toBe('gone');
+  });
+});
+
+describe('toGraphQLError: unexpected throws are masked (ERRORS.md §4)', () => {
+  const hostile = {
+    toString() {
+      throw new Error('no');
+    },
+  };
+  it.each<[string, unknown]>([
+    ['an Error', new Error('SELECT * FROM secrets')],
+    ['a string', 'db down at 10.1.2.3'],
+    ['null', null],
+    ['undefined', undefined],
+    ['a number', 42],
+    ['an object whose toString throws', hostile],
+    ['a GraphQLError wrapping a plain Error', new GraphQLError('boom', { originalError: new Error('boom') })],
+  ])('masks %s as Unexpected error.', (_name, thrown) => {
+    const logger = createRecordingLogger();
+    const error = toGraphQLError(thrown, { ...opts, logger });
+    expect(error.message).toBe('Unexpected error.');
+    expect(error.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', status: 500, requestId: 'req-1' });
+    expect(error.constructor).toBe(GraphQLError);
+    expect(logger.entries).toEqual([expect.objectContaining({ level: 'error', message: 'unexpected error', fields: expect.objectContaining({ requestId: 'req-1' }) })]);
+  });
+
+  it('logs the stack of an Error', () => {
+    const logger = createRecordingLogger();
+    const thrown = new Error('SELECT * FROM secrets');
+    toGraphQLError(thrown, { ...opts, logger });
+    expect(logger.entries[0]!.fields['err']).toEqual({ name: 'Error', message: 'SELECT * FROM secrets', stack: thrown.stack });
+  });
+
+  it('shows the withheld message under extensions.debug only when asked', () => {
+    const error = toGraphQLError(new Error('SELECT * FROM secrets'), { ...opts, exposeDetail: true });
+    expect(error.message).toBe('Unexpected error.');
+    expect(error.extensions['debug']).toMatchObject({ message: 'SELECT * FROM secrets' });
+  });
+
+  it('works without a logger', () => {
+    expect(toGraphQLError(new Error('x')).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', status: 500 });
+  });
+});
+
+describe('sanitizeMessage', () => {
+  it.each<[string, number | undefined, string]>([
+    ['plain text', undefined, 'plain text'],
+    ['<p>para</p><p>graph</p>', undefined, 'para graph'],
+    ['a\u2028b\u2029c', undefined, 'a b c'],
+    ['abcdef', 4, 'abc…'],
+    ['ab   cdef', 4, 'ab…'],
+    ['\ud83d\ude00\ud83d\ude00\ud83d\ude00', 4, '\ud83d\ude00…'],
+    ['lone \ud800 surrogate', undefined, 'lone surrogate'],
+    ['x', 0, ''],
+  ])('sanitises %j (max %j) to %j', (text, max, expected) => {
+    expect(sanitizeMessage(text, max)).toBe(expected);
+  });
+
+  it('stays fast and bounded on a megabyte of tag openers', () => {
+    const message = sanitizeMessage('<'.repeat(1_000_000));
+    expect(message.length).toBeLessThanOrEqual(300);
+  });
+
+  it('marks a message cut before scanning even when what is left fits', () => {
+    const message = sanitizeMessage(`short${'<br>'.repeat(10_000)}`);
+    expect(message).toMatch(/^short.*…$/);
+    expect(message).not.toContain('<');
+  });
+});
