@@ -1,0 +1,188 @@
+/**
+ * The gateway's configuration: parsed and validated from the environment in one place.
+ * `parseConfig` is the only reader of environment variables; a bad value throws a
+ * `ConfigError` whose message is one line naming the variable.
+ */
+import type { ErrorCode } from './errors/codes.js';
+import { isErrorCode } from './errors/codes.js';
+
+/** The upstream services the schema is built over. */
+export type ServiceName = 'projects' | 'workspaces' | 'directory' | 'knowledge';
+export const serviceNames: readonly ServiceName[] = ['projects', 'workspaces', 'directory', 'knowledge'];
+
+/** Per-service overrides: upstream code (folded) or Problem `type` URI → canonical code. */
+export type OverrideTable = Readonly<Record<string, Readonly<Record<string, ErrorCode>>>>;
+
+/** A rate window such as `500/1h`: `limit` calls per `windowMs`. */
+export interface RateBudget {
+  limit: number;
+  windowMs: number;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface Config {
+  /** Listening port. @default 4000 */
+  port: number;
+  /** Listening address. @default '127.0.0.1' */
+  host: string;
+  /** Base URL per service; `undefined` starts the embedded demo service. */
+  upstreamUrls: Readonly<Record<ServiceName, string | undefined>>;
+  /** One attempt's timeout, in ms. @default 10000 */
+  upstreamTimeoutMs: number;
+  /** Largest upstream body read, in bytes. @default 10485760 */
+  upstreamMaxBodyBytes: number;
+  /** A whole GraphQL request's budget, retries included, in ms. @default 30000 */
+  requestDeadlineMs: number;
+  /** Each caller's operation budget; `undefined` when `off`. @default 500/1h */
+  rateLimitOperations: RateBudget | undefined;
+  /** Redis for shared rate-limit counters. @default undefined */
+  redisUrl: string | undefined;
+  /** Reject requests without a well-formed bearer credential before any upstream call. @default true */
+  requireAuth: boolean;
+  /** @default 'info' */
+  logLevel: LogLevel;
+  /** Per-service error code overrides. @default workspaces' SOURCES_NOT_READY → CONFLICT */
+  errorOverrides: OverrideTable;
+  /** `NODE_ENV=development`: extra detail in errors for local debugging. @default false */
+  development: boolean;
+}
+
+/** The overrides shipped by default (UPSTREAMS.md): the request was fine, the state was not. */
+export const defaultErrorOverrides: OverrideTable = {
+  workspaces: { SOURCES_NOT_READY: 'CONFLICT' },
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the configuration; throws `ConfigError` naming the first bad variable. */
+export function parseConfig(env: Env): Config {
+  return {
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: text(env, 'HOST', '127.0.0.1'),
+    upstreamUrls: {
+      projects: baseUrl(env, 'PROJECTS_URL'),
+      workspaces: baseUrl(env, 'WORKSPACES_URL'),
+      directory: baseUrl(env, 'DIRECTORY_URL'),
+      knowledge: baseUrl(env, 'KNOWLEDGE_URL'),
+    },
+    upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000),
+    upstreamMaxBodyBytes: integer(env, 'UPSTREAM_MAX_BODY_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+    requestDeadlineMs: integer(env, 'REQUEST_DEADLINE_MS', 30_000, 1, 3_600_000),
+    rateLimitOperations: budget(env, 'RATE_LIMIT_OPERATIONS', '500/1h'),
+    redisUrl: redisUrl(env, 'REDIS_URL'),
+    requireAuth: boolean(env, 'REQUIRE_AUTH', true),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'] as const),
+    errorOverrides: overrides(env, 'ERROR_OVERRIDES'),
+    development: env['NODE_ENV'] === 'development',
+  };
+}
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function fail(name: string, value: string, expected: string): never {
+  // URLs may carry credentials: name the variable, never echo its value.
+  const shown = name.endsWith('_URL') ? '' : `=${JSON.stringify(value)}`;
+  throw new ConfigError(`${name}${shown} is invalid: expected ${expected}`);
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    fail(name, value, `a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  return fail(name, value, 'true or false');
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) fail(name, value, `one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function baseUrl(env: Env, name: string): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(name, value, 'an absolute http(s) URL');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    fail(name, value, 'an http(s) URL without query, fragment or credentials');
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function redisUrl(env: Env, name: string): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  if (!/^rediss?:\/\/[^\s]+$/.test(value)) fail(name, value, 'a redis:// or rediss:// URL');
+  return value;
+}
+
+const windowUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `N/<window>` (`500/1h`, `100/30s`, `10/m`); `off` gives `undefined`. */
+export function parseBudget(value: string): RateBudget | undefined | null {
+  if (value.toLowerCase() === 'off') return undefined;
+  const match = /^(\d+)\s*\/\s*(\d*)\s*(ms|s|m|h|d)$/.exec(value);
+  if (!match) return null;
+  const limit = Number(match[1]);
+  const windowMs = Number(match[2] || '1') * (windowUnits[match[3]!] ?? 0);
+  if (limit < 1 || windowMs < 1) return null;
+  return { limit, windowMs };
+}
+
+function budget(env: Env, name: string, fallback: string): RateBudget | undefined {
+  const value = raw(env, name) ?? fallback;
+  const parsed = parseBudget(value);
+  if (parsed === null) return fail(name, value, "N/<window> such as 500/1h, 100/30s or 'off'");
+  return parsed;
+}
+
+/** `ERROR_OVERRIDES` is JSON `{ "service": { "UPSTREAM_CODE or type URI": "CANONICAL_CODE" } }`, merged over the defaults. */
+function overrides(env: Env, name: string): OverrideTable {
+  const value = raw(env, name);
+  if (value === undefined) return defaultErrorOverrides;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return fail(name, value, 'a JSON object');
+  }
+  const expected = 'a JSON object of service → { upstream code → canonical code }';
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail(name, value, expected);
+  const merged: Record<string, Record<string, ErrorCode>> = {};
+  for (const [service, table] of Object.entries(defaultErrorOverrides)) merged[service] = { ...table };
+  for (const [service, table] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof table !== 'object' || table === null || Array.isArray(table)) return fail(name, value, expected);
+    for (const [code, canonical] of Object.entries(table as Record<string, unknown>)) {
+      if (!isErrorCode(canonical)) return fail(name, value, `${expected}; ${JSON.stringify(canonical)} is not a canonical code`);
+      (merged[service] ??= {})[code] = canonical;
+    }
+  }
+  return merged;
+}

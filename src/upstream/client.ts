@@ -1,0 +1,223 @@
+/**
+ * One client per upstream service. A call builds its URL from checked ids, forwards the
+ * caller's credential and request id, times each attempt out, retries what is safe to retry
+ * (ERRORS.md §6), goes through the service's circuit breaker, keeps ETag'd GET bodies for
+ * conditional requests, and reports every failure as an `UpstreamError` carrying facts only.
+ */
+import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from '../log.js';
+import { readErrorReport } from './normalize.js';
+import { UpstreamError, type UpstreamFailure } from './failure.js';
+import { isTransportError, type HttpMethod, type Transport, type TransportResponse } from './transport.js';
+import { buildUrl, InvalidIdError, type UpstreamPath } from './url.js';
+import { retryDelayMs, shouldRetry } from './retry-policy.js';
+
+export interface UpstreamClientOptions {
+  /** The service's name, as in configuration and `extensions.upstream.service`. */
+  service: string;
+  /** Base URL, possibly with a path prefix, no trailing slash. */
+  baseUrl: string;
+  transport: Transport;
+  /** One attempt's timeout, in ms. @default 10000 */
+  timeoutMs?: number;
+  /** Largest body read, in bytes. @default 10485760 */
+  maxBodyBytes?: number;
+  /** Attempts for a retryable call, first one included. @default 3 */
+  maxAttempts?: number;
+  /** Consecutive failed attempts that open the circuit. @default 5 */
+  breakerThreshold?: number;
+  /** How long the circuit stays open before a probe, in ms. @default 10000 */
+  breakerHalfOpenAfterMs?: number;
+  /** ETag'd GET bodies kept for conditional requests (entries). @default 1000 */
+  etagCacheEntries?: number;
+  logger: Logger;
+}
+
+/** What one GraphQL request contributes to each of its upstream calls. */
+export interface CallContext {
+  /** The gateway request id, forwarded as `x-request-id`. */
+  requestId: string;
+  /** Allowlisted caller headers to forward (`authorization`, `accept-language`, `traceparent`...). */
+  forwardHeaders: Readonly<Record<string, string>>;
+  /** Aborts when the caller leaves, or with a `TimeoutError` reason when the deadline passes. */
+  signal: AbortSignal;
+  /** Epoch ms after which nothing more may be attempted. */
+  deadlineAt: number;
+  /** GETs already in flight or done within this request, by URL (dedupe). */
+  inflight: Map<string, Promise<unknown>>;
+}
+
+/** Whether an abort reason is the request's deadline (an `AbortSignal.timeout`), not the caller leaving. */
+export function isDeadlineReason(reason: unknown): boolean {
+  return typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError';
+}
+
+export interface RequestOptions<T> {
+  query?: Readonly<Record<string, string | undefined>>;
+  body?: unknown;
+  /** A write with this key may be retried like a GET; the key goes out on every attempt. */
+  idempotencyKey?: string;
+  /** Checks and types the 2xx JSON; a throw becomes `invalid-body` (BAD_GATEWAY). */
+  decode: (value: unknown) => T;
+}
+
+export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
+
+export interface UpstreamClient {
+  readonly service: string;
+  request<T>(method: HttpMethod, target: () => UpstreamPath, call: CallContext, options: RequestOptions<T>): Promise<T>;
+  /** The circuit's state and, when open, seconds until the next probe. */
+  circuit(): { state: CircuitState; retryAfterSeconds?: number };
+}
+
+interface CachedBody {
+  etag: string;
+  value: unknown;
+}
+
+export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
+  const { service, baseUrl, transport, logger } = options;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const halfOpenAfterMs = options.breakerHalfOpenAfterMs ?? 10_000;
+  const etags = new LRUCache<string, CachedBody>({ max: options.etagCacheEntries ?? 1000 });
+  const breaker: CircuitBreakerPolicy = circuitBreaker(
+    handleWhen((error) => error instanceof UpstreamError && countsAgainstCircuit(error.failure)),
+    { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
+  );
+  let openedAt = 0;
+  breaker.onBreak(() => {
+    openedAt = Date.now();
+    logger.warn({ service, event: 'circuit_open', halfOpenAfterMs }, 'upstream circuit opened');
+  });
+  breaker.onHalfOpen(() => logger.info({ service, event: 'circuit_half_open' }, 'upstream circuit probing'));
+  breaker.onReset(() => logger.info({ service, event: 'circuit_closed' }, 'upstream circuit closed'));
+
+  const secondsToProbe = () => Math.max(0, Math.ceil((openedAt + halfOpenAfterMs - Date.now()) / 1000));
+
+  async function attempt(method: HttpMethod, url: string, headers: Record<string, string>, body: string | undefined, call: CallContext, attemptNo: number, pathForLog: string): Promise<TransportResponse> {
+    const fail = (failure: UpstreamFailure, cause?: unknown) =>
+      new UpstreamError({ service, method, path: pathForLog, failure, attempts: attemptNo, requestId: call.requestId, cause });
+    const timeout = AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, call.deadlineAt - Date.now())));
+    const signal = AbortSignal.any([call.signal, timeout]);
+    let response: TransportResponse;
+    try {
+      response = await transport.send({ method, url, headers, body, signal, maxBodyBytes });
+    } catch (error) {
+      if (!isTransportError(error)) throw error;
+      if (error.kind === 'aborted') {
+        if (call.signal.aborted) throw fail({ kind: isDeadlineReason(call.signal.reason) ? 'deadline' : 'aborted' }, error);
+        throw fail({ kind: 'timeout' }, error);
+      }
+      if (error.kind === 'too-large') throw fail({ kind: 'too-large', limitBytes: maxBodyBytes }, error);
+      throw fail({ kind: error.kind }, error);
+    }
+    const { status } = response;
+    if ((status >= 200 && status < 300) || status === 304) return response;
+    if (status >= 300 && status < 400) throw fail({ kind: 'redirect', status });
+    throw fail({ kind: 'response', status, report: readErrorReport(status, response.headers, response.body) });
+  }
+
+  async function send<T>(method: HttpMethod, url: string, pathForLog: string, call: CallContext, options: RequestOptions<T>): Promise<T> {
+    const cacheKey = method === 'GET' ? `${url}\n${call.forwardHeaders['authorization'] ?? ''}` : undefined;
+    const cached = cacheKey === undefined ? undefined : etags.get(cacheKey);
+    const headers: Record<string, string> = { ...call.forwardHeaders, accept: 'application/json', 'x-request-id': call.requestId };
+    if (cached) headers['if-none-match'] = cached.etag;
+    if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const retryable = method === 'GET' || method === 'HEAD' || options.idempotencyKey !== undefined;
+
+    let response: TransportResponse | undefined;
+    for (let attemptNo = 1; response === undefined; attemptNo++) {
+      try {
+        response = await breaker.execute(() => attempt(method, url, headers, body, call, attemptNo, pathForLog));
+      } catch (error) {
+        if (error instanceof BrokenCircuitError) {
+          throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'circuit-open', retryAfterSeconds: secondsToProbe() }, attempts: attemptNo - 1, requestId: call.requestId });
+        }
+        if (!(error instanceof UpstreamError) || !retryable || attemptNo >= maxAttempts || !shouldRetry(error.failure)) throw error;
+        const waitMs = retryDelayMs(attemptNo, error.failure);
+        if (Date.now() + waitMs >= call.deadlineAt) throw error;
+        logger.debug({ requestId: call.requestId, service, method, path: pathForLog, attempt: attemptNo, waitMs, failure: error.failure.kind }, 'retrying upstream call');
+        await sleep(waitMs, call.signal);
+        if (call.signal.aborted) throw error;
+      }
+    }
+
+    let value: unknown;
+    if (response.status === 304) {
+      if (!cached) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', reason: '304 to an unconditional request' }, attempts: 1, requestId: call.requestId });
+      value = cached.value;
+    } else if (response.status === 204 || response.body.byteLength === 0 && method !== 'GET') {
+      value = null;
+    } else {
+      try {
+        value = JSON.parse(new TextDecoder().decode(response.body));
+      } catch (error) {
+        throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', reason: 'not JSON' }, attempts: 1, requestId: call.requestId, cause: error });
+      }
+      const etag = response.headers['etag'];
+      if (cacheKey !== undefined && etag) etags.set(cacheKey, { etag, value });
+    }
+    try {
+      return options.decode(value);
+    } catch (error) {
+      throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', reason: 'unexpected shape' }, attempts: 1, requestId: call.requestId, cause: error });
+    }
+  }
+
+  return {
+    service,
+    async request<T>(method: HttpMethod, target: () => UpstreamPath, call: CallContext, options: RequestOptions<T>): Promise<T> {
+      let url: string;
+      let pathForLog: string;
+      try {
+        const built = target();
+        pathForLog = built.path;
+        url = buildUrl(baseUrl, built, options.query);
+      } catch (error) {
+        if (!(error instanceof InvalidIdError)) throw error;
+        throw new UpstreamError({ service, method, path: '(invalid id)', failure: { kind: 'invalid-id', reason: error.message }, attempts: 0, requestId: call.requestId });
+      }
+      if (method !== 'GET') return send(method, url, pathForLog, call, options);
+      // The same GET within one GraphQL request is sent once (dedupe within a request).
+      let pending = call.inflight.get(url) as Promise<T> | undefined;
+      if (!pending) {
+        pending = send(method, url, pathForLog, call, options);
+        call.inflight.set(url, pending);
+      }
+      return pending;
+    },
+    circuit() {
+      const state = breaker.state as unknown as number;
+      // cockatiel's CircuitState: 0 closed, 1 open, 2 half-open, 3 isolated.
+      const name: CircuitState = (['closed', 'open', 'half-open', 'isolated'] as const)[state] ?? 'closed';
+      return name === 'open' ? { state: name, retryAfterSeconds: secondsToProbe() } : { state: name };
+    },
+  };
+}
+
+/** Failures that say the service itself is unwell: refused, reset, timeouts, 5xx but 501. */
+function countsAgainstCircuit(failure: UpstreamFailure): boolean {
+  if (failure.kind === 'response') return failure.status >= 500 && failure.status !== 501;
+  return failure.kind === 'refused' || failure.kind === 'reset' || failure.kind === 'timeout';
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The edge transport: the platform's `fetch`, with `redirect: 'manual'` so a 3xx is reported,
+ * never followed, and the body read through its stream with a cap.
+ */
+import { readCapped, transportErrorFrom } from './read-body.js';
+import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+
+export interface FetchTransportOptions {
+  /** The fetch to use. @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+export function createFetchTransport(options: FetchTransportOptions = {}): Transport {
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  return {
+    async send(request: TransportRequest): Promise<TransportResponse> {
+      try {
+        const response = await doFetch(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          redirect: 'manual',
+          signal: request.signal,
+        });
+        const headers: Record<string, string> = {};
+        response.headers.forEach((value, name) => {
+          headers[name] = value;
+        });
+        const body = response.body
+          ? await readCapped(streamChunks(response.body), request.maxBodyBytes, () => undefined)
+          : new Uint8Array(0);
+        return { status: response.status, headers, body };
+      } catch (error) {
+        throw transportErrorFrom(error, request.signal);
+      }
+    },
+    async close() {},
+  };
+}
+
+/** Yields a stream's chunks; stopping early (a cap hit) cancels the stream. */
+async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Builds upstream URLs so that every id is exactly one encoded path segment under the service's
+ * base URL (ERRORS.md §2, last paragraph). An id that cannot be one segment is refused before
+ * any call.
+ */
+
+/** The longest id accepted in a path segment. */
+export const maxIdLength = 256;
+
+/** Why an id cannot be a path segment, or `undefined` when it can. */
+export function idProblem(id: string): string | undefined {
+  if (id.length === 0) return 'an id must not be empty';
+  if (id === '.' || id === '..') return 'an id must not be "." or ".."';
+  if (id.length > maxIdLength) return `an id must be at most ${maxIdLength} characters`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(id)) return 'an id must not contain control characters';
+  return undefined;
+}
+
+/** A path relative to a service's base URL, with its ids already checked and encoded. */
+export interface UpstreamPath {
+  /** Starts with `/`; each id is one encoded segment. */
+  readonly path: string;
+  /** How many segments the path has: the built URL must keep exactly these. */
+  readonly segments: number;
+}
+
+/** Thrown by `path` for an id that cannot be one segment; the client turns it into `invalid-id`. */
+export class InvalidIdError extends Error {
+  override name = 'InvalidIdError';
+}
+
+/**
+ * A tagged template: every interpolated value is an id, encoded as one segment.
+ * `path\`/api/v1/projects/${id}/sessions\``
+ */
+export function path(strings: TemplateStringsArray, ...ids: string[]): UpstreamPath {
+  let out = strings[0] ?? '';
+  ids.forEach((id, index) => {
+    const problem = idProblem(id);
+    if (problem) throw new InvalidIdError(problem);
+    out += encodeURIComponent(id) + (strings[index + 1] ?? '');
+  });
+  return { path: out, segments: out.split('/').length - 1 };
+}
+
+/**
+ * Joins a base URL (which may carry a path prefix) and a path, adds the query, and checks that
+ * the parsed URL still sits under the base with the same number of segments.
+ */
+export function buildUrl(baseUrl: string, target: UpstreamPath, query?: Readonly<Record<string, string | undefined>>): string {
+  const base = new URL(baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const url = new URL(base.origin + prefix + target.path);
+  if (query) {
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
+  }
+  const expectedSegments = (prefix === '' ? 0 : prefix.split('/').length - 1) + target.segments;
+  if (url.origin !== base.origin || !url.pathname.startsWith(prefix + '/') || url.pathname.split('/').length - 1 !== expectedSegments) {
+    throw new InvalidIdError('an id must stay one path segment');
+  }
+  return url.href;
+}

@@ -1,0 +1,93 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../src/config.js';
+
+describe('parseConfig', () => {
+  it('gives the documented defaults', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      upstreamUrls: { projects: undefined, workspaces: undefined, directory: undefined, knowledge: undefined },
+      upstreamTimeoutMs: 10_000,
+      upstreamMaxBodyBytes: 10_485_760,
+      requestDeadlineMs: 30_000,
+      rateLimitOperations: { limit: 500, windowMs: 3_600_000 },
+      redisUrl: undefined,
+      requireAuth: true,
+      logLevel: 'info',
+      errorOverrides: { workspaces: { SOURCES_NOT_READY: 'CONFLICT' } },
+      development: false,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = parseConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      PROJECTS_URL: 'http://127.0.0.1:9000/svc/',
+      UPSTREAM_TIMEOUT_MS: '250',
+      UPSTREAM_MAX_BODY_BYTES: '1024',
+      REQUEST_DEADLINE_MS: '5000',
+      RATE_LIMIT_OPERATIONS: '100/30s',
+      REDIS_URL: 'redis://127.0.0.1:6379/0',
+      REQUIRE_AUTH: 'false',
+      LOG_LEVEL: 'warn',
+      ERROR_OVERRIDES: '{"directory":{"query_failed":"SERVICE_UNAVAILABLE"}}',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      upstreamUrls: { projects: 'http://127.0.0.1:9000/svc' },
+      upstreamTimeoutMs: 250,
+      upstreamMaxBodyBytes: 1024,
+      requestDeadlineMs: 5000,
+      rateLimitOperations: { limit: 100, windowMs: 30_000 },
+      redisUrl: 'redis://127.0.0.1:6379/0',
+      requireAuth: false,
+      logLevel: 'warn',
+      errorOverrides: { workspaces: { SOURCES_NOT_READY: 'CONFLICT' }, directory: { query_failed: 'SERVICE_UNAVAILABLE' } },
+    });
+    expect(parseConfig({ RATE_LIMIT_OPERATIONS: 'off' }).rateLimitOperations).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['UPSTREAM_TIMEOUT_MS', 'soon'],
+    ['UPSTREAM_TIMEOUT_MS', '0'],
+    ['UPSTREAM_MAX_BODY_BYTES', '-1'],
+    ['REQUEST_DEADLINE_MS', '1.5'],
+    ['RATE_LIMIT_OPERATIONS', '500 per hour'],
+    ['RATE_LIMIT_OPERATIONS', '0/1h'],
+    ['PROJECTS_URL', 'not a url'],
+    ['DIRECTORY_URL', 'ftp://127.0.0.1/'],
+    ['KNOWLEDGE_URL', 'http://user:secret@127.0.0.1/'],
+    ['WORKSPACES_URL', 'http://127.0.0.1/?q=1'],
+    ['REDIS_URL', 'http://127.0.0.1:6379'],
+    ['REQUIRE_AUTH', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+    ['ERROR_OVERRIDES', '{"workspaces":{"X":"NOT_A_CODE"}}'],
+    ['ERROR_OVERRIDES', '[1]'],
+  ])('refuses %s=%s with one line naming the variable', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
+    try {
+      parseConfig({ [name]: value });
+    } catch (error) {
+      expect((error as Error).message).toMatch(new RegExp(`^${name}[= ]`));
+      if (name.endsWith('_URL')) expect((error as Error).message).not.toContain(value);
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('stops the start with one line on stderr and exit code 1', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, UPSTREAM_TIMEOUT_MS: 'soon' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('conflux: UPSTREAM_TIMEOUT_MS="soon" is invalid: expected a whole number from 1 to 600000');
+    expect(result.stdout).toBe('');
+  });
+});
