@@ -1,0 +1,23 @@
+/**
+ * The one Pothos builder: it types the GraphQL context once for every schema file.
+ */
+import SchemaBuilder from '@pothos/core';
+import type { ServiceName } from '../config.js';
+import type { CallContext, UpstreamClient } from '../upstream/client.js';
+
+/** What every resolver gets: the upstream clients and this request's call context. */
+export interface GatewayContext {
+  requestId: string;
+  upstreams: Readonly<Record<ServiceName, UpstreamClient>>;
+  call: CallContext;
+  /** The caller's `Idempotency-Key` header, forwarded on writes. */
+  idempotencyKey?: string;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: GatewayContext;
+  DefaultFieldNullability: false;
+}>({ defaultFieldNullability: false });
+
+builder.queryType({});
+builder.mutationType({});

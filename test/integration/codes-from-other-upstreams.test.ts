@@ -1,0 +1,141 @@
+/**
+ * The codes the demo services never produce, from small real servers on loopback that speak
+ * other dialects or misbehave: the contract holds for any upstream, not just the fixtures.
+ */
+import type { ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGateway } from '../../src/server.js';
+import { parseConfig } from '../../src/config.js';
+import { errorAt, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { json, refusedPort, startTestServer, type RecordedRequest, type TestServer } from '../support/http-server.js';
+import { createRecordingLogger } from '../support/recording-logger.js';
+
+let gateway: TestGateway | undefined;
+let upstream: TestServer | undefined;
+afterEach(async () => {
+  await gateway?.stop(0);
+  await upstream?.close();
+  gateway = upstream = undefined;
+});
+
+async function knowledgeAnswering(handler: (request: RecordedRequest, response: ServerResponse) => void, env: Record<string, string> = {}) {
+  upstream = await startTestServer(handler);
+  gateway = await startTestGateway({ KNOWLEDGE_URL: upstream.url, ...env });
+  return gateway;
+}
+
+const remember = 'mutation { rememberFact(contextId: "c-1", text: "hello") { id } }';
+
+describe('codes from other upstreams', () => {
+  it.each([
+    ['FILE_TOO_LARGE on 413 (flat coded)', 413, { code: 'FILE_TOO_LARGE', message: 'File size (150 MB) exceeds 100 MB limit' }, 'PAYLOAD_TOO_LARGE', 413],
+    ['payload_too_large on 413 (OAuth style)', 413, { error: 'payload_too_large', error_description: 'Too big' }, 'PAYLOAD_TOO_LARGE', 413],
+    ['UNSUPPORTED_FILE_TYPE on 415 (flat coded)', 415, { code: 'UNSUPPORTED_FILE_TYPE', message: 'Executable and script files are not allowed.' }, 'UNSUPPORTED_MEDIA_TYPE', 415],
+    ['a JSON:API error list on 422', 422, { errors: [{ code: 'invalid_text', detail: 'text is too short', source: { pointer: '/text' } }] }, 'VALIDATION_ERROR', 400],
+    ['a bare 418', 418, {}, 'VALIDATION_ERROR', 400],
+    ['a bare 501', 501, {}, 'UPSTREAM_ERROR', 500],
+    ['an HTML 502 from a proxy', 502, '<html><body><h1>502 Bad Gateway</h1><p>nginx/1.25</p></body></html>', 'BAD_GATEWAY', 502],
+    ['a 504', 504, { code: 'gateway_timeout', message: 'upstream timed out' }, 'GATEWAY_TIMEOUT', 504],
+    ['a 408', 408, '', 'GATEWAY_TIMEOUT', 504],
+  ])('%s → %s', async (_name, status, body, code, canonicalStatus) => {
+    await knowledgeAnswering((_request, response) => {
+      if (typeof body === 'string') {
+        response.writeHead(status, { 'content-type': 'text/html' });
+        response.end(body);
+      } else json(response, status, body);
+    });
+    const reply = await gateway!.graphql(remember);
+    expect(reply.status).toBe(200);
+    const error = errorAt(reply, ['rememberFact']);
+    expect(error.extensions).toMatchObject({ code, status: canonicalStatus, upstream: { service: 'knowledge', status } });
+    expect(error.message).not.toMatch(/<|nginx/);
+    if (code === 'VALIDATION_ERROR' && status === 422) {
+      expect(error.extensions['details']).toEqual({ fieldErrors: [{ field: 'text', message: 'text is too short' }] });
+    }
+  });
+
+  it('a redirect is not followed → BAD_GATEWAY', async () => {
+    await knowledgeAnswering((_request, response) => {
+      response.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' });
+      response.end();
+    });
+    const reply = await gateway!.graphql('{ context(id: "c-1") { name } }');
+    expect(errorAt(reply, ['context']).extensions).toMatchObject({ code: 'BAD_GATEWAY', status: 502, upstream: { service: 'knowledge', status: 302 } });
+    expect(upstream!.requests).toHaveLength(1);
+    expect(JSON.stringify(reply.body)).not.toContain('elsewhere');
+  });
+
+  it('a 200 that is not JSON → BAD_GATEWAY', async () => {
+    await knowledgeAnswering((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"id": "c-1", "name": ');
+    });
+    const reply = await gateway!.graphql('{ context(id: "c-1") { name } }');
+    expect(errorAt(reply, ['context']).extensions).toMatchObject({ code: 'BAD_GATEWAY', status: 502, upstream: { service: 'knowledge' } });
+    expect(errorAt(reply, ['context']).message).toBe('The knowledge service answered with something unusable');
+  });
+
+  it('a 200 whose JSON has the wrong shape → BAD_GATEWAY at that field', async () => {
+    await knowledgeAnswering((_request, response) => json(response, 200, { id: 'c-1', name: null }));
+    const reply = await gateway!.graphql('{ context(id: "c-1") { name } }');
+    expect(reply.body.data).toEqual({ context: null });
+    expect(errorAt(reply, ['context']).extensions['code']).toBe('BAD_GATEWAY');
+  });
+
+  it('a refused connection → SERVICE_UNAVAILABLE with no status', async () => {
+    gateway = await startTestGateway({ KNOWLEDGE_URL: `http://127.0.0.1:${await refusedPort()}` });
+    const reply = await gateway.graphql('{ context(id: "c-1") { name } project(id: "p-1") { name } }');
+    const error = errorAt(reply, ['context']);
+    expect(error.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503, upstream: { service: 'knowledge' } });
+    expect(error.extensions['upstream'].status).toBeUndefined();
+    expect(error.message).toBe('The knowledge service is unavailable');
+    expect(reply.body.data!['project']).toEqual({ name: 'Atlas' });
+  });
+
+  it('an upstream that does not answer in time → GATEWAY_TIMEOUT', async () => {
+    await knowledgeAnswering(() => undefined, { UPSTREAM_TIMEOUT_MS: '200', REQUEST_DEADLINE_MS: '2000' });
+    const reply = await gateway!.graphql('mutation { createContext(id: "c-9", name: "x") { id } }');
+    expect(errorAt(reply, ['createContext']).extensions).toMatchObject({ code: 'GATEWAY_TIMEOUT', status: 504 });
+    expect(errorAt(reply, ['createContext']).message).toBe('The knowledge service did not answer in time');
+  });
+
+  it('an id that cannot be one path segment → VALIDATION_ERROR and no upstream call', async () => {
+    await knowledgeAnswering((_request, response) => json(response, 200, { id: 'x', name: 'x' }));
+    const reply = await gateway!.graphql('{ a: context(id: "..") { name } b: context(id: ".") { name } c: context(id: "") { name } }');
+    for (const alias of ['a', 'b', 'c']) expect(errorAt(reply, [alias]).extensions).toMatchObject({ code: 'VALIDATION_ERROR', status: 400 });
+    expect(upstream!.requests).toHaveLength(0);
+  });
+});
+
+describe('gateway failures', () => {
+  it('a bug in the gateway → INTERNAL_SERVER_ERROR, masked, logged with the request id', async () => {
+    const logger = createRecordingLogger();
+    const broken = createGateway({
+      config: parseConfig({ RATE_LIMIT_OPERATIONS: 'off' }),
+      upstreamUrls: { projects: 'http://127.0.0.1:9', workspaces: 'http://127.0.0.1:9', directory: 'http://127.0.0.1:9', knowledge: 'http://127.0.0.1:9' },
+      transport: {
+        send: () => {
+          throw new TypeError("Cannot read properties of undefined (reading 'secret') at /srv/app/src/x.ts:12");
+        },
+        close: async () => undefined,
+      },
+      logger,
+    });
+    const response = await broken.fetch(
+      new Request('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+        body: JSON.stringify({ query: '{ project(id: "p-1") { name } }' }),
+      }),
+    );
+    const body = (await response.json()) as Record<string, any>;
+    const requestId = response.headers.get('x-request-id');
+    expect(response.status).toBe(200);
+    expect(body['data']).toEqual({ project: null });
+    expect(body['errors']).toEqual([
+      { message: 'Unexpected error.', path: ['project'], locations: [{ line: 1, column: 3 }], extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500, requestId } },
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(/secret|\/srv/);
+    expect(logger.entries.some((entry) => entry.level === 'error' && JSON.stringify(entry.fields).includes(requestId!))).toBe(true);
+  });
+});

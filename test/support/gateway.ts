@@ -1,0 +1,52 @@
+import { startGateway, type RunningGateway } from '../../src/main.js';
+import { createRecordingLogger } from './recording-logger.js';
+
+export type TestGateway = RunningGateway & {
+  logger: ReturnType<typeof createRecordingLogger>;
+  /** POSTs a GraphQL operation to the listening gateway. */
+  graphql(query: string, init?: GraphQLRequestInit): Promise<GraphQLReply>;
+};
+
+export interface GraphQLRequestInit {
+  variables?: Record<string, unknown>;
+  operationName?: string;
+  /** `Authorization` value; `null` sends none. @default 'Bearer demo-admin' */
+  authorization?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface GraphQLReply {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: Record<string, any> | null;
+    errors?: Array<{ message: string; path?: Array<string | number>; locations?: unknown; extensions: Record<string, any> }>;
+  };
+}
+
+/** Starts the gateway on a free loopback port, with the demo upstreams for every unset URL. */
+export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  const logger = createRecordingLogger();
+  const running = await startGateway({ PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_OPERATIONS: 'off', ...env }, { logger });
+  return Object.assign(running, {
+    logger,
+    async graphql(query: string, init: GraphQLRequestInit = {}): Promise<GraphQLReply> {
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...init.headers };
+      const authorization = init.authorization === undefined ? 'Bearer demo-admin' : init.authorization;
+      if (authorization !== null) headers['authorization'] = authorization;
+      const response = await fetch(`${running.url}/graphql`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query, variables: init.variables, operationName: init.operationName }),
+      });
+      return { status: response.status, headers: response.headers, body: await response.json() };
+    },
+  });
+}
+
+/** The one error at `path`, failing the test when there is not exactly one. */
+export function errorAt(reply: GraphQLReply, path: Array<string | number>) {
+  const found = (reply.body.errors ?? []).filter((error) => JSON.stringify(error.path) === JSON.stringify(path));
+  if (found.length !== 1) throw new Error(`expected one error at ${JSON.stringify(path)}, got ${JSON.stringify(reply.body.errors)}`);
+  return found[0]!;
+}
