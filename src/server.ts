@@ -11,6 +11,11 @@ import type { Logger } from './log.js';
 import { contractMaskError, useErrorContract } from './plugins/use-error-contract.js';
 import { requestIdFor, useRequestId } from './plugins/use-request-id.js';
 import { useRequireAuth } from './plugins/use-require-auth.js';
+import { useFieldLimits } from './plugins/use-field-limits.js';
+import { useOperationBudget } from './plugins/use-operation-budget.js';
+import { createRateLimiter } from './rate-limit/limiter.js';
+import { createMemoryStore } from './rate-limit/memory-store.js';
+import type { RateLimitStore } from './rate-limit/store.js';
 import { checkReadiness } from './readiness.js';
 import type { GatewayContext } from './schema/builder.js';
 import { gatewaySchema } from './schema/index.js';
@@ -24,6 +29,8 @@ export interface GatewayOptions {
   upstreamUrls: Readonly<Record<ServiceName, string>>;
   transport: Transport;
   logger: Logger;
+  /** Where rate-limit counters live; the gateway closes it. @default a bounded in-memory store */
+  rateLimitStore?: RateLimitStore;
 }
 
 export interface Gateway {
@@ -31,7 +38,7 @@ export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
   fetch: (request: Request) => Promise<Response>;
   clients: Readonly<Record<ServiceName, UpstreamClient>>;
-  /** Closes upstream connections. */
+  /** Closes upstream connections and the rate-limit store. */
   close(): Promise<void>;
 }
 
@@ -55,6 +62,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     ]),
   ) as Record<ServiceName, UpstreamClient>;
   const contract: ContractErrorOptions = { overrides: config.errorOverrides, logger, exposeDetail: config.development };
+  const rateLimitStore = options.rateLimitStore ?? createMemoryStore({ maxIdentities: config.rateLimitMaxIdentities });
+  const limiter = createRateLimiter({ store: rateLimitStore, onStoreFailure: config.rateLimitStoreFailure, logger });
+  const trustedProxies = config.rateLimitTrustedProxies;
+  const sharedStoreCheck = rateLimitStore.name === 'memory' ? undefined : { [rateLimitStore.name]: () => rateLimitStore.ping() };
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: gatewaySchema(),
@@ -72,11 +83,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [
       useRequestId(),
       ...(config.requireAuth ? [useRequireAuth()] : []),
+      ...(config.rateLimitOperations ? [useOperationBudget({ limiter, budget: config.rateLimitOperations, trustedProxies })] : []),
+      useFieldLimits({ limiter, limits: config.rateLimitFields, trustedProxies }),
       useErrorContract(contract),
       {
         async onRequest({ url, endResponse }) {
           if (url.pathname !== '/ready') return;
-          const report = await checkReadiness({ upstreamUrls, clients, transport });
+          const report = await checkReadiness({ upstreamUrls, clients, transport, extraChecks: sharedStoreCheck });
           endResponse(Response.json(report, { status: report.ready ? 200 : 503 }));
         },
       },
@@ -108,6 +121,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     yoga,
     fetch: (request) => Promise.resolve(yoga.fetch(request)),
     clients,
-    close: () => transport.close(),
+    close: async () => {
+      await Promise.all([transport.close(), rateLimitStore.close()]);
+    },
   };
 }
