@@ -52,6 +52,8 @@ export interface Config {
   rateLimitStoreFailure: StoreFailureMode;
   /** How many reverse proxies in front append to `X-Forwarded-For` and are trusted; 0 ignores the header. @default 0 */
   rateLimitTrustedProxies: number;
+  /** Prepended to every rate-limit key in Redis. @default 'conflux:rl:' */
+  rateLimitKeyPrefix: string;
   /** One Redis command's timeout, in ms. @default 500 */
   redisTimeoutMs: number;
   /** Reject requests without a well-formed bearer credential before any upstream call. @default true */
@@ -98,6 +100,7 @@ export function parseConfig(env: Env): Config {
     rateLimitMaxIdentities: integer(env, 'RATE_LIMIT_MAX_IDENTITIES', 100_000, 1, 100_000_000),
     rateLimitStoreFailure: oneOf(env, 'RATE_LIMIT_STORE_FAILURE', 'open', ['open', 'closed'] as const),
     rateLimitTrustedProxies: integer(env, 'RATE_LIMIT_TRUSTED_PROXIES', 0, 0, 10),
+    rateLimitKeyPrefix: keyPrefix(env, 'RATE_LIMIT_KEY_PREFIX', 'conflux:rl:'),
     redisTimeoutMs: integer(env, 'REDIS_TIMEOUT_MS', 500, 1, 60_000),
     requireAuth: boolean(env, 'REQUIRE_AUTH', true),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'] as const),
@@ -164,6 +167,12 @@ function redisUrl(env: Env, name: string): string | undefined {
   const value = raw(env, name);
   if (value === undefined) return undefined;
   if (!/^rediss?:\/\/[^\s]+$/.test(value)) fail(name, value, 'a redis:// or rediss:// URL');
+  return value;
+}
+
+function keyPrefix(env: Env, name: string, fallback: string): string {
+  const value = raw(env, name) ?? fallback;
+  if (!/^[A-Za-z0-9:._{}-]{1,64}$/.test(value)) fail(name, value, 'at most 64 characters of A-Z a-z 0-9 : . _ - { }');
   return value;
 }
 

@@ -42,7 +42,10 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   ) as Record<ServiceName, string>;
   const transport = createUndiciTransport();
   const rateLimitStore =
-    config.redisUrl === undefined ? undefined : createRedisStore({ client: createRedisClient(config.redisUrl, { timeoutMs: config.redisTimeoutMs, logger }) });
+    config.redisUrl === undefined ? undefined : createRedisStore({
+          client: createRedisClient(config.redisUrl, { timeoutMs: config.redisTimeoutMs, logger }),
+          keyPrefix: config.rateLimitKeyPrefix,
+        });
   const gateway = createGateway({ config, upstreamUrls, transport, logger, ...(rateLimitStore ? { rateLimitStore } : {}) });
   const server = createServer(gateway.yoga);
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,81 @@
+/**
+ * A Redis for tests: `REDIS_URL` when set (behind a loopback TCP relay, so that a test can cut it),
+ * else a `redis-server` from the PATH started on a free loopback port. Without either it throws,
+ * loudly: Redis tests never pass by not running.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { refusedPort } from './http-server.js';
+
+export interface TestRedis {
+  /** `redis://127.0.0.1:<port>` (with the database of `REDIS_URL`, if any). */
+  url: string;
+  /** Takes Redis away from the gateway, as a crash would: the server is killed (or the relay cut). */
+  stop(): Promise<void>;
+}
+
+export const missingRedisMessage =
+  'Redis tests need Redis: set REDIS_URL, or install redis-server (Debian: apt-get install redis-server; .ci/run does it)';
+
+export async function startTestRedis(): Promise<TestRedis> {
+  const given = process.env['REDIS_URL'];
+  if (given) return relay(new URL(given));
+  if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error(missingRedisMessage);
+  const port = await refusedPort();
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  await untilAnswering(port, server);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      server.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Waits (at most 10 s) until the server answers PING. */
+async function untilAnswering(port: number, server: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (server.exitCode !== null) throw new Error(`redis-server exited with ${server.exitCode} before answering`);
+    const answered = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString().startsWith('+PONG'));
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (answered) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  server.kill('SIGKILL');
+  throw new Error('redis-server did not answer PING within 10 s');
+}
+
+/** A loopback relay to `REDIS_URL`'s host; `stop()` closes it and every connection through it. */
+async function relay(target: URL): Promise<TestRedis> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = new URL(target.href);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return {
+    url: url.href,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
