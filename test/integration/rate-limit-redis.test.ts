@@ -68,6 +68,34 @@ describe('rate limiting across instances through Redis', () => {
     expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks['redis']).toEqual({ ok: false });
   });
 
+  it('keeps serving when Redis is slower than REDIS_TIMEOUT_MS (fail open)', async () => {
+    redis = await startTestRedis();
+    const gateway = await startSharing({ RATE_LIMIT_OPERATIONS: '100/1h', REDIS_TIMEOUT_MS: '200', RATE_LIMIT_KEY_PREFIX: `test:${crypto.randomUUID()}:` });
+    redis.freeze();
+
+    const reply = await gateway.graphql(query);
+
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ data: { project: { name: 'Atlas' } } });
+    const warning = gateway.logger.entries.find((entry) => entry.level === 'warn' && entry.message.includes('rate-limit store failed'));
+    expect(warning?.fields).toMatchObject({ store: 'redis', failureMode: 'open', err: { message: expect.stringMatching(/timed out/i) } });
+  });
+
+  it('nulls a limited field with SERVICE_UNAVAILABLE, keeping the rest, when Redis stops and RATE_LIMIT_STORE_FAILURE=closed', async () => {
+    redis = await startTestRedis();
+    const gateway = await startSharing({ RATE_LIMIT_KNOWLEDGE: '30/1m', RATE_LIMIT_STORE_FAILURE: 'closed', RATE_LIMIT_KEY_PREFIX: `test:${crypto.randomUUID()}:` });
+    await redis.stop();
+    redis = undefined;
+
+    const reply = await gateway.graphql('{ context(id: "c-1") { name knowledge(query: "graph") { id } } }');
+
+    expect(reply.status).toBe(200);
+    expect(reply.body.data).toEqual({ context: { name: expect.any(String), knowledge: null } });
+    expect(reply.body.errors).toEqual([
+      expect.objectContaining({ path: ['context', 'knowledge'], extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', status: 503 }) }),
+    ]);
+  });
+
   it('refuses with 503 SERVICE_UNAVAILABLE and Retry-After when Redis stops and RATE_LIMIT_STORE_FAILURE=closed', async () => {
     redis = await startTestRedis();
     const gateway = await startSharing({

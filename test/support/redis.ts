@@ -1,7 +1,7 @@
 /**
- * A Redis for tests: `REDIS_URL` when set (behind a loopback TCP relay, so that a test can cut it),
- * else a `redis-server` from the PATH started on a free loopback port. Without either it throws,
- * loudly: Redis tests never pass by not running.
+ * A Redis for tests: `REDIS_URL` when set, else a `redis-server` from the PATH started on a free
+ * loopback port. Without either it throws, loudly: Redis tests never pass by not running. Tests
+ * reach it through a loopback TCP relay, so that they can make it slow or take it away.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
@@ -10,8 +10,10 @@ import { refusedPort } from './http-server.js';
 export interface TestRedis {
   /** `redis://127.0.0.1:<port>` (with the database of `REDIS_URL`, if any). */
   url: string;
-  /** Takes Redis away from the gateway, as a crash would: the server is killed (or the relay cut). */
+  /** Takes Redis away from the gateway, as a crash would: the server is killed (or, for `REDIS_URL`, the relay cut). */
   stop(): Promise<void>;
+  /** Makes Redis look hung: the relay stops passing bytes (until `stop()`). */
+  freeze(): void;
 }
 
 export const missingRedisMessage =
@@ -19,19 +21,16 @@ export const missingRedisMessage =
 
 export async function startTestRedis(): Promise<TestRedis> {
   const given = process.env['REDIS_URL'];
-  if (given) return relay(new URL(given));
+  if (given) return relay(new URL(given), async () => {});
   if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error(missingRedisMessage);
   const port = await refusedPort();
   const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   await untilAnswering(port, server);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      server.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return relay(new URL(`redis://127.0.0.1:${port}`), async () => {
+    server.kill('SIGKILL');
+    await exited;
+  });
 }
 
 /** Waits (at most 10 s) until the server answers PING. */
@@ -53,14 +52,19 @@ async function untilAnswering(port: number, server: ChildProcess): Promise<void>
   throw new Error('redis-server did not answer PING within 10 s');
 }
 
-/** A loopback relay to `REDIS_URL`'s host; `stop()` closes it and every connection through it. */
-async function relay(target: URL): Promise<TestRedis> {
+/** A loopback relay to `target`; `stop()` runs `kill`, then closes the relay and every connection through it. */
+async function relay(target: URL, kill: () => Promise<void>): Promise<TestRedis> {
   const sockets = new Set<Socket>();
+  let frozen = false;
   const server = createServer((client) => {
     const upstream = connect(Number(target.port || 6379), target.hostname);
-    for (const socket of [client, upstream]) {
+    for (const [socket, other] of [[client, upstream], [upstream, client]] as const) {
       sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
+      if (frozen) socket.pause();
+      socket.on('close', () => {
+        sockets.delete(socket);
+        other.destroy();
+      });
       socket.on('error', () => socket.destroy());
     }
     client.pipe(upstream).pipe(client);
@@ -72,10 +76,14 @@ async function relay(target: URL): Promise<TestRedis> {
   url.port = String(port);
   return {
     url: url.href,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    freeze() {
+      frozen = true;
+      for (const socket of sockets) socket.pause();
+    },
+    async stop() {
+      await kill();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
