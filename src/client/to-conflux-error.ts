@@ -15,8 +15,9 @@ export function toConfluxError(error: unknown): ConfluxError {
   return toConfluxErrors(error)[0] ?? unknownError('Unknown error.', error);
 }
 
-/** Every error `error` stands for, in the order of the response's `errors`. */
+/** Every error `error` stands for, in the order of the response's `errors`; none for `undefined`. */
 export function toConfluxErrors(error: unknown): ConfluxError[] {
+  if (error === undefined || error === null) return [];
   if (error instanceof ConfluxError) return [error];
   if (CombinedGraphQLErrors.is(error)) return error.errors.map((item) => fromGraphQLError(item, undefined, error));
   if (ApolloServerError.is(error) || ServerParseError.is(error)) return fromHttpResponse(error);

@@ -105,6 +105,10 @@ describe('toConfluxError', () => {
     expect(toConfluxError(new DOMException('The operation timed out.', 'TimeoutError'))).toMatchObject({ code: 'CONNECTION_ERROR' });
   });
 
+  it('finds no errors in a result without one', () => {
+    expect(toConfluxErrors(undefined)).toEqual([]);
+  });
+
   it('returns a ConfluxError as it is', () => {
     const error = new ScopeError({ code: 'FORBIDDEN', message: 'no' });
     expect(toConfluxError(error)).toBe(error);
