@@ -4,23 +4,6 @@
  * This module stands alone: it imports nothing from the gateway, so browsers can bundle it.
  */
 
-/** The canonical `extensions.code` values the gateway sends (README "The error contract"). */
-export type ConfluxErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'VALIDATION_ERROR'
-  | 'RATE_LIMITED'
-  | 'CONFLICT'
-  | 'QUOTA_EXCEEDED'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'UPSTREAM_ERROR'
-  | 'BAD_GATEWAY'
-  | 'SERVICE_UNAVAILABLE'
-  | 'GATEWAY_TIMEOUT'
-  | 'INTERNAL_SERVER_ERROR';
-
 /**
  * Codes only the client gives: `CONNECTION_ERROR` when no response arrived at all, `UNKNOWN`
  * for an error that carries no code (not from Conflux, or not from the network).
@@ -142,8 +125,12 @@ export class ConnectionError extends ConfluxError {
   override name = 'ConnectionError';
 }
 
-/** Which class each canonical code becomes. */
-export const errorClassOfCode: Readonly<Record<ConfluxErrorCode, typeof ConfluxError>> = {
+/**
+ * Which class each canonical `extensions.code` the gateway sends becomes (README "The error
+ * contract"). Kept here rather than imported: this module may not depend on the gateway; a test
+ * checks it lists the gateway's codes exactly.
+ */
+export const errorClassOfCode = {
   UNAUTHENTICATED: AuthError,
   FORBIDDEN: ScopeError,
   NOT_FOUND: NotFoundError,
@@ -158,7 +145,10 @@ export const errorClassOfCode: Readonly<Record<ConfluxErrorCode, typeof ConfluxE
   SERVICE_UNAVAILABLE: ServerError,
   GATEWAY_TIMEOUT: ServerError,
   INTERNAL_SERVER_ERROR: ServerError,
-};
+} as const satisfies Record<string, typeof ConfluxError>;
+
+/** The canonical `extensions.code` values the gateway sends. */
+export type ConfluxErrorCode = keyof typeof errorClassOfCode;
 
 /** Guards a string as one of the canonical codes. */
 export function isConfluxErrorCode(value: unknown): value is ConfluxErrorCode {
