@@ -19,6 +19,8 @@ export interface ContractErrorOptions {
   requestId?: string;
   /** NODE_ENV=development: add `extensions.debug` with withheld detail for local debugging. Never by default. @default false */
   exposeDetail?: boolean;
+  /** Remove graphql-js's "Did you mean …?" hints from request errors (with introspection off). @default false */
+  hideSuggestions?: boolean;
 }
 
 /** `extensions.upstream`: which upstream caused the error, and what it said of itself. */
@@ -132,11 +134,23 @@ function fromRequestError(error: GraphQLError, options: ContractErrorOptions): G
   const rest: Extensions = {};
   for (const key of keptExtensions) if (error.extensions[key] !== undefined) rest[key] = error.extensions[key];
   if (options.exposeDetail && error.extensions['debug'] !== undefined) rest['debug'] = error.extensions['debug'];
-  const code: ErrorCode = isErrorCode(given) ? given : 'VALIDATION_ERROR';
+  const code: ErrorCode = isErrorCode(given) ? given : codeForHttpStatus(error.extensions['http']);
   const requestId = options.requestId ?? (typeof givenRequestId === 'string' ? givenRequestId : undefined);
   // ERRORS.md §1: the gateway's own failures are always masked, whoever made the error.
   if (code === 'INTERNAL_SERVER_ERROR' && error.message !== unexpectedErrorMessage) return unexpected(error, { ...options, requestId }, error);
-  return build(error.message, { ...base(code, requestId), ...rest }, error);
+  const message = options.hideSuggestions ? withoutSuggestions(error.message) : error.message;
+  return build(message, { ...base(code, requestId), ...rest }, error);
+}
+
+/** A request error without a contract code: a body over the size cap is PAYLOAD_TOO_LARGE, the rest input errors. */
+function codeForHttpStatus(http: unknown): ErrorCode {
+  const status = typeof http === 'object' && http !== null ? (http as { status?: unknown }).status : undefined;
+  return status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_ERROR';
+}
+
+/** graphql-js names schema members it guessed at ("Did you mean …?"); that reveals the schema. */
+function withoutSuggestions(message: string): string {
+  return message.replace(/\s*Did you mean [^?]{0,500}\?/g, '').trim();
 }
 
 function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, at: GraphQLError | undefined): GraphQLError {
