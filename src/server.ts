@@ -13,7 +13,7 @@ import { requestIdFor, useRequestId } from './plugins/use-request-id.js';
 import { useRequireAuth } from './plugins/use-require-auth.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
-import { useRefuseFormBodies } from './plugins/use-refuse-form-bodies.js';
+import { useContentTypePolicy } from './plugins/use-content-type-policy.js';
 import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom } from './edge.js';
 import { checkReadiness } from './readiness.js';
 import type { GatewayContext } from './schema/builder.js';
@@ -80,7 +80,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(config.requireAuth ? [useRequireAuth()] : []),
       useErrorContract(contract),
       useCSRFPrevention({ requestHeaders: [...csrfHeaders] }),
-      ...(edge.allowFormBodies ? [] : [useRefuseFormBodies()]),
+      useContentTypePolicy({ allowFormBodies: edge.allowFormBodies }),
       useDocumentLimits(edge),
       {
         async onRequest({ url, endResponse }) {
