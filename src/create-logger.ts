@@ -18,9 +18,15 @@ export interface CreateLoggerOptions {
 export const redactedValue = '[redacted]';
 
 const secretHeaders = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'idempotency-key'];
+/** Keys whose values are secrets wherever they appear (an upstream body echoing a key...), folded. */
+const secretKeys = new Set([...secretHeaders, 'token', 'accesstoken', 'apikey', 'xapikey', 'password', 'secret', 'clientsecret'].map(fold));
+
+function fold(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
+}
 
 /** pino `redact` paths: secret headers at the top level, under `headers`, and one level deeper. */
-export const redactPaths = secretHeaders.flatMap((name) => [`["${name}"]`, `headers["${name}"]`, `*["${name}"]`, `*.headers["${name}"]`]);
+export const redactPaths: string[] = secretHeaders.flatMap((name) => [`["${name}"]`, `headers["${name}"]`, `*["${name}"]`, `*.headers["${name}"]`]);
 
 const bearerInText = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 const maxScrubDepth = 8;
@@ -32,7 +38,7 @@ export function scrubSecrets(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => scrubSecrets(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = secretHeaders.includes(key.toLowerCase()) ? redactedValue : scrubSecrets(item, depth + 1);
+    out[key] = secretKeys.has(fold(key)) ? redactedValue : scrubSecrets(item, depth + 1);
   }
   return out;
 }
