@@ -4,6 +4,7 @@
  * count every request they receive). Every response goes through the leak scan, and the
  * gateway answers /health after all of them.
  */
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { assertNoLeaks } from '../support/leak-scan.js';
@@ -109,6 +110,7 @@ const rows: Row[] = [
   { input: 'a self-spreading fragment on a list', request: post('{ projects { ...P } } fragment P on Project { id owner { name } ...P }'), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'depth bomb (12 levels)', request: post(`{ projects { ${'owner { '.repeat(11)}name${' }'.repeat(11)} } }`), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'alias bomb (100 aliases)', request: post(aliases(100, 'projects { id }')), status: 400, code: 'VALIDATION_ERROR', calls: 0, check: (reply) => expect(reply.text).not.toMatch(/\b15\b|\b100\b/) },
+  { input: "GraphiQL's introspection query within the default limits", request: post(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true })), status: 200, code: null, calls: 0 },
   { input: '50 __typename aliases', request: post(aliases(50, '__typename')), status: 200, code: null, calls: 0 },
   { input: 'directive bomb (30 @include)', request: post(`{ projects ${'@include(if: true) '.repeat(30)}{ id } }`), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: '10,000-token document', request: post(`{ ${'projects { id } '.repeat(2500)}}`), status: 400, code: 'VALIDATION_ERROR', calls: 0, check: (reply) => expect(reply.text).not.toMatch(/1000/) },
