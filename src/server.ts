@@ -11,6 +11,10 @@ import type { Logger } from './log.js';
 import { contractMaskError, useErrorContract } from './plugins/use-error-contract.js';
 import { requestIdFor, useRequestId } from './plugins/use-request-id.js';
 import { useRequireAuth } from './plugins/use-require-auth.js';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDocumentLimits } from './plugins/use-document-limits.js';
+import { useContentTypePolicy } from './plugins/use-content-type-policy.js';
+import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom } from './edge-policy.js';
 import { useFieldLimits } from './plugins/use-field-limits.js';
 import { useOperationBudget } from './plugins/use-operation-budget.js';
 import { createRateLimiter } from './rate-limit/limiter.js';
@@ -42,10 +46,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Caller headers passed on to upstreams; everything else stays at the gateway. */
-const forwardedHeaders = ['authorization', 'accept-language', 'traceparent'] as const;
-const saneHeaderValue = /^[\t\x20-\x7e]{1,1024}$/;
-
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, upstreamUrls, transport, logger } = options;
   const clients = Object.fromEntries(
@@ -61,7 +61,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       }),
     ]),
   ) as Record<ServiceName, UpstreamClient>;
-  const contract: ContractErrorOptions = { overrides: config.errorOverrides, logger, exposeDetail: config.development };
+  const { edge } = config;
+  const contract: ContractErrorOptions = { overrides: config.errorOverrides, logger, exposeDetail: config.development, hideSuggestions: !edge.introspection };
   const rateLimitStore = options.rateLimitStore ?? createMemoryStore({ maxIdentities: config.rateLimitMaxIdentities });
   const limiter = createRateLimiter({ store: rateLimitStore, onStoreFailure: config.rateLimitStoreFailure, logger });
   const trustedProxies = config.rateLimitTrustedProxies;
@@ -74,18 +75,26 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: contractMaskError(contract), isDev: config.development },
-    graphiql: {
+    graphiql: edge.introspection && {
       title: 'Conflux',
       defaultQuery: exampleQuery,
       headers: JSON.stringify({ Authorization: 'Bearer demo-admin' }),
     },
     renderGraphiQL,
+    // README "Security": every limit at the edge, with its configuration.
+    maxRequestBodySize: edge.maxRequestBodyBytes,
+    batching: edge.batchLimit > 0 && { limit: edge.batchLimit },
+    multipart: edge.allowFormBodies,
+    cors: corsFor(edge.corsOrigins),
     plugins: [
       useRequestId(),
       ...(config.requireAuth ? [useRequireAuth()] : []),
       ...(config.rateLimitOperations ? [useOperationBudget({ limiter, budget: config.rateLimitOperations, trustedProxies })] : []),
       useFieldLimits({ limiter, limits: config.rateLimitFields, trustedProxies }),
       useErrorContract(contract),
+      useCSRFPrevention({ requestHeaders: [...csrfHeaders] }),
+      useContentTypePolicy({ allowFormBodies: edge.allowFormBodies }),
+      useDocumentLimits(edge),
       {
         async onRequest({ url, endResponse }) {
           if (url.pathname !== '/ready') return;
@@ -96,12 +105,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
     context: ({ request }): GatewayContext => {
       const requestId = requestIdFor(request);
-      const forwardHeaders: Record<string, string> = {};
-      for (const name of forwardedHeaders) {
-        const value = request.headers.get(name);
-        if (value !== null && saneHeaderValue.test(value)) forwardHeaders[name] = value;
-      }
-      const idempotencyKey = request.headers.get('idempotency-key');
+      const forwardHeaders = forwardableHeaders(request.headers);
+      const idempotencyKey = idempotencyKeyFrom(request.headers);
       return {
         requestId,
         upstreams: clients,
@@ -112,7 +117,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           deadlineAt: Date.now() + config.requestDeadlineMs,
           inflight: new Map(),
         },
-        ...(idempotencyKey !== null && saneHeaderValue.test(idempotencyKey) && idempotencyKey.length <= 255 ? { idempotencyKey } : {}),
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       };
     },
   });

@@ -57,6 +57,13 @@ describe('operation budget', () => {
     }
   });
 
+  it('lets browsers of an allowed origin read the RateLimit headers (CORS)', async () => {
+    gateway = await startTestGateway({ RATE_LIMIT_OPERATIONS: '3/1m', CORS_ORIGINS: 'https://app.example' });
+    const reply = await gateway.graphql('{ project(id: "p-1") { name } }', { headers: { origin: 'https://app.example' } });
+    const exposed = (reply.headers.get('access-control-expose-headers') ?? '').toLowerCase().split(/\s*,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after']));
+  });
+
   it('gives each bearer key its own budget', async () => {
     gateway = await startTestGateway({ RATE_LIMIT_OPERATIONS: '1/1m' });
     expect((await gateway.graphql('{ project(id: "p-1") { name } }')).status).toBe(200);
