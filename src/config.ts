@@ -19,6 +19,12 @@ export interface RateBudget {
   windowMs: number;
 }
 
+/** The fields that carry their own per-caller limit (declared in `schema/` with `rateLimited`). */
+export type FieldLimitName = 'startSynthesis' | 'knowledge';
+
+/** What the rate limiter does when its shared store (Redis) fails or is too slow. */
+export type StoreFailureMode = 'open' | 'closed';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Config {
@@ -38,6 +44,18 @@ export interface Config {
   rateLimitOperations: RateBudget | undefined;
   /** Redis for shared rate-limit counters. @default undefined */
   redisUrl: string | undefined;
+  /** Per-caller limits of expensive fields; `undefined` when `off`. @default startSynthesis 3/1m, knowledge 30/1m */
+  rateLimitFields: Readonly<Record<FieldLimitName, RateBudget | undefined>>;
+  /** The in-memory store forgets the least recently seen caller beyond this many, in identities. @default 100000 */
+  rateLimitMaxIdentities: number;
+  /** `open` serves unlimited (with a warning) while Redis fails; `closed` refuses with 503. @default 'open' */
+  rateLimitStoreFailure: StoreFailureMode;
+  /** How many reverse proxies in front append to `X-Forwarded-For` and are trusted; 0 ignores the header. @default 0 */
+  rateLimitTrustedProxies: number;
+  /** Prepended to every rate-limit key in Redis. @default 'conflux:rl:' */
+  rateLimitKeyPrefix: string;
+  /** One Redis command's timeout, in ms. @default 500 */
+  redisTimeoutMs: number;
   /** Reject requests without a well-formed bearer credential before any upstream call. @default true */
   requireAuth: boolean;
   /** @default 'info' */
@@ -105,6 +123,15 @@ export function parseConfig(env: Env): Config {
     requestDeadlineMs: integer(env, 'REQUEST_DEADLINE_MS', 30_000, 1, 3_600_000),
     rateLimitOperations: budget(env, 'RATE_LIMIT_OPERATIONS', '500/1h'),
     redisUrl: redisUrl(env, 'REDIS_URL'),
+    rateLimitFields: {
+      startSynthesis: budget(env, 'RATE_LIMIT_START_SYNTHESIS', '3/1m'),
+      knowledge: budget(env, 'RATE_LIMIT_KNOWLEDGE', '30/1m'),
+    },
+    rateLimitMaxIdentities: integer(env, 'RATE_LIMIT_MAX_IDENTITIES', 100_000, 1, 100_000_000),
+    rateLimitStoreFailure: oneOf(env, 'RATE_LIMIT_STORE_FAILURE', 'open', ['open', 'closed'] as const),
+    rateLimitTrustedProxies: integer(env, 'RATE_LIMIT_TRUSTED_PROXIES', 0, 0, 10),
+    rateLimitKeyPrefix: keyPrefix(env, 'RATE_LIMIT_KEY_PREFIX', 'conflux:rl:'),
+    redisTimeoutMs: integer(env, 'REDIS_TIMEOUT_MS', 500, 1, 60_000),
     requireAuth: boolean(env, 'REQUIRE_AUTH', true),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'] as const),
     errorOverrides: overrides(env, 'ERROR_OVERRIDES'),
@@ -203,6 +230,12 @@ function redisUrl(env: Env, name: string): string | undefined {
   const value = raw(env, name);
   if (value === undefined) return undefined;
   if (!/^rediss?:\/\/[^\s]+$/.test(value)) fail(name, value, 'a redis:// or rediss:// URL');
+  return value;
+}
+
+function keyPrefix(env: Env, name: string, fallback: string): string {
+  const value = raw(env, name) ?? fallback;
+  if (!/^[A-Za-z0-9:._{}-]{1,64}$/.test(value)) fail(name, value, 'at most 64 characters of A-Z a-z 0-9 : . _ - { }');
   return value;
 }
 

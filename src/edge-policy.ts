@@ -55,7 +55,7 @@ export function corsFor(origins: readonly string[]): false | ((request: Request)
       credentials: true,
       methods: ['GET', 'POST'],
       allowedHeaders: ['authorization', 'content-type', 'accept', 'accept-language', 'idempotency-key', 'traceparent', 'x-request-id', ...csrfHeaders],
-      exposedHeaders: ['x-request-id', 'retry-after'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
       maxAge: 600,
     };
   };

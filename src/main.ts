@@ -9,6 +9,8 @@ import { createLogger } from './create-logger.js';
 import { ConfigError, parseConfig, serviceNames, type Config, type ServiceName } from './config.js';
 import { startDemoUpstreams } from './demo/index.js';
 import type { Logger } from './log.js';
+import { createRedisClient } from './rate-limit/redis-client.js';
+import { createRedisStore } from './rate-limit/redis-store.js';
 import { createGateway, type Gateway } from './server.js';
 import { createUndiciTransport } from './upstream/undici-transport.js';
 
@@ -39,7 +41,11 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     serviceNames.map((name) => [name, config.upstreamUrls[name] ?? demo?.services[name]?.url ?? '']),
   ) as Record<ServiceName, string>;
   const transport = createUndiciTransport();
-  const gateway = createGateway({ config, upstreamUrls, transport, logger });
+  const rateLimitStore =
+    config.redisUrl === undefined
+      ? undefined
+      : createRedisStore({ client: createRedisClient(config.redisUrl, { timeoutMs: config.redisTimeoutMs, logger }), keyPrefix: config.rateLimitKeyPrefix });
+  const gateway = createGateway({ config, upstreamUrls, transport, logger, ...(rateLimitStore ? { rateLimitStore } : {}) });
   const server = createServer(gateway.yoga);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, logger));
   // In-flight requests, so that a shutdown ends as soon as the last one is answered.

@@ -15,6 +15,11 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useContentTypePolicy } from './plugins/use-content-type-policy.js';
 import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom } from './edge-policy.js';
+import { useFieldLimits } from './plugins/use-field-limits.js';
+import { useOperationBudget } from './plugins/use-operation-budget.js';
+import { createRateLimiter } from './rate-limit/limiter.js';
+import { createMemoryStore } from './rate-limit/memory-store.js';
+import type { RateLimitStore } from './rate-limit/store.js';
 import { checkReadiness } from './readiness.js';
 import type { GatewayContext } from './schema/builder.js';
 import { gatewaySchema } from './schema/index.js';
@@ -28,6 +33,8 @@ export interface GatewayOptions {
   upstreamUrls: Readonly<Record<ServiceName, string>>;
   transport: Transport;
   logger: Logger;
+  /** Where rate-limit counters live; the gateway closes it. @default a bounded in-memory store */
+  rateLimitStore?: RateLimitStore;
 }
 
 export interface Gateway {
@@ -35,7 +42,7 @@ export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
   fetch: (request: Request) => Promise<Response>;
   clients: Readonly<Record<ServiceName, UpstreamClient>>;
-  /** Closes upstream connections. */
+  /** Closes upstream connections and the rate-limit store. */
   close(): Promise<void>;
 }
 
@@ -56,6 +63,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   ) as Record<ServiceName, UpstreamClient>;
   const { edge } = config;
   const contract: ContractErrorOptions = { overrides: config.errorOverrides, logger, exposeDetail: config.development, hideSuggestions: !edge.introspection };
+  const rateLimitStore = options.rateLimitStore ?? createMemoryStore({ maxIdentities: config.rateLimitMaxIdentities });
+  const limiter = createRateLimiter({ store: rateLimitStore, onStoreFailure: config.rateLimitStoreFailure, logger });
+  const trustedProxies = config.rateLimitTrustedProxies;
+  const sharedStoreCheck = rateLimitStore.name === 'memory' ? undefined : { [rateLimitStore.name]: () => rateLimitStore.ping() };
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: gatewaySchema(),
@@ -78,6 +89,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [
       useRequestId(),
       ...(config.requireAuth ? [useRequireAuth()] : []),
+      ...(config.rateLimitOperations ? [useOperationBudget({ limiter, budget: config.rateLimitOperations, trustedProxies })] : []),
+      useFieldLimits({ limiter, limits: config.rateLimitFields, trustedProxies }),
       useErrorContract(contract),
       useCSRFPrevention({ requestHeaders: [...csrfHeaders] }),
       useContentTypePolicy({ allowFormBodies: edge.allowFormBodies }),
@@ -85,7 +98,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       {
         async onRequest({ url, endResponse }) {
           if (url.pathname !== '/ready') return;
-          const report = await checkReadiness({ upstreamUrls, clients, transport });
+          const report = await checkReadiness({ upstreamUrls, clients, transport, extraChecks: sharedStoreCheck });
           endResponse(Response.json(report, { status: report.ready ? 200 : 503 }));
         },
       },
@@ -113,6 +126,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     yoga,
     fetch: (request) => Promise.resolve(yoga.fetch(request)),
     clients,
-    close: () => transport.close(),
+    close: async () => {
+      await Promise.all([transport.close(), rateLimitStore.close()]);
+    },
   };
 }

@@ -51,6 +51,35 @@ describe('parseConfig', () => {
     expect(parseConfig({ RATE_LIMIT_OPERATIONS: 'off' }).rateLimitOperations).toBeUndefined();
   });
 
+  it('gives the rate-limit defaults and reads their variables', () => {
+    expect(parseConfig({})).toMatchObject({
+      rateLimitFields: { startSynthesis: { limit: 3, windowMs: 60_000 }, knowledge: { limit: 30, windowMs: 60_000 } },
+      rateLimitMaxIdentities: 100_000,
+      rateLimitStoreFailure: 'open',
+      rateLimitTrustedProxies: 0,
+      rateLimitKeyPrefix: 'conflux:rl:',
+      redisTimeoutMs: 500,
+    });
+    expect(
+      parseConfig({
+        RATE_LIMIT_START_SYNTHESIS: 'off',
+        RATE_LIMIT_KNOWLEDGE: '10/30s',
+        RATE_LIMIT_MAX_IDENTITIES: '5000',
+        RATE_LIMIT_STORE_FAILURE: 'closed',
+        RATE_LIMIT_TRUSTED_PROXIES: '1',
+        RATE_LIMIT_KEY_PREFIX: 'staging:rl:',
+        REDIS_TIMEOUT_MS: '100',
+      }),
+    ).toMatchObject({
+      rateLimitFields: { startSynthesis: undefined, knowledge: { limit: 10, windowMs: 30_000 } },
+      rateLimitMaxIdentities: 5000,
+      rateLimitStoreFailure: 'closed',
+      rateLimitTrustedProxies: 1,
+      rateLimitKeyPrefix: 'staging:rl:',
+      redisTimeoutMs: 100,
+    });
+  });
+
   it('gives the documented edge defaults and reads every edge variable', () => {
     expect(parseConfig({})).toMatchObject({
       shutdownGraceMs: 10_000,
@@ -114,6 +143,13 @@ describe('parseConfig', () => {
     ['KNOWLEDGE_URL', 'http://user:secret@127.0.0.1/'],
     ['WORKSPACES_URL', 'http://127.0.0.1/?q=1'],
     ['REDIS_URL', 'http://127.0.0.1:6379'],
+    ['RATE_LIMIT_START_SYNTHESIS', '3 a minute'],
+    ['RATE_LIMIT_KNOWLEDGE', '0/1m'],
+    ['RATE_LIMIT_MAX_IDENTITIES', '0'],
+    ['RATE_LIMIT_STORE_FAILURE', 'maybe'],
+    ['RATE_LIMIT_TRUSTED_PROXIES', '-1'],
+    ['RATE_LIMIT_KEY_PREFIX', 'has spaces'],
+    ['REDIS_TIMEOUT_MS', '0'],
     ['REQUIRE_AUTH', 'maybe'],
     ['LOG_LEVEL', 'loud'],
     ['ERROR_OVERRIDES', '{"workspaces":{"X":"NOT_A_CODE"}}'],

@@ -2,7 +2,7 @@
  * The one Pothos builder: it types the GraphQL context once for every schema file.
  */
 import SchemaBuilder from '@pothos/core';
-import type { ServiceName } from '../config.js';
+import type { FieldLimitName, ServiceName } from '../config.js';
 import type { CallContext, UpstreamClient } from '../upstream/client.js';
 
 /** What every resolver gets: the upstream clients and this request's call context. */
@@ -12,6 +12,8 @@ export interface GatewayContext {
   call: CallContext;
   /** The caller's `Idempotency-Key` header, forwarded on writes. */
   idempotencyKey?: string;
+  /** Counts one call of a rate-limited field; throws `RATE_LIMITED` over its limit (set by `plugins/use-field-limits`). */
+  limitField?: (name: FieldLimitName) => Promise<void>;
 }
 
 export const builder = new SchemaBuilder<{

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { path } from '../upstream/url.js';
 import { builder } from './builder.js';
 import { contextShape, decoder, documentShape, factShape, type ContextData } from './decode.js';
+import { rateLimited } from './rate-limited.js';
 import { callUpstream } from './upstream-call.js';
 
 const decodeContext = decoder(contextShape);
@@ -49,11 +50,12 @@ export const KnowledgeContext = builder.objectRef<ContextData>('KnowledgeContext
         query: t.arg.string({ required: true }),
         mode: t.arg({ type: KnowledgeMode, defaultValue: 'hybrid' }),
       },
-      resolve: (context, args, gateway) =>
+      resolve: rateLimited('knowledge', (context: ContextData, args: { query: string; mode?: string | null }, gateway) =>
         callUpstream(gateway, 'knowledge', 'GET', () => path`/api/v1/contexts/${context.id}/knowledge`, {
           query: { q: args.query, mode: args.mode ?? 'hybrid' },
           decode: decodeFacts,
         }),
+      ),
     }),
   }),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { path } from '../upstream/url.js';
 import { builder, type GatewayContext } from './builder.js';
 import { decoder, insightShape, synthesisShape, workspaceShape, type InsightData, type WorkspaceData } from './decode.js';
+import { rateLimited } from './rate-limited.js';
 import { callUpstream } from './upstream-call.js';
 
 const decodeWorkspace = decoder(workspaceShape);
@@ -79,11 +80,12 @@ builder.mutationFields((t) => ({
     type: Synthesis,
     nullable: true,
     args: { workspaceId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) =>
+    resolve: rateLimited('startSynthesis', (_root, args: { workspaceId: string | number }, context) =>
       callUpstream(context, 'workspaces', 'POST', () => path`/api/v1/workspaces/${String(args.workspaceId)}/synthesis`, {
         body: {},
         idempotencyKey: context.idempotencyKey,
         decode: decodeSynthesis,
       }),
+    ),
   }),
 }));

@@ -25,10 +25,13 @@ export interface GraphQLReply {
   };
 }
 
-/** Starts the gateway on a free loopback port, with the demo upstreams for every unset URL. */
+/**
+ * Starts the gateway on a free loopback port, with the demo upstreams for every unset URL.
+ * Rate limits are off unless `env` sets them, so that other tests are never limited.
+ */
 export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
   const logger = createRecordingLogger();
-  const running = await startGateway({ PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_OPERATIONS: 'off', ...env }, { logger });
+  const running = await startGateway({ PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_OPERATIONS: 'off', RATE_LIMIT_START_SYNTHESIS: 'off', RATE_LIMIT_KNOWLEDGE: 'off', ...env }, { logger });
   return Object.assign(running, {
     logger,
     async graphql(query: string, init: GraphQLRequestInit = {}): Promise<GraphQLReply> {

@@ -1,0 +1,60 @@
+/**
+ * Who a caller is, for rate limiting: its bearer key, kept only as a SHA-256 hash (`key:<hex>`),
+ * else its IP address (`ip:<address>`). The address is the TCP peer's; `X-Forwarded-For` is read
+ * only when `trustedProxies` says how many proxies in front append to it, since any client can
+ * send one. WHATWG only: Web Crypto, no Node API.
+ */
+
+export interface IdentityOptions {
+  /** Reverse proxies in front that append to `X-Forwarded-For`; 0 ignores the header. @default 0 */
+  trustedProxies?: number;
+}
+
+const bearer = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+const identities = new WeakMap<Request, Promise<string>>();
+
+/** The caller's identity for `request`, computed once per request. */
+export function identityFor(request: Request, serverContext: unknown, options: IdentityOptions = {}): Promise<string> {
+  let identity = identities.get(request);
+  if (identity === undefined) {
+    identity = computeIdentity(request, serverContext, options.trustedProxies ?? 0);
+    identities.set(request, identity);
+  }
+  return identity;
+}
+
+async function computeIdentity(request: Request, serverContext: unknown, trustedProxies: number): Promise<string> {
+  const authorization = request.headers.get('authorization');
+  const token = authorization !== null && authorization.length <= 4096 ? bearer.exec(authorization)?.[1] : undefined;
+  if (token !== undefined) return `key:${await sha256Hex(token)}`;
+  return `ip:${clientAddress(request, peerAddress(serverContext), trustedProxies) ?? 'unknown'}`;
+}
+
+/** Hex SHA-256 of `text`: the only form in which a bearer key is kept. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  let hex = '';
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** The TCP peer's address where the server exposes it (Node: `req.socket.remoteAddress`). */
+export function peerAddress(serverContext: unknown): string | undefined {
+  const req = (serverContext as { req?: { socket?: { remoteAddress?: unknown } } } | undefined)?.req;
+  const address = req?.socket?.remoteAddress;
+  return typeof address === 'string' && address !== '' ? address : undefined;
+}
+
+/**
+ * With `trustedProxies` = n, the client is the address the outermost trusted proxy saw: the
+ * n-th entry of `X-Forwarded-For` counted from the right, the peer itself being the last proxy.
+ */
+export function clientAddress(request: Request, peer: string | undefined, trustedProxies: number): string | undefined {
+  if (trustedProxies === 0 || peer === undefined) return peer;
+  const forwarded = (request.headers.get('x-forwarded-for') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => /^[0-9A-Fa-f:.]{2,45}$/.test(entry));
+  const chain = [...forwarded, peer];
+  return chain[Math.max(0, chain.length - 1 - trustedProxies)];
+}

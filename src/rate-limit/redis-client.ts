@@ -1,0 +1,37 @@
+/**
+ * The ioredis client for the shared store, set up to fail fast: while disconnected a command
+ * fails at once instead of queueing, and a slow command fails after `timeoutMs`, so the rate
+ * limiter can apply its failure mode (`RATE_LIMIT_STORE_FAILURE`) instead of stalling requests.
+ * It reconnects in the background. Node only: imported by `main.ts`, never by the request path.
+ */
+import { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+
+export interface RedisClientOptions {
+  /** One command's timeout, and the connect timeout's base, in ms. @default 500 */
+  timeoutMs?: number;
+  /** Where connection trouble is reported (at most once per `logEveryMs`). @default nothing is logged */
+  logger?: Logger;
+  /** The shortest gap between two connection warnings, in ms. @default 10000 */
+  logEveryMs?: number;
+}
+
+export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
+  const timeoutMs = options.timeoutMs ?? 500;
+  const logEveryMs = options.logEveryMs ?? 10_000;
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: timeoutMs,
+    connectTimeout: Math.max(1000, timeoutMs * 4),
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  });
+  let lastLoggedAt = -Infinity;
+  // Without a listener ioredis prints every failed reconnect to stderr.
+  client.on('error', (error: Error) => {
+    if (Date.now() - lastLoggedAt < logEveryMs) return;
+    lastLoggedAt = Date.now();
+    options.logger?.warn({ err: { name: error.name, message: error.message } }, 'redis connection failed');
+  });
+  return client;
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { clientAddress, identityFor, sha256Hex } from '../../src/rate-limit/identity.js';
+
+const node = (remoteAddress: string) => ({ req: { socket: { remoteAddress } } });
+const request = (headers: Record<string, string>) => new Request('http://gateway.test/graphql', { headers });
+
+describe('caller identity', () => {
+  it('keeps a bearer key only as its SHA-256 hash', async () => {
+    const identity = await identityFor(request({ authorization: 'Bearer s3cret-key' }), node('127.0.0.1'));
+    expect(identity).toBe(`key:${await sha256Hex('s3cret-key')}`);
+    expect(identity).toMatch(/^key:[0-9a-f]{64}$/);
+    expect(identity).not.toContain('s3cret');
+  });
+
+  it('gives two keys two identities, and the same key the same one', async () => {
+    const a = await identityFor(request({ authorization: 'Bearer one' }), node('127.0.0.1'));
+    const b = await identityFor(request({ authorization: 'Bearer two' }), node('127.0.0.1'));
+    const again = await identityFor(request({ authorization: 'bearer one' }), node('10.0.0.1'));
+    expect(a).not.toBe(b);
+    expect(again).toBe(a);
+  });
+
+  it('falls back to the peer address, ignoring X-Forwarded-For by default', async () => {
+    expect(await identityFor(request({ 'x-forwarded-for': '198.51.100.1' }), node('203.0.113.5'))).toBe('ip:203.0.113.5');
+    expect(await identityFor(request({ authorization: 'Basic abc' }), node('::1'))).toBe('ip:::1');
+    expect(await identityFor(request({}), {})).toBe('ip:unknown');
+  });
+
+  it.each([
+    [1, '198.51.100.1', '198.51.100.1'],
+    [1, 'spoofed, 198.51.100.1', '198.51.100.1'],
+    [2, '198.51.100.1, 192.0.2.10', '198.51.100.1'],
+    [2, '192.0.2.10', '192.0.2.10'],
+    [1, 'not an address', '203.0.113.5'],
+  ])('with %i trusted proxies, X-Forwarded-For %j gives %s', (trustedProxies, forwardedFor, expected) => {
+    expect(clientAddress(request({ 'x-forwarded-for': forwardedFor }), '203.0.113.5', trustedProxies)).toBe(expected);
+  });
+});
