@@ -5,10 +5,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { pino } from 'pino';
 import { ConfigError, parseConfig, serviceNames, type Config, type ServiceName } from './config.js';
 import { startDemoUpstreams } from './demo/index.js';
 import type { Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { createGateway, type Gateway } from './server.js';
 import { createUndiciTransport } from './upstream/undici-transport.js';
 
@@ -19,6 +21,8 @@ export interface RunningGateway {
   /** `http://host:port` of the listening gateway. */
   url: string;
   upstreamUrls: Readonly<Record<ServiceName, string>>;
+  /** The Prometheus metrics served at `/metrics`, unless `METRICS=false`. */
+  metrics: Metrics | undefined;
   /** The embedded demo services started for unset URLs, if any. */
   demo: Awaited<ReturnType<typeof startDemoUpstreams>> | undefined;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), closes everything. */
@@ -39,7 +43,16 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     serviceNames.map((name) => [name, config.upstreamUrls[name] ?? demo?.services[name]?.url ?? '']),
   ) as Record<ServiceName, string>;
   const transport = createUndiciTransport();
-  const gateway = createGateway({ config, upstreamUrls, transport, logger });
+  const metrics = config.metrics ? createMetrics() : undefined;
+  const gateway = createGateway({
+    config,
+    upstreamUrls,
+    transport,
+    logger,
+    renderGraphiQL,
+    ...(metrics ? { onUpstreamCall: metrics.onUpstreamCall, onRequestReport: metrics.onRequestReport, plugins: [metrics.plugin] } : {}),
+  });
+  metrics?.watchCircuits(gateway.clients);
   const server = createServer(gateway.yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -60,7 +73,7 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     })();
     return stopping;
   };
-  return { config, gateway, server, url: `http://${host}:${address.port}`, upstreamUrls, demo, stop };
+  return { config, gateway, server, url: `http://${host}:${address.port}`, upstreamUrls, metrics, demo, stop };
 }
 
 async function main(): Promise<void> {
