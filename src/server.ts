@@ -76,7 +76,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: contractMaskError(contract), isDev: config.development },
-    graphiql: options.renderGraphiQL === false ? false : {
+    graphiql: !config.graphiql || options.renderGraphiQL === false ? false : {
       title: 'Conflux',
       defaultQuery: exampleQuery,
       headers: JSON.stringify({ Authorization: 'Bearer demo-admin' }),
