@@ -51,8 +51,9 @@ describe('GraphiQL at /graphql', () => {
     const resultPane = page.locator('.result-window');
     await expect.poll(() => resultPane.textContent(), { timeout: 30_000 }).toContain('"code"');
 
-    // What a user sees: the pane shows error codes on screen.
+    // What a user sees: the pane shows error codes and, below them, the data, on screen.
     const shown = (await resultPane.innerText()).replace(/\u00a0/g, ' ');
+    expect(shown).toContain('"data": {');
     expect(shown).toMatch(/"code": "(NOT_FOUND|FORBIDDEN|UPSTREAM_ERROR)"/);
 
     // The whole pane, past what is scrolled into view: the result editor's text.
