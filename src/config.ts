@@ -50,6 +50,36 @@ export interface Config {
   metrics: boolean;
   /** `NODE_ENV=development`: extra detail in errors for local debugging. @default false */
   development: boolean;
+  /** What hostile callers and inputs are allowed: body size, batching, CORS, document limits. */
+  edge: EdgeConfig;
+  /** How long SIGTERM waits for in-flight requests before closing them, in ms. @default 10000 */
+  shutdownGraceMs: number;
+}
+
+/** Limits at the edge (README "Security"). */
+export interface EdgeConfig {
+  /** Largest request body read, in bytes; counted while reading. @default 1048576 */
+  maxRequestBodyBytes: number;
+  /** Most operations in one batched request; 0 refuses batches. @default 0 */
+  batchLimit: number;
+  /** Accept `multipart/form-data` and `application/x-www-form-urlencoded` bodies. @default false */
+  allowFormBodies: boolean;
+  /** Origins allowed to call from a browser (CORS); empty sends no CORS headers. @default [] */
+  corsOrigins: readonly string[];
+  /** Introspection, GraphiQL and "Did you mean" suggestions. @default true */
+  introspection: boolean;
+  /** Deepest selection, in levels. @default 10 */
+  maxDepth: number;
+  /** Most aliases in one operation (`__typename` not counted). @default 15 */
+  maxAliases: number;
+  /** Most directives in one operation. @default 10 */
+  maxDirectives: number;
+  /** Most tokens in one document. @default 1000 */
+  maxTokens: number;
+  /** Highest computed cost of one operation (graphql-armor's cost model). @default 5000 */
+  maxCost: number;
+  /** Name the limit and the value found in rejections. @default false */
+  exposeLimits: boolean;
 }
 
 /** The overrides shipped by default (UPSTREAMS.md): the request was fine, the state was not. */
@@ -85,7 +115,40 @@ export function parseConfig(env: Env): Config {
     graphiql: boolean(env, 'GRAPHIQL', true),
     metrics: boolean(env, 'METRICS', true),
     development: env['NODE_ENV'] === 'development',
+    edge: {
+      maxRequestBodyBytes: integer(env, 'MAX_REQUEST_BODY_BYTES', 1024 * 1024, 1, 1024 * 1024 * 1024),
+      batchLimit: integer(env, 'BATCH_LIMIT', 0, 0, 100),
+      allowFormBodies: boolean(env, 'ALLOW_FORM_BODIES', false),
+      corsOrigins: origins(env, 'CORS_ORIGINS'),
+      introspection: boolean(env, 'INTROSPECTION', true),
+      maxDepth: integer(env, 'MAX_DEPTH', 10, 1, 1000),
+      maxAliases: integer(env, 'MAX_ALIASES', 15, 0, 10_000),
+      maxDirectives: integer(env, 'MAX_DIRECTIVES', 10, 0, 10_000),
+      maxTokens: integer(env, 'MAX_TOKENS', 1000, 1, 1_000_000),
+      maxCost: integer(env, 'MAX_COST', 5000, 1, 10_000_000),
+      exposeLimits: boolean(env, 'EXPOSE_LIMITS', false),
+    },
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
+}
+
+/** A comma-separated list of exact origins (`https://app.example.com`); `*` is refused. */
+function origins(env: Env, name: string): string[] {
+  const value = raw(env, name);
+  if (value === undefined) return [];
+  const list = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  for (const item of list) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(item);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.origin !== item) {
+      fail(name, value, 'a comma-separated list of origins such as https://app.example.com (no path, no *)');
+    }
+  }
+  return list;
 }
 
 function raw(env: Env, name: string): string | undefined {

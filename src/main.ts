@@ -2,11 +2,11 @@
  * The Node entry: reads the configuration, starts the embedded demo services for every
  * upstream whose URL is unset, and serves the gateway over HTTP until SIGTERM or SIGINT.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { pino } from 'pino';
+import { createLogger } from './create-logger.js';
 import { ConfigError, parseConfig, serviceNames, type Config, type ServiceName } from './config.js';
 import { startDemoUpstreams } from './demo/index.js';
 import type { Logger } from './log.js';
@@ -36,7 +36,7 @@ export interface StartOptions {
 /** Starts the gateway from environment variables; used by the CLI below and by tests. */
 export async function startGateway(env: Readonly<Record<string, string | undefined>>, options: StartOptions = {}): Promise<RunningGateway> {
   const config = parseConfig(env);
-  const logger: Logger = options.logger ?? pino({ level: config.logLevel, base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
+  const logger: Logger = options.logger ?? createLogger({ level: config.logLevel });
   const missing = serviceNames.filter((name) => config.upstreamUrls[name] === undefined);
   const demo = missing.length > 0 ? await startDemoUpstreams(missing) : undefined;
   const upstreamUrls = Object.fromEntries(
@@ -54,6 +54,16 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   });
   metrics?.watchCircuits(gateway.clients);
   const server = createServer(gateway.yoga);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, logger));
+  // In-flight requests, so that a shutdown ends as soon as the last one is answered.
+  let active = 0;
+  let drained: (() => void) | undefined;
+  server.on('request', (_request, response) => {
+    active++;
+    response.once('close', () => {
+      if (--active === 0) drained?.();
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -61,19 +71,43 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let stopping: Promise<void> | undefined;
-  const stop = (graceMs = 10_000): Promise<void> => {
+  const stop = (graceMs = config.shutdownGraceMs): Promise<void> => {
     stopping ??= (async () => {
+      // Stop accepting at once; requests already in flight get up to `graceMs` to finish.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      const idle = active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
       const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-      await Promise.race([closed, grace]);
+      await Promise.race([idle, grace]);
       server.closeAllConnections();
+      await closed;
+      // Upstream pools (and Redis, once configured) close in `gateway.close()`.
       await gateway.close();
       await demo?.close();
     })();
     return stopping;
   };
   return { config, gateway, server, url: `http://${host}:${address.port}`, upstreamUrls, metrics, demo, stop };
+}
+
+/**
+ * Node's HTTP parser refuses some requests before the gateway sees them: CR or LF in a header
+ * value, headers over `--max-http-header-size` (16 KB by default), a malformed request line.
+ * They get a 4xx in the error contract's shape instead of Node's bare one; the raw bytes (which
+ * may hold credentials) are never logged.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger: Logger): void {
+  logger.debug({ event: 'client_error', errorCode: error.code }, 'malformed HTTP request refused');
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const message = status === 431 ? 'Request headers too large.' : status === 408 ? 'Request timed out.' : 'Malformed HTTP request.';
+  const requestId = crypto.randomUUID();
+  const body = JSON.stringify({ errors: [{ message, extensions: { code: 'VALIDATION_ERROR', status: 400, requestId } }] });
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, `x-request-id: ${requestId}`, 'connection: close'];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
 
 async function main(): Promise<void> {

@@ -11,6 +11,10 @@ import { contractMaskError, useErrorContract } from './plugins/use-error-contrac
 import { requestIdFor, useRequestId } from './plugins/use-request-id.js';
 import { useRequestReport, type RequestReport } from './plugins/use-request-report.js';
 import { useRequireAuth } from './plugins/use-require-auth.js';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDocumentLimits } from './plugins/use-document-limits.js';
+import { useContentTypePolicy } from './plugins/use-content-type-policy.js';
+import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom } from './edge-policy.js';
 import { checkReadiness } from './readiness.js';
 import type { GatewayContext } from './schema/builder.js';
 import { gatewaySchema } from './schema/index.js';
@@ -46,10 +50,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Caller headers passed on to upstreams; everything else stays at the gateway. */
-const forwardedHeaders = ['authorization', 'accept-language', 'traceparent'] as const;
-const saneHeaderValue = /^[\t\x20-\x7e]{1,1024}$/;
-
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, upstreamUrls, transport, logger } = options;
   const clients = Object.fromEntries(
@@ -66,7 +66,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       }),
     ]),
   ) as Record<ServiceName, UpstreamClient>;
-  const contract: ContractErrorOptions = { overrides: config.errorOverrides, logger, exposeDetail: config.development };
+  const { edge } = config;
+  const contract: ContractErrorOptions = { overrides: config.errorOverrides, logger, exposeDetail: config.development, hideSuggestions: !edge.introspection };
 
   const requestReport = useRequestReport({ onReport: (report) => reportRequest(logger, report, options.onRequestReport) });
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
@@ -76,18 +77,26 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: contractMaskError(contract), isDev: config.development },
-    graphiql: !config.graphiql || options.renderGraphiQL === false ? false : {
+    graphiql: config.graphiql && edge.introspection && options.renderGraphiQL !== false && {
       title: 'Conflux',
       defaultQuery: exampleQuery,
       headers: JSON.stringify({ Authorization: 'Bearer demo-admin' }),
     },
     ...(options.renderGraphiQL ? { renderGraphiQL: options.renderGraphiQL } : {}),
+    // README "Security": every limit at the edge, with its configuration.
+    maxRequestBodySize: edge.maxRequestBodyBytes,
+    batching: edge.batchLimit > 0 && { limit: edge.batchLimit },
+    multipart: edge.allowFormBodies,
+    cors: corsFor(edge.corsOrigins),
     plugins: [
       requestReport.start,
       useRequestId(),
       ...(config.requireAuth ? [useRequireAuth()] : []),
       useErrorContract(contract),
       requestReport.finish,
+      useCSRFPrevention({ requestHeaders: [...csrfHeaders] }),
+      useContentTypePolicy({ allowFormBodies: edge.allowFormBodies }),
+      useDocumentLimits(edge),
       ...(options.plugins ?? []),
       {
         async onRequest({ url, endResponse }) {
@@ -99,12 +108,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     ],
     context: ({ request }): GatewayContext => {
       const requestId = requestIdFor(request);
-      const forwardHeaders: Record<string, string> = {};
-      for (const name of forwardedHeaders) {
-        const value = request.headers.get(name);
-        if (value !== null && saneHeaderValue.test(value)) forwardHeaders[name] = value;
-      }
-      const idempotencyKey = request.headers.get('idempotency-key');
+      const forwardHeaders = forwardableHeaders(request.headers);
+      const idempotencyKey = idempotencyKeyFrom(request.headers);
       return {
         requestId,
         upstreams: clients,
@@ -115,7 +120,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           deadlineAt: Date.now() + config.requestDeadlineMs,
           inflight: new Map(),
         },
-        ...(idempotencyKey !== null && saneHeaderValue.test(idempotencyKey) && idempotencyKey.length <= 255 ? { idempotencyKey } : {}),
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       };
     },
   });

@@ -51,6 +51,55 @@ describe('parseConfig', () => {
     expect(parseConfig({ RATE_LIMIT_OPERATIONS: 'off' }).rateLimitOperations).toBeUndefined();
   });
 
+  it('gives the documented edge defaults and reads every edge variable', () => {
+    expect(parseConfig({})).toMatchObject({
+      shutdownGraceMs: 10_000,
+      edge: {
+        maxRequestBodyBytes: 1_048_576,
+        batchLimit: 0,
+        allowFormBodies: false,
+        corsOrigins: [],
+        introspection: true,
+        maxDepth: 10,
+        maxAliases: 15,
+        maxDirectives: 10,
+        maxTokens: 1000,
+        maxCost: 5000,
+        exposeLimits: false,
+      },
+    });
+    const config = parseConfig({
+      MAX_REQUEST_BODY_BYTES: '2048',
+      BATCH_LIMIT: '5',
+      ALLOW_FORM_BODIES: 'true',
+      CORS_ORIGINS: 'https://app.example, http://localhost:5173',
+      INTROSPECTION: 'false',
+      MAX_DEPTH: '4',
+      MAX_ALIASES: '3',
+      MAX_DIRECTIVES: '2',
+      MAX_TOKENS: '300',
+      MAX_COST: '100',
+      EXPOSE_LIMITS: 'true',
+      SHUTDOWN_GRACE_MS: '2500',
+    });
+    expect(config).toMatchObject({
+      shutdownGraceMs: 2500,
+      edge: {
+        maxRequestBodyBytes: 2048,
+        batchLimit: 5,
+        allowFormBodies: true,
+        corsOrigins: ['https://app.example', 'http://localhost:5173'],
+        introspection: false,
+        maxDepth: 4,
+        maxAliases: 3,
+        maxDirectives: 2,
+        maxTokens: 300,
+        maxCost: 100,
+        exposeLimits: true,
+      },
+    });
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],
@@ -69,6 +118,15 @@ describe('parseConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['ERROR_OVERRIDES', '{"workspaces":{"X":"NOT_A_CODE"}}'],
     ['ERROR_OVERRIDES', '[1]'],
+    ['MAX_REQUEST_BODY_BYTES', '0'],
+    ['BATCH_LIMIT', '1000'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'https://app.example/path'],
+    ['CORS_ORIGINS', 'app.example'],
+    ['INTROSPECTION', 'sometimes'],
+    ['MAX_DEPTH', '0'],
+    ['MAX_TOKENS', 'many'],
+    ['SHUTDOWN_GRACE_MS', '-5'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     try {

@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { isUpstreamError, type FieldError, type UpstreamError, type UpstreamErrorReport, type UpstreamFailure } from '../upstream/failure.js';
 import { codeForFailure, foldCode, type ErrorOverrides } from './classify.js';
 import { defaultClientMessages, isErrorCode, serverMessageFor, statusOfCode, type ErrorCode } from './codes.js';
+import { looksInternal } from './internal-text.js';
 
 export interface ContractErrorOptions {
   /** Per-service overrides from configuration. @default none */
@@ -19,6 +20,8 @@ export interface ContractErrorOptions {
   requestId?: string;
   /** NODE_ENV=development: add `extensions.debug` with withheld detail for local debugging. Never by default. @default false */
   exposeDetail?: boolean;
+  /** Remove graphql-js's "Did you mean …?" hints from request errors (with introspection off). @default false */
+  hideSuggestions?: boolean;
 }
 
 /** `extensions.upstream`: which upstream caused the error, and what it said of itself. */
@@ -132,11 +135,23 @@ function fromRequestError(error: GraphQLError, options: ContractErrorOptions): G
   const rest: Extensions = {};
   for (const key of keptExtensions) if (error.extensions[key] !== undefined) rest[key] = error.extensions[key];
   if (options.exposeDetail && error.extensions['debug'] !== undefined) rest['debug'] = error.extensions['debug'];
-  const code: ErrorCode = isErrorCode(given) ? given : 'VALIDATION_ERROR';
+  const code: ErrorCode = isErrorCode(given) ? given : codeForHttpStatus(error.extensions['http']);
   const requestId = options.requestId ?? (typeof givenRequestId === 'string' ? givenRequestId : undefined);
   // ERRORS.md §1: the gateway's own failures are always masked, whoever made the error.
   if (code === 'INTERNAL_SERVER_ERROR' && error.message !== unexpectedErrorMessage) return unexpected(error, { ...options, requestId }, error);
-  return build(error.message, { ...base(code, requestId), ...rest }, error);
+  const message = options.hideSuggestions ? withoutSuggestions(error.message) : error.message;
+  return build(message, { ...base(code, requestId), ...rest }, error);
+}
+
+/** A request error without a contract code: a body over the size cap is PAYLOAD_TOO_LARGE, the rest input errors. */
+function codeForHttpStatus(http: unknown): ErrorCode {
+  const status = typeof http === 'object' && http !== null ? (http as { status?: unknown }).status : undefined;
+  return status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_ERROR';
+}
+
+/** graphql-js names schema members it guessed at ("Did you mean …?"); that reveals the schema. */
+function withoutSuggestions(message: string): string {
+  return message.replace(/\s*Did you mean [^?]{0,500}\?/g, '').trim();
 }
 
 function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, at: GraphQLError | undefined): GraphQLError {
@@ -169,8 +184,15 @@ function messageFor(code: ErrorCode, error: UpstreamError, report: UpstreamError
     return reason === '' ? 'Invalid id.' : `Invalid id: ${reason}.`;
   }
   if (statusOfCode[code] >= 500) return serverMessageFor(code, error.service);
-  const upstreamMessage = report?.message === undefined ? '' : sanitizeMessage(report.message);
+  const upstreamMessage = clientText(report?.message);
   return upstreamMessage === '' ? defaultClientMessages[code] : upstreamMessage;
+}
+
+/** An upstream's 4xx text for the client: cleaned, or `''` when there is none or it looks internal. */
+function clientText(text: string | undefined): string {
+  if (text === undefined) return '';
+  const cleaned = sanitizeMessage(text);
+  return looksInternal(text.slice(0, maxScannedLength)) || looksInternal(cleaned) ? '' : cleaned;
 }
 
 /** For a 5xx code only the members that are not free text: the service, status, code, type and request id. */
@@ -198,7 +220,7 @@ function upstreamExtension(error: UpstreamError, serverSide: boolean): UpstreamE
 function shortText(value: string | undefined, maxLength: number): string | undefined {
   if (typeof value !== 'string' || value.length > maxLength * 4) return undefined;
   const cleaned = cleanText(value);
-  return cleaned === '' || cleaned.length > maxLength ? undefined : cleaned;
+  return cleaned === '' || cleaned.length > maxLength || looksInternal(value) || looksInternal(cleaned) ? undefined : cleaned;
 }
 
 /** The client-safe detail keys, folded (any casing of the upstream's key is read). */
@@ -218,7 +240,7 @@ function clientDetails(report: UpstreamErrorReport): ContractDetails | undefined
   const details: ContractDetails = {};
   const fieldErrors = report.fieldErrors.slice(0, 100).flatMap((item) => {
     const field = sanitizeMessage(item.field, 200);
-    return field === '' ? [] : [{ field, message: sanitizeMessage(item.message) || 'Invalid value.' }];
+    return field === '' || looksInternal(item.field) || looksInternal(field) ? [] : [{ field, message: clientText(item.message) || 'Invalid value.' }];
   });
   if (fieldErrors.length > 0) details.fieldErrors = fieldErrors;
   for (const [key, value] of Object.entries(report.details)) {
@@ -231,7 +253,7 @@ function clientDetails(report: UpstreamErrorReport): ContractDetails | undefined
         if (typeof value === 'number' && Number.isFinite(value)) details[name] = value;
         break;
       case 'plan': {
-        const plan = typeof value === 'string' ? sanitizeMessage(value, 100) : '';
+        const plan = typeof value === 'string' && !looksInternal(value) ? sanitizeMessage(value, 100) : '';
         if (plan !== '') details.plan = plan;
         break;
       }
@@ -253,7 +275,7 @@ function clientDetails(report: UpstreamErrorReport): ContractDetails | undefined
 /** A string or an array of strings, each cleaned; `undefined` when nothing is left. */
 function textList(value: unknown, maxLength: number): string[] | undefined {
   const items = typeof value === 'string' ? [value] : Array.isArray(value) ? value.slice(0, maxListItems) : [];
-  const texts = items.flatMap((item) => (typeof item === 'string' ? [sanitizeMessage(item, maxLength)] : [])).filter((text) => text !== '');
+  const texts = items.flatMap((item) => (typeof item === 'string' && !looksInternal(item) ? [sanitizeMessage(item, maxLength)] : [])).filter((text) => text !== '' && !looksInternal(text));
   return texts.length === 0 ? undefined : texts;
 }
 
@@ -280,7 +302,9 @@ function withheldDetail(error: UpstreamError, serverSide: boolean): Extensions |
   const { report, status } = failure;
   const hiddenDetails = serverSide ? report.details : Object.fromEntries(Object.entries(report.details).filter(([key]) => !isSafeDetailKey(key)));
   const hasHidden = Object.keys(hiddenDetails).length > 0;
-  const hasServerText = serverSide && (report.message !== undefined || report.title !== undefined || report.instance !== undefined || report.fieldErrors.length > 0);
+  // A 4xx text that looked internal was withheld too (see `clientText`).
+  const suppressed = !serverSide && [report.message, report.title, report.instance].some((text) => text !== undefined && looksInternal(text));
+  const hasServerText = suppressed || (serverSide && (report.message !== undefined || report.title !== undefined || report.instance !== undefined || report.fieldErrors.length > 0));
   if (!hasHidden && !hasServerText) return undefined;
   return compact({
     failure: 'response',
@@ -289,8 +313,8 @@ function withheldDetail(error: UpstreamError, serverSide: boolean): Extensions |
     upstreamCode: report.code,
     upstreamMessage: clip(report.message),
     upstreamType: report.problemType,
-    upstreamTitle: serverSide ? clip(report.title) : undefined,
-    upstreamInstance: serverSide ? clip(report.instance) : undefined,
+    upstreamTitle: serverSide || suppressed ? clip(report.title) : undefined,
+    upstreamInstance: serverSide || suppressed ? clip(report.instance) : undefined,
     upstreamRequestId: report.upstreamRequestId,
     fieldErrors: serverSide && report.fieldErrors.length > 0 ? report.fieldErrors : undefined,
     details: hasHidden ? hiddenDetails : undefined,

@@ -73,7 +73,7 @@ describe('request-level errors', () => {
 
   it('refuses a mutation over GET', async () => {
     const url = `${gateway.url}/graphql?query=${encodeURIComponent('mutation { startSynthesis(workspaceId: "w-1") { id } }')}`;
-    const response = await fetch(url, { headers: { authorization: 'Bearer demo-admin', accept: graphqlResponse } });
+    const response = await fetch(url, { headers: { authorization: 'Bearer demo-admin', accept: graphqlResponse, 'x-graphql-csrf': '1' } });
     expect(response.status).toBe(405);
     const body = (await response.json()) as Record<string, any>;
     expect(body['errors'][0].extensions.code).toBe('VALIDATION_ERROR');
@@ -82,7 +82,7 @@ describe('request-level errors', () => {
 
   it('serves queries over GET', async () => {
     const url = `${gateway.url}/graphql?query=${encodeURIComponent('{ project(id: "p-1") { name } }')}`;
-    const response = await fetch(url, { headers: { authorization: 'Bearer demo-admin', accept: graphqlResponse } });
+    const response = await fetch(url, { headers: { authorization: 'Bearer demo-admin', accept: graphqlResponse, 'x-graphql-csrf': '1' } });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { project: { name: 'Atlas' } } });
   });

@@ -1,4 +1,5 @@
 import { startGateway, type RunningGateway } from '../../src/main.js';
+import { assertNoLeaks } from './leak-scan.js';
 import { createRecordingLogger } from './recording-logger.js';
 
 export type TestGateway = RunningGateway & {
@@ -39,7 +40,11 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
         headers,
         body: JSON.stringify({ query, variables: init.variables, operationName: init.operationName }),
       });
-      return { status: response.status, headers: response.headers, body: await response.json() };
+      const text = await response.text();
+      const body = JSON.parse(text) as GraphQLReply['body'];
+      // Every reply that carries errors goes through the leak scan (ERRORS.md §4).
+      if (body.errors?.length) assertNoLeaks(text, response.headers, `reply to ${query.slice(0, 80)}`);
+      return { status: response.status, headers: response.headers, body };
     },
   });
 }

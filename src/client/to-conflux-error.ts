@@ -1,0 +1,130 @@
+/**
+ * Turns whatever a Conflux call failed with into the right `ConfluxError` subclass: a GraphQL
+ * error from a response's `errors`, or Apollo Client 4's error objects (`CombinedGraphQLErrors`,
+ * `ServerError`, `ServerParseError`, a network error from `fetch`).
+ */
+import { CombinedGraphQLErrors, ServerError as ApolloServerError, ServerParseError } from '@apollo/client/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { ConfluxError, createConfluxError, type UpstreamInfo } from './errors.js';
+
+/**
+ * The one error `error` stands for. A `CombinedGraphQLErrors` holding several errors gives its
+ * first; use `toConfluxErrors` to get every one.
+ */
+export function toConfluxError(error: unknown): ConfluxError {
+  return toConfluxErrors(error)[0] ?? unknownError('Unknown error.', error);
+}
+
+/** Every error `error` stands for, in the order of the response's `errors`; none for `undefined`. */
+export function toConfluxErrors(error: unknown): ConfluxError[] {
+  if (error === undefined || error === null) return [];
+  if (error instanceof ConfluxError) return [error];
+  if (CombinedGraphQLErrors.is(error)) return error.errors.map((item) => fromGraphQLError(item, undefined, error));
+  if (ApolloServerError.is(error) || ServerParseError.is(error)) return fromHttpResponse(error);
+  if (isGraphQLErrorLike(error)) return [fromGraphQLError(error, undefined, error)];
+  if (isConnectionFailure(error)) {
+    return [createConfluxError({ code: 'CONNECTION_ERROR', message: 'The gateway could not be reached.', cause: error })];
+  }
+  return [unknownError(error instanceof Error ? error.message : 'Unknown error.', error)];
+}
+
+/** One GraphQL error (`{ message, path, extensions }`), as found in a response's `errors`. */
+export function fromGraphQLError(error: GraphQLFormattedError, response?: Response, cause?: unknown): ConfluxError {
+  const extensions: Record<string, unknown> = isRecord(error.extensions) ? error.extensions : {};
+  return createConfluxError({
+    message: error.message,
+    code: text(extensions['code']) ?? (response ? codeOfStatus(response.status) : 'UNKNOWN'),
+    status: wholeNumber(extensions['status']) ?? response?.status,
+    path: Array.isArray(error.path) ? error.path : [],
+    requestId: text(extensions['requestId']) ?? response?.headers.get('x-request-id') ?? undefined,
+    upstream: upstreamOf(extensions['upstream']),
+    details: isRecord(extensions['details']) ? extensions['details'] : undefined,
+    retryAfter: wholeNumber(extensions['retryAfter']) ?? (response ? retryAfterHeader(response) : undefined),
+    cause: cause ?? error,
+  });
+}
+
+/** HTTP code → canonical code, for answers that carry no GraphQL error (a proxy's page ...). */
+export function codeOfStatus(status: number): string {
+  const known: Record<number, string> = {
+    401: 'UNAUTHENTICATED', 402: 'QUOTA_EXCEEDED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT',
+    413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED',
+    502: 'BAD_GATEWAY', 503: 'SERVICE_UNAVAILABLE', 504: 'GATEWAY_TIMEOUT',
+  };
+  if (known[status]) return known[status];
+  if (status >= 400 && status < 500) return 'VALIDATION_ERROR';
+  if (status >= 500) return 'INTERNAL_SERVER_ERROR';
+  // A 2xx or 3xx that Apollo could not use: the answer was not a GraphQL response.
+  return 'BAD_GATEWAY';
+}
+
+function fromHttpResponse(error: ApolloServerError | ServerParseError): ConfluxError[] {
+  const body = parseJson(error.bodyText);
+  const graphQLErrors = isRecord(body) && Array.isArray(body['errors']) ? body['errors'].filter(isGraphQLErrorLike) : [];
+  if (graphQLErrors.length > 0) return graphQLErrors.map((item) => fromGraphQLError(item, error.response, error));
+  const code = ServerParseError.is(error) && error.statusCode < 400 ? 'BAD_GATEWAY' : codeOfStatus(error.statusCode);
+  return [
+    createConfluxError({
+      message: error.message,
+      code,
+      status: error.statusCode,
+      requestId: error.response.headers.get('x-request-id') ?? undefined,
+      retryAfter: retryAfterHeader(error.response),
+      cause: error,
+    }),
+  ];
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  // fetch rejects with a TypeError when no response arrives; aborts and timeouts are DOMExceptions.
+  return error instanceof TypeError || (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'));
+}
+
+function unknownError(message: string, cause: unknown): ConfluxError {
+  return createConfluxError({ code: 'UNKNOWN', message, cause });
+}
+
+function retryAfterHeader(response: Response): number | undefined {
+  const value = response.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function upstreamOf(value: unknown): UpstreamInfo | undefined {
+  if (!isRecord(value) || typeof value['service'] !== 'string') return undefined;
+  const upstream: UpstreamInfo = { service: value['service'] };
+  const status = wholeNumber(value['status']);
+  if (status !== undefined) upstream.status = status;
+  for (const key of ['code', 'type', 'title', 'instance', 'requestId'] as const) {
+    const field = text(value[key]);
+    if (field !== undefined) upstream[key] = field;
+  }
+  return upstream;
+}
+
+function isGraphQLErrorLike(value: unknown): value is GraphQLFormattedError {
+  return isRecord(value) && typeof value['message'] === 'string' && (isRecord(value['extensions']) || Array.isArray(value['path']));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function wholeNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    // Not JSON (a proxy's HTML page): the caller falls back to the HTTP status.
+    return undefined;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The production logger: pino, JSON lines, with credentials kept out. Headers that carry
+ * secrets are redacted by name wherever they sit, and any `Bearer <token>` inside free text (an
+ * upstream that echoes the key in its error message, a cause's message) is replaced too.
+ */
+import { pino, type DestinationStream } from 'pino';
+import type { LogLevel } from './config.js';
+import type { Logger } from './log.js';
+
+export interface CreateLoggerOptions {
+  /** @default 'info' */
+  level?: LogLevel;
+  /** Where lines go. @default stdout */
+  destination?: DestinationStream;
+}
+
+/** The replacement for every redacted value. */
+export const redactedValue = '[redacted]';
+
+const secretHeaders = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'idempotency-key'];
+/** Keys whose values are secrets wherever they appear (an upstream body echoing a key...), folded. */
+const secretKeys = new Set([...secretHeaders, 'token', 'accesstoken', 'apikey', 'xapikey', 'password', 'secret', 'clientsecret'].map(fold));
+
+function fold(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
+}
+
+/** pino `redact` paths: secret headers at the top level, under `headers`, and one level deeper. */
+export const redactPaths: string[] = secretHeaders.flatMap((name) => [`["${name}"]`, `headers["${name}"]`, `*["${name}"]`, `*.headers["${name}"]`]);
+
+const bearerInText = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
+const maxScrubDepth = 8;
+
+/** Replaces credentials found in free text, in every string of a log record. */
+export function scrubSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(bearerInText, `$1 ${redactedValue}`);
+  if (depth >= maxScrubDepth || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((item) => scrubSecrets(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = secretKeys.has(fold(key)) ? redactedValue : scrubSecrets(item, depth + 1);
+  }
+  return out;
+}
+
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: redactPaths, censor: redactedValue },
+      formatters: { log: (record) => scrubSecrets(record) as Record<string, unknown> },
+    },
+    options.destination,
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * What crosses the edge in each direction: which caller headers reach upstreams, which browser
+ * origins may call (CORS), and which headers prove a request was not a cross-site form post
+ * (CSRF). Upstream response headers never reach the caller at all: resolvers return data only.
+ */
+import type { CORSOptions } from 'graphql-yoga';
+
+/** Caller headers passed on to upstreams (the request id and `Idempotency-Key` are set apart). */
+export const forwardedHeaders = ['authorization', 'accept-language', 'traceparent'] as const;
+
+/** Headers that mark a request as not a simple cross-site one; yoga's own name and Apollo's. */
+export const csrfHeaders = ['x-graphql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'] as const;
+
+/** The longest `Idempotency-Key` forwarded, in characters. */
+export const maxIdempotencyKeyLength = 255;
+
+const saneHeaderValue = /^[\t\x20-\x7e]{1,1024}$/;
+
+/** Header names the caller declared hop-by-hop in `Connection`: never forwarded, even if allowlisted. */
+function hopByHop(headers: Headers): Set<string> {
+  const named = (headers.get('connection') ?? '').split(',').map((token) => token.trim().toLowerCase());
+  return new Set(named.filter((token) => token !== ''));
+}
+
+/** The allowlisted caller headers with a sane value (printable ASCII, at most 1024 characters). */
+export function forwardableHeaders(headers: Headers): Record<string, string> {
+  const skipped = hopByHop(headers);
+  const forwarded: Record<string, string> = {};
+  for (const name of forwardedHeaders) {
+    const value = headers.get(name);
+    if (value !== null && !skipped.has(name) && saneHeaderValue.test(value)) forwarded[name] = value;
+  }
+  return forwarded;
+}
+
+/** The caller's `Idempotency-Key`, when sane; forwarded on writes only. */
+export function idempotencyKeyFrom(headers: Headers): string | undefined {
+  const value = headers.get('idempotency-key');
+  if (value === null || hopByHop(headers).has('idempotency-key')) return undefined;
+  return saneHeaderValue.test(value) && value.length <= maxIdempotencyKeyLength ? value : undefined;
+}
+
+/**
+ * yoga's `cors` option: off (no CORS headers) without an allowlist, since yoga's default echoes
+ * any origin with credentials; with one, only a listed origin gets CORS headers.
+ */
+export function corsFor(origins: readonly string[]): false | ((request: Request) => CORSOptions) {
+  if (origins.length === 0) return false;
+  const allowed = new Set(origins);
+  return (request) => {
+    const origin = request.headers.get('origin');
+    if (origin === null || !allowed.has(origin)) return false;
+    return {
+      origin: [origin],
+      credentials: true,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['authorization', 'content-type', 'accept', 'accept-language', 'idempotency-key', 'traceparent', 'x-request-id', ...csrfHeaders],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    };
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * `conflux/client` is a subpath of the package: after `npm run build`, Node resolves it through
+ * package.json `exports` (a package may import itself by name) and TypeScript finds its types.
+ */
+import { execFile } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import ts from 'typescript';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+beforeAll(async () => {
+  await run('npm', ['run', 'build', '--silent'], { cwd: root });
+}, 180_000);
+
+describe('the conflux/client package subpath', () => {
+  it('imports by package name in Node and maps an error with the built code', async () => {
+    const script = `
+      import { toConfluxError, createRetryLink, RateLimitError } from 'conflux/client';
+      const error = toConfluxError({ message: 'slow down', extensions: { code: 'RATE_LIMITED', retryAfter: 4 } });
+      console.log(JSON.stringify({ rateLimit: error instanceof RateLimitError, retryAfter: error.retryAfter, link: typeof createRetryLink().request }));
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
+    expect(JSON.parse(stdout)).toEqual({ rateLimit: true, retryAfter: 4, link: 'function' });
+  });
+
+  it('resolves its type declarations with NodeNext resolution', () => {
+    const options = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext };
+    const resolved = ts.resolveModuleName('conflux/client', join(root, 'test', 'consumer.mts'), options, ts.sys);
+    expect(resolved.resolvedModule?.resolvedFileName).toBe(join(root, 'dist', 'client', 'index.d.ts'));
+  });
+});

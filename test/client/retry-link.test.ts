@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { createRetryLink, defaultMaxAttempts, defaultRetryDelaysMs, isRetryable, retryWaitMs } from '../../src/client/index.js';
+
+describe('retryWaitMs', () => {
+  it('waits 250 ms, then 500 ms, then 1000 ms, the last step repeating', () => {
+    const middle = () => 0.5;
+    expect([1, 2, 3, 4].map((attempt) => retryWaitMs(attempt, defaultRetryDelaysMs, 0.2, middle))).toEqual([250, 500, 1000, 1000]);
+    expect(defaultMaxAttempts).toBe(3);
+  });
+
+  it('spreads each wait by the jitter fraction', () => {
+    expect(retryWaitMs(1, defaultRetryDelaysMs, 0.2, () => 0)).toBe(200);
+    expect(retryWaitMs(1, defaultRetryDelaysMs, 0.2, () => 1)).toBe(300);
+    expect(retryWaitMs(2, [10, 20], 0, Math.random)).toBe(20);
+  });
+});
+
+describe('createRetryLink', () => {
+  it.each([
+    [{ delaysMs: [] }, /delaysMs/],
+    [{ delaysMs: [250, -1] }, /delaysMs/],
+    [{ delaysMs: [Number.NaN] }, /delaysMs/],
+    [{ maxAttempts: 0 }, /maxAttempts/],
+    [{ maxAttempts: 2.5 }, /maxAttempts/],
+    [{ jitter: 1.5 }, /jitter/],
+  ])('refuses %j, naming the option', (options, message) => {
+    expect(() => createRetryLink(options)).toThrow(message);
+  });
+});
+
+describe('isRetryable', () => {
+  it('retries network failures and server-side codes, never client-side ones', () => {
+    expect(isRetryable(new TypeError('fetch failed'))).toBe(true);
+    expect(isRetryable({ message: 'x', extensions: { code: 'GATEWAY_TIMEOUT' } })).toBe(true);
+    expect(isRetryable({ message: 'x', extensions: { code: 'RATE_LIMITED', retryAfter: 5 } })).toBe(false);
+    expect(isRetryable({ message: 'x', extensions: { code: 'NOT_FOUND' } })).toBe(false);
+    expect(isRetryable(new RangeError('a bug in a link'))).toBe(false);
+  });
+});

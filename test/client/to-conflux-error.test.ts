@@ -1,0 +1,116 @@
+import { CombinedGraphQLErrors, ServerError as ApolloServerError, ServerParseError } from '@apollo/client/errors';
+import { describe, expect, it } from 'vitest';
+import {
+  AuthError,
+  ConflictError,
+  ConfluxError,
+  ConnectionError,
+  NotFoundError,
+  QuotaError,
+  RateLimitError,
+  ScopeError,
+  ServerError,
+  ValidationError,
+  errorClassOfCode,
+  toConfluxError,
+  toConfluxErrors,
+} from '../../src/client/index.js';
+import { errorCodes } from '../../src/errors/codes.js';
+
+const graphQLError = (code: string, more: Record<string, unknown> = {}) => ({
+  message: `failed with ${code}`,
+  path: ['project', 'owner'],
+  extensions: { code, status: 400, requestId: 'req-1', ...more },
+});
+
+describe('toConfluxError', () => {
+  it.each([
+    ['UNAUTHENTICATED', AuthError],
+    ['FORBIDDEN', ScopeError],
+    ['NOT_FOUND', NotFoundError],
+    ['VALIDATION_ERROR', ValidationError],
+    ['PAYLOAD_TOO_LARGE', ValidationError],
+    ['UNSUPPORTED_MEDIA_TYPE', ValidationError],
+    ['RATE_LIMITED', RateLimitError],
+    ['QUOTA_EXCEEDED', QuotaError],
+    ['CONFLICT', ConflictError],
+    ['UPSTREAM_ERROR', ServerError],
+    ['BAD_GATEWAY', ServerError],
+    ['SERVICE_UNAVAILABLE', ServerError],
+    ['GATEWAY_TIMEOUT', ServerError],
+    ['INTERNAL_SERVER_ERROR', ServerError],
+  ])('maps a GraphQL error with %s to %s', (code, ErrorClass) => {
+    const error = toConfluxError(graphQLError(code));
+    expect(error).toBeInstanceOf(ErrorClass);
+    expect(error).toBeInstanceOf(ConfluxError);
+    expect(error.name).toBe(ErrorClass.name);
+    expect(error).toMatchObject({ code, message: `failed with ${code}`, path: ['project', 'owner'], requestId: 'req-1' });
+  });
+
+  it('has a class for every code the gateway sends, and no other', () => {
+    expect(Object.keys(errorClassOfCode).sort()).toEqual([...errorCodes].sort());
+  });
+
+  it('keeps upstream, details and retryAfter, and drops malformed ones', () => {
+    const error = toConfluxError(
+      graphQLError('RATE_LIMITED', { retryAfter: 12, upstream: { service: 'workspaces', status: 429, code: 'THROTTLED', title: 7 }, details: { limit: 3 } }),
+    );
+    expect(error).toMatchObject({ retryAfter: 12, details: { limit: 3 } });
+    expect(error.upstream).toEqual({ service: 'workspaces', status: 429, code: 'THROTTLED' });
+    const odd = toConfluxError(graphQLError('RATE_LIMITED', { retryAfter: '12', upstream: 'workspaces', details: [1] }));
+    expect(odd).toMatchObject({ retryAfter: undefined, upstream: undefined, details: undefined });
+  });
+
+  it('gives a plain ConfluxError for a code it does not know, or none', () => {
+    const foreign = toConfluxError({ message: 'nope', extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+    expect(foreign.constructor).toBe(ConfluxError);
+    expect(foreign.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(toConfluxError({ message: 'bare', path: ['x'] }).code).toBe('UNKNOWN');
+    expect(toConfluxError(new RangeError('a bug in a link')).code).toBe('UNKNOWN');
+  });
+
+  it('maps every error of a CombinedGraphQLErrors, the first one alone by default', () => {
+    const combined = new CombinedGraphQLErrors({ data: { a: null, b: null }, errors: [graphQLError('NOT_FOUND'), graphQLError('CONFLICT')] });
+    expect(toConfluxErrors(combined).map((error) => error.constructor)).toEqual([NotFoundError, ConflictError]);
+    expect(toConfluxError(combined)).toBeInstanceOf(NotFoundError);
+    expect(toConfluxError(combined).cause).toBe(combined);
+  });
+
+  it('maps an HTTP error without a GraphQL body by its status and headers', () => {
+    const response = new Response('<html>slow down</html>', { status: 429, headers: { 'retry-after': '9', 'x-request-id': 'edge-1' } });
+    const error = toConfluxError(new ApolloServerError('Response not successful', { response, bodyText: '<html>slow down</html>' }));
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', status: 429, retryAfter: 9, requestId: 'edge-1' });
+    const bad = new Response('<html>bad gateway</html>', { status: 502 });
+    expect(toConfluxError(new ApolloServerError('x', { response: bad, bodyText: '<html>' }))).toMatchObject({ code: 'BAD_GATEWAY' });
+  });
+
+  it('reads the GraphQL errors an HTTP error carries as application/json', () => {
+    const body = JSON.stringify({ errors: [{ message: 'Missing credentials', extensions: { code: 'UNAUTHENTICATED', status: 401 } }] });
+    const response = new Response(body, { status: 401, headers: { 'content-type': 'application/json', 'x-request-id': 'r-7' } });
+    const error = toConfluxError(new ApolloServerError('x', { response, bodyText: body }));
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error).toMatchObject({ message: 'Missing credentials', requestId: 'r-7', path: [] });
+  });
+
+  it('maps a 2xx body that is not JSON to a BAD_GATEWAY ServerError', () => {
+    const response = new Response('<html>captive portal</html>', { status: 200 });
+    const error = toConfluxError(new ServerParseError(new SyntaxError('Unexpected token <'), { response, bodyText: '<html>' }));
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error.code).toBe('BAD_GATEWAY');
+  });
+
+  it('maps a fetch that got no response, or was aborted, to a ConnectionError', () => {
+    expect(toConfluxError(new TypeError('fetch failed'))).toBeInstanceOf(ConnectionError);
+    expect(toConfluxError(new DOMException('The operation timed out.', 'TimeoutError'))).toMatchObject({ code: 'CONNECTION_ERROR' });
+  });
+
+  it('finds no errors in a result without one', () => {
+    expect(toConfluxErrors(undefined)).toEqual([]);
+  });
+
+  it('returns a ConfluxError as it is', () => {
+    const error = new ScopeError({ code: 'FORBIDDEN', message: 'no' });
+    expect(toConfluxError(error)).toBe(error);
+  });
+});

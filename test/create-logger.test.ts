@@ -1,0 +1,57 @@
+/**
+ * Bearer keys never reach the log: a failing upstream that echoes the caller's key in its
+ * message and body, logged at debug level through the production logger, leaves no trace of it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger, redactedValue, scrubSecrets } from '../src/create-logger.js';
+import { startGateway, type RunningGateway } from '../src/main.js';
+import { json, startTestServer, type TestServer } from './support/http-server.js';
+
+const key = 'sk-live-TOPSECRET-4f9a';
+
+let gateway: RunningGateway | undefined;
+let upstream: TestServer | undefined;
+afterEach(async () => {
+  await gateway?.stop(0);
+  await upstream?.close();
+  gateway = upstream = undefined;
+});
+
+describe('createLogger', () => {
+  it('logs an upstream failure without the bearer key the caller sent', async () => {
+    upstream = await startTestServer((request, response) =>
+      json(response, 500, {
+        error: {
+          code: 'query_failed',
+          message: `auth check failed for ${request.headers['authorization']}`,
+          authorization: request.headers['authorization'],
+          api_key: key,
+          headers: { Authorization: request.headers['authorization'] },
+        },
+      }),
+    );
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
+    gateway = await startGateway({ PORT: '0', DIRECTORY_URL: upstream.url, LOG_LEVEL: 'debug' }, { logger });
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: '{ user(id: "u-1") { name } }' }),
+    });
+    const body = await response.text();
+    expect(body).toContain('UPSTREAM_ERROR');
+    expect(upstream.requests.at(-1)!.headers['authorization']).toBe(`Bearer ${key}`);
+
+    const log = lines.join('');
+    expect(log).toContain('upstream error detail withheld');
+    expect(log).toContain(redactedValue);
+    expect(log).not.toContain(key);
+    expect(body).not.toContain(key);
+  });
+
+  it('scrubs credentials from free text and secret-named keys at any depth', () => {
+    expect(
+      scrubSecrets({ message: 'sent Bearer abc.DEF-123= and basic dXNlcjpwYXNz', nested: [{ Authorization: 'x', 'X-Api-Key': 'y', access_token: 'z', fine: 'kept' }] }),
+    ).toEqual({ message: `sent Bearer ${redactedValue} and basic ${redactedValue}`, nested: [{ Authorization: redactedValue, 'X-Api-Key': redactedValue, access_token: redactedValue, fine: 'kept' }] });
+  });
+});

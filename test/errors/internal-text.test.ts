@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { defaultClientMessages } from '../../src/errors/codes.js';
+import { looksInternal } from '../../src/errors/internal-text.js';
+import { toGraphQLError } from '../../src/errors/to-graphql-error.js';
+import { UpstreamError } from '../../src/upstream/failure.js';
+import { readErrorReport } from '../../src/upstream/normalize.js';
+import { createRecordingLogger } from '../support/recording-logger.js';
+
+describe('looksInternal', () => {
+  it.each([
+    ['a Node stack frame', 'TypeError: x is undefined\n    at Object.<anonymous> (/app/src/db.js:10:5)'],
+    ['an anonymous stack frame', 'failed at file:///srv/app/index.mjs:3:9'],
+    ['a Python traceback', 'Traceback (most recent call last): File "/app/views.py", line 42, in get'],
+    ['a source position', 'error in handlers/users.ts:88'],
+    ['a file path', 'cannot open /var/lib/app/data.db'],
+    ['a Windows path', 'cannot open C:\\inetpub\\wwwroot\\web.config'],
+    ['node_modules', 'thrown inside node_modules/pg/lib/client.js'],
+    ['a loopback address with a port', 'connect ECONNREFUSED 127.0.0.1:5432'],
+    ['a private address with a port', 'upstream 10.0.3.7:8080 timed out'],
+    ['an IPv6 loopback with a port', 'connect to [::1]:6379 failed'],
+    ['localhost with a port', 'proxy to localhost:3000 failed'],
+    ['an internal host name', 'could not reach db-1.internal:5432'],
+    ['a cluster service name', 'users.default.svc.cluster.local refused'],
+    ['SQL', 'SELECT id, email FROM users WHERE id = $1'],
+    ['lower-case select star', 'select * from accounts'],
+    ['an INSERT', 'INSERT INTO facts (id) VALUES (1)'],
+    ['a Postgres syntax error', 'syntax error at or near "WHERE"'],
+    ['an SQLSTATE', 'SQLSTATE[23000]: Integrity constraint violation'],
+    ['a unique violation', 'duplicate key value violates unique constraint "users_email_key"'],
+  ])('flags %s', (_name, text) => {
+    expect(looksInternal(text)).toBe(true);
+  });
+
+  it.each([
+    'Project p-9 not found',
+    "Cannot transition from 'suggested' to 'implemented'. Valid transitions: accepted, rejected.",
+    'File size (150 MB) exceeds 100 MB limit',
+    'Rate limit exceeded. Retry after 12 seconds.',
+    'Synthesis is already running for this workspace. Please wait.',
+    '2 source(s) are not yet processed: User Interviews, Support Logs. Wait for processing to complete before synthesizing.',
+    'Select a plan from the list and try again.',
+    'Update your settings: the key has expired.',
+    'Meeting at 10:30 was moved',
+    'See https://docs.example.com/errors/not-found',
+    'Invalid value for /mode',
+  ])('lets %j through', (text) => {
+    expect(looksInternal(text)).toBe(false);
+  });
+});
+
+describe('a 4xx upstream message that looks internal', () => {
+  it('is replaced by the default sentence for its code and logged as withheld', () => {
+    const body = { code: 'bad_request', message: 'syntax error at or near "WHERE" in SELECT id FROM users WHERE', details: { plan: 'SELECT plan FROM plans' } };
+    const report = readErrorReport(400, { 'content-type': 'application/json' }, new TextEncoder().encode(JSON.stringify(body)));
+    const logger = createRecordingLogger();
+    const error = toGraphQLError(new UpstreamError({ service: 'workspaces', method: 'GET', path: '/x', failure: { kind: 'response', status: 400, report }, attempts: 1 }), { logger, requestId: 'r-1' });
+    expect(error.message).toBe(defaultClientMessages.VALIDATION_ERROR);
+    expect(error.extensions['code']).toBe('VALIDATION_ERROR');
+    expect(error.extensions).not.toHaveProperty('details');
+    expect(logger.entries).toEqual([expect.objectContaining({ message: 'upstream error detail withheld', fields: expect.objectContaining({ requestId: 'r-1', upstreamMessage: body.message }) })]);
+  });
+});

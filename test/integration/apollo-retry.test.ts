@@ -1,0 +1,107 @@
+/**
+ * The retry link in a real Apollo Client against the real gateway. Upstreams that count their
+ * calls stand in for `directory` or `workspaces`; they answer 501, which the gateway does not
+ * retry itself (ERRORS.md §6), so every extra call counted is one the link made.
+ */
+import { gql } from '@apollo/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectionError, RateLimitError, ServerError, toConfluxError } from '../../src/client/index.js';
+import { createTestApolloClient } from '../support/apollo.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { json, startTestServer, type TestServer } from '../support/http-server.js';
+
+const fastRetries = { delaysMs: [20, 40, 80] };
+const userQuery = gql`query User { user(id: "u-1") { name } }`;
+const opened: Array<{ stop?: (graceMs: number) => Promise<void>; close?: () => Promise<void> }> = [];
+
+afterEach(async () => {
+  for (const thing of opened.splice(0).reverse()) await (thing.stop ? thing.stop(0) : thing.close!());
+});
+
+async function gatewayWith(env: Record<string, string>): Promise<TestGateway> {
+  const gateway = await startTestGateway(env);
+  opened.push(gateway);
+  return gateway;
+}
+
+/** An upstream answering `answers[n]` to its n-th call (the last one repeats). */
+async function scriptedUpstream(answers: Array<(response: Parameters<typeof json>[0]) => void>): Promise<TestServer> {
+  const server = await startTestServer((_request, response) => answers[Math.min(server.requests.length, answers.length) - 1]!(response));
+  opened.push(server);
+  return server;
+}
+
+const notImplemented = (response: Parameters<typeof json>[0]) => json(response, 501, { code: 'not_implemented', message: 'try later' });
+const ada = (response: Parameters<typeof json>[0]) => json(response, 200, { id: 'u-1', name: 'Ada Lovelace' });
+
+describe('the retry link', () => {
+  it('recovers a query from an upstream that fails twice and then answers', async () => {
+    const directory = await scriptedUpstream([notImplemented, notImplemented, ada]);
+    const gateway = await gatewayWith({ DIRECTORY_URL: directory.url });
+    const client = createTestApolloClient(gateway.url, { retry: fastRetries });
+    const result = await client.query({ query: userQuery, errorPolicy: 'all' });
+    expect(result.error).toBeUndefined();
+    expect(result.data).toMatchObject({ user: { name: 'Ada Lovelace' } });
+    expect(directory.requests).toHaveLength(3);
+  });
+
+  it('stops after 3 attempts and hands over the last partial data and its error', async () => {
+    const directory = await scriptedUpstream([notImplemented]);
+    const gateway = await gatewayWith({ DIRECTORY_URL: directory.url });
+    const client = createTestApolloClient(gateway.url, { retry: fastRetries });
+    const result = await client.query({ query: gql`query Both { user(id: "u-1") { name } workspace(id: "w-1") { name } }`, errorPolicy: 'all' });
+    expect(result.data).toMatchObject({ user: null, workspace: { name: 'Core' } });
+    const error = toConfluxError(result.error);
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ code: 'UPSTREAM_ERROR', path: ['user'], upstream: { service: 'directory', status: 501 } });
+    expect(directory.requests).toHaveLength(3);
+  });
+
+  it('never retries a mutation', async () => {
+    const workspaces = await scriptedUpstream([notImplemented, (response) => json(response, 201, { id: 'syn-9', status: 'running' })]);
+    const gateway = await gatewayWith({ WORKSPACES_URL: workspaces.url });
+    const client = createTestApolloClient(gateway.url, { retry: fastRetries });
+    const result = await client.mutate({ mutation: gql`mutation Start { startSynthesis(workspaceId: "w-1") { id } }`, errorPolicy: 'all' });
+    expect(result.data).toEqual({ startSynthesis: null });
+    expect(toConfluxError(result.error)).toBeInstanceOf(ServerError);
+    expect(workspaces.requests.map((request) => request.method)).toEqual(['POST']);
+  });
+
+  it('does not retry RATE_LIMITED and surfaces its retryAfter', async () => {
+    const directory = await scriptedUpstream([(response) => json(response, 429, { error: { code: 'rate_limited', message: 'slow down' } }, { 'retry-after': '7' }), ada]);
+    const gateway = await gatewayWith({ DIRECTORY_URL: directory.url });
+    const client = createTestApolloClient(gateway.url, { retry: fastRetries });
+    const result = await client.query({ query: userQuery, errorPolicy: 'all' });
+    expect(result.data).toEqual({ user: null });
+    const error = toConfluxError(result.error);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 7 });
+    expect(directory.requests).toHaveLength(1);
+  });
+
+  it('retries a query when the connection to the gateway drops, and never a mutation', async () => {
+    const gateway = await gatewayWith({});
+    // Drops the first two connections of each operation, then forwards to the gateway.
+    const seen = new Map<string, number>();
+    const flaky = await startTestServer((request, response, socket) => {
+      const name = (JSON.parse(request.body) as { operationName: string }).operationName;
+      seen.set(name, (seen.get(name) ?? 0) + 1);
+      if (seen.get(name)! <= 2) return void socket.destroy();
+      void fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' }, body: request.body })
+        .then(async (answer) => json(response, answer.status, await answer.json()));
+    });
+    opened.push(flaky);
+    const client = createTestApolloClient(flaky.url, { retry: fastRetries });
+
+    const query = await client.query({ query: gql`query Workspace { workspace(id: "w-1") { name } }` });
+    expect(query.data).toMatchObject({ workspace: { name: 'Core' } });
+    expect(seen.get('Workspace')).toBe(3);
+
+    const failure = await client.mutate({ mutation: gql`mutation Start { startSynthesis(workspaceId: "w-1") { id } }` }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(toConfluxError(failure)).toBeInstanceOf(ConnectionError);
+    expect(seen.get('Start')).toBe(1);
+  });
+});

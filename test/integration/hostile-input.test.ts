@@ -1,0 +1,244 @@
+/**
+ * What hostile callers get, over real HTTP: for each exact input, the HTTP status, the
+ * `extensions.code` of every error, and how many upstream calls it caused (the demo services
+ * count every request they receive). Every response goes through the leak scan, and the
+ * gateway answers /health after all of them.
+ */
+import { getIntrospectionQuery } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { assertNoLeaks } from '../support/leak-scan.js';
+import { send, sendRaw, type RawReply, type SendOptions } from '../support/raw-http.js';
+
+let gateway: TestGateway;
+/** The same gateway configured for production: limits tightened and exposed, introspection off, CORS and batching on. */
+let strict: TestGateway;
+beforeAll(async () => {
+  [gateway, strict] = await Promise.all([
+    startTestGateway(),
+    startTestGateway({ INTROSPECTION: 'false', MAX_DEPTH: '2', MAX_COST: '10', EXPOSE_LIMITS: 'true', BATCH_LIMIT: '2', CORS_ORIGINS: 'https://app.example' }),
+  ]);
+});
+afterAll(() => Promise.all([gateway.stop(0), strict.stop(0)]));
+
+const upstreamCalls = (target: TestGateway) => Object.values(target.demo!.services).reduce((sum, service) => sum + service!.requests.length, 0);
+const lastPath = (target: TestGateway, service: 'projects') => target.demo!.services[service]!.requests.at(-1)?.path;
+
+const json = { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: 'Bearer demo-admin' };
+const post = (query: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): SendOptions => ({
+  headers: { ...json, ...headers },
+  body: JSON.stringify({ query, ...extra }),
+});
+const byId = (id: string): SendOptions => post('query ($id: ID!) { project(id: $id) { name } }', { variables: { id } });
+const get = (query: string, headers: Record<string, string> = {}): SendOptions => ({
+  method: 'GET',
+  path: `/graphql?query=${encodeURIComponent(query)}`,
+  headers: { accept: json.accept, authorization: json.authorization, ...headers },
+});
+const rawPost = (headerLines: string[], body = '{"query":"{ projects { id } }"}') =>
+  ['POST /graphql HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close', ...headerLines, '', body].join('\r\n');
+
+const threeMegabytes = JSON.stringify({ query: '{ projects { id } }', variables: { pad: 'x'.repeat(3 * 1024 * 1024) } });
+const aliases = (count: number, field: string) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
+
+interface Row {
+  input: string;
+  request: SendOptions | { raw: string };
+  status: number;
+  /** The code of every error; `null` when the reply has none. */
+  code: string | null;
+  calls: number;
+  on?: 'strict';
+  check?: (reply: RawReply, target: TestGateway) => void;
+}
+
+const rows: Row[] = [
+  // Ids in upstream paths (ERRORS.md §2): refused before any call, or exactly one encoded segment.
+  { input: 'id ""', request: byId(''), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'id "."', request: byId('.'), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'id ".."', request: byId('..'), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'id of 257 characters', request: byId('a'.repeat(257)), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'id with NUL', request: byId('p-1\u0000'), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'id with CR LF', request: byId('p-1\r\nX-Injected: 1'), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'id with DEL', request: byId('\u007f'), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'workspace id ".." inline', request: post('{ workspace(id: "..") { name } }'), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
+  {
+    input: 'id "../../admin" stays one segment',
+    request: byId('../../admin'),
+    status: 200,
+    code: 'NOT_FOUND',
+    calls: 1,
+    check: (_reply, target) => expect(lastPath(target, 'projects')).toBe('/api/v1/projects/..%2F..%2Fadmin'),
+  },
+  {
+    input: 'id "%2e%2e" stays one segment',
+    request: byId('%2e%2e'),
+    status: 200,
+    code: 'NOT_FOUND',
+    calls: 1,
+    check: (_reply, target) => expect(lastPath(target, 'projects')).toBe('/api/v1/projects/%252e%252e'),
+  },
+  {
+    input: 'id "p-1?admin=1#x" stays one segment',
+    request: byId('p-1?admin=1#x'),
+    status: 200,
+    code: 'NOT_FOUND',
+    calls: 1,
+    check: (_reply, target) => expect(lastPath(target, 'projects')).toBe('/api/v1/projects/p-1%3Fadmin%3D1%23x'),
+  },
+  { input: 'id of 256 characters', request: byId('a'.repeat(256)), status: 200, code: 'NOT_FOUND', calls: 1 },
+
+  // Headers.
+  { input: 'Authorization of 5000 characters', request: post('{ projects { id } }', {}, { authorization: `Bearer ${'a'.repeat(5000)}` }), status: 401, code: 'UNAUTHENTICATED', calls: 0 },
+  { input: 'CR LF inside a header value', request: { raw: rawPost(['Authorization: Bearer demo-admin', 'X-Note: a\rInjected: b']) }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'bare LF inside a header value', request: { raw: rawPost(['Authorization: Bearer demo-admin\nX-Injected: 1']) }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'a 20 KB header', request: { raw: rawPost(['Authorization: Bearer demo-admin', `X-Big: ${'a'.repeat(20_000)}`]) }, status: 431, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'a 20 KB query string', request: get(`{ projects { id } } #${'a'.repeat(20_000)}`, { 'x-graphql-csrf': '1' }), status: 431, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'Content-Length and Transfer-Encoding both', request: { raw: rawPost(['Authorization: Bearer demo-admin', 'Transfer-Encoding: chunked']) }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'Content-Length "abc"', request: { raw: ['POST /graphql HTTP/1.1', 'Host: x', 'Content-Length: abc', '', ''].join('\r\n') }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  {
+    input: 'x-request-id of 129 characters is replaced',
+    request: post('{ project(id: "p-1") { name } }', {}, { 'x-request-id': 'a'.repeat(129) }),
+    status: 200,
+    code: null,
+    calls: 1,
+    check: (reply) => expect(reply.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/),
+  },
+
+  // The document.
+  { input: 'recursive fragments', request: post('{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }'), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'a self-spreading fragment on a list', request: post('{ projects { ...P } } fragment P on Project { id owner { name } ...P }'), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'depth bomb (12 levels)', request: post(`{ projects { ${'owner { '.repeat(11)}name${' }'.repeat(11)} } }`), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'alias bomb (100 aliases)', request: post(aliases(100, 'projects { id }')), status: 400, code: 'VALIDATION_ERROR', calls: 0, check: (reply) => expect(reply.text).not.toMatch(/\b15\b|\b100\b/) },
+  { input: "GraphiQL's introspection query within the default limits", request: post(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true })), status: 200, code: null, calls: 0 },
+  { input: '50 __typename aliases', request: post(aliases(50, '__typename')), status: 200, code: null, calls: 0 },
+  { input: 'directive bomb (30 @include)', request: post(`{ projects ${'@include(if: true) '.repeat(30)}{ id } }`), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: '10,000-token document', request: post(`{ ${'projects { id } '.repeat(2500)}}`), status: 400, code: 'VALIDATION_ERROR', calls: 0, check: (reply) => expect(reply.text).not.toMatch(/1000/) },
+  { input: 'ID! variable 1.5', request: post('query ($id: ID!) { project(id: $id) { name } }', { variables: { id: 1.5 } }), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'ID! variable null', request: post('query ($id: ID!) { project(id: $id) { name } }', { variables: { id: null } }), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'ID! variable object', request: post('query ($id: ID!) { project(id: $id) { name } }', { variables: { id: { $ne: '' } } }), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'ID! variable array', request: post('query ($id: ID!) { project(id: $id) { name } }', { variables: { id: ['p-1', 'p-2'] } }), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'variables as a string', request: post('query ($id: ID!) { project(id: $id) { name } }', { variables: '{"id":"p-1"}' }), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'unknown operationName', request: post('query A { projects { id } }', { operationName: 'B' }), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'two operations, no operationName', request: post('query A { projects { id } } query B { projects { id } }'), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+
+  // The HTTP request.
+  { input: 'JSON null body', request: { headers: json, body: 'null' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'JSON array body (batching off)', request: { headers: json, body: '[{"query":"{ projects { id } }"}]' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'JSON number body', request: { headers: json, body: '42' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'JSON string body', request: { headers: json, body: '"{ projects { id } }"' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'invalid JSON', request: { headers: json, body: '{"query": ' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'empty body', request: { headers: json, body: '' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'text/plain body', request: { headers: { ...json, 'content-type': 'text/plain' }, body: '{"query":"{ projects { id } }"}' }, status: 403, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'form body', request: { headers: { ...json, 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=%7B%20projects%20%7B%20id%20%7D%20%7D' }, status: 403, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'form body with a CSRF header', request: { headers: { ...json, 'content-type': 'application/x-www-form-urlencoded', 'x-graphql-csrf': '1' }, body: 'query=%7B%20projects%20%7B%20id%20%7D%20%7D' }, status: 415, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'multipart body', request: { headers: { ...json, 'content-type': 'multipart/form-data; boundary=x', 'x-graphql-csrf': '1' }, body: '--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query":"{ projects { id } }"}\r\n--x--\r\n' }, status: 415, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'text/plain body with a CSRF header', request: { headers: { ...json, 'content-type': 'text/plain', 'x-graphql-csrf': '1' }, body: '{"query":"{ projects { id } }"}' }, status: 415, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'no Content-Type', request: { headers: { accept: json.accept, authorization: json.authorization, 'x-graphql-csrf': '1' }, body: '{"query":"{ projects { id } }"}' }, status: 415, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'application/xml body', request: { headers: { ...json, 'content-type': 'application/xml' }, body: '<query/>' }, status: 415, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'PUT', request: { ...post('{ projects { id } }'), method: 'PUT' }, status: 405, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'DELETE', request: { method: 'DELETE', headers: json }, status: 405, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'PATCH', request: { ...post('{ projects { id } }'), method: 'PATCH' }, status: 405, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'GET mutation', request: get('mutation { startSynthesis(workspaceId: "w-1") { id } }', { 'x-graphql-csrf': '1' }), status: 405, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'GET without a CSRF header (CSRF-shaped)', request: get('{ projects { id } }'), status: 403, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'GET with a CSRF header', request: get('{ projects { id } }', { 'x-graphql-csrf': '1' }), status: 200, code: null, calls: 1 },
+  { input: '3 MB body with Content-Length', request: { headers: json, body: threeMegabytes }, status: 413, code: 'PAYLOAD_TOO_LARGE', calls: 0 },
+  { input: '3 MB body chunked, no Content-Length', request: { headers: json, body: threeMegabytes, chunked: true }, status: 413, code: 'PAYLOAD_TOO_LARGE', calls: 0 },
+  {
+    input: 'a foreign Origin',
+    request: post('{ project(id: "p-1") { name } }', {}, { origin: 'https://evil.example', cookie: 'session=1' }),
+    status: 200,
+    code: null,
+    calls: 1,
+    check: (reply) => expect(reply.headers.get('access-control-allow-origin')).toBeNull(),
+  },
+  {
+    input: 'a foreign Origin preflight',
+    request: { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } },
+    status: 403,
+    code: 'VALIDATION_ERROR',
+    calls: 0,
+    check: (reply) => expect(reply.headers.get('access-control-allow-origin')).toBeNull(),
+  },
+
+  // The production configuration.
+  { on: 'strict', input: 'depth 3 over MAX_DEPTH=2, limits exposed', request: post('{ projects { owner { name } } }'), status: 400, code: 'VALIDATION_ERROR', calls: 0, check: (reply) => expect(reply.text).toMatch(/depth limit of 2 exceeded/i) },
+  { on: 'strict', input: 'cost over MAX_COST=10', request: post('{ projects { id name updatedAt } a: projects { id name } b: projects { id name } }'), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { on: 'strict', input: '__schema with introspection off', request: post('{ __schema { types { name } } }'), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { on: 'strict', input: '__type with introspection off', request: post('{ __type(name: "Project") { name } }'), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { on: 'strict', input: 'a misspelt field with introspection off', request: post('{ projectz { id } }'), status: 400, code: 'VALIDATION_ERROR', calls: 0, check: (reply) => expect(reply.text).not.toMatch(/Did you mean|"projects?"/) },
+  { on: 'strict', input: 'a misspelt enum variable with introspection off', request: post('query ($m: KnowledgeMode) { context(id: "c-1") { knowledge(query: "x", mode: $m) { id } } }', { variables: { m: 'HYBRIDE' } }), status: 400, code: 'VALIDATION_ERROR', calls: 0, check: (reply) => expect(reply.text).not.toMatch(/Did you mean|"HYBRID"/) },
+  { on: 'strict', input: 'GraphiQL with introspection off', request: { method: 'GET', headers: { accept: 'text/html' } }, status: 406, code: null, calls: 0, check: (reply) => expect(reply.text).not.toMatch(/graphiql/i) },
+  { on: 'strict', input: 'a batch of 2 (BATCH_LIMIT=2)', request: { headers: json, body: JSON.stringify([{ query: '{ a: __typename }' }, { query: '{ b: __typename }' }]) }, status: 200, code: null, calls: 0 },
+  { on: 'strict', input: 'a batch of 3 (BATCH_LIMIT=2)', request: { headers: json, body: JSON.stringify([1, 2, 3].map(() => ({ query: '{ __typename }' }))) }, status: 413, code: 'PAYLOAD_TOO_LARGE', calls: 0 },
+  {
+    on: 'strict',
+    input: 'an allowed Origin preflight',
+    request: { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } },
+    status: 204,
+    code: null,
+    calls: 0,
+    check: (reply) => {
+      expect(reply.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(reply.headers.get('access-control-allow-credentials')).toBe('true');
+    },
+  },
+  {
+    on: 'strict',
+    input: 'a foreign Origin preflight with an allowlist',
+    request: { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } },
+    status: 204,
+    code: null,
+    calls: 0,
+    check: (reply) => expect(reply.headers.get('access-control-allow-origin')).toBeNull(),
+  },
+];
+
+describe('hostile input', () => {
+  it('has at least 40 rows', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(rows.map((row) => [row.input, row] as const))('%s', async (_input, row) => {
+    const target = row.on === 'strict' ? strict : gateway;
+    const before = upstreamCalls(target);
+    const port = Number(new URL(target.url).port);
+    const reply = 'raw' in row.request ? await sendRaw(port, row.request.raw) : await send(target.url, row.request);
+
+    expect(reply.status).toBe(row.status);
+    const errors = reply.text.startsWith('{') ? ((JSON.parse(reply.text) as { errors?: Array<{ extensions: { code: string } }> }).errors ?? []) : [];
+    if (row.code === null) expect(errors).toEqual([]);
+    else {
+      expect(errors.length).toBeGreaterThan(0);
+      for (const error of errors) expect(error.extensions.code).toBe(row.code);
+    }
+    expect(upstreamCalls(target)).toBe(before + row.calls);
+    assertNoLeaks(reply.text, reply.headers, row.input);
+    row.check?.(reply, target);
+  });
+
+  it('refuses an oversized chunked body while it is still arriving', async () => {
+    // 2 MB written and the request left open: an answer can only come from a check made while reading.
+    const { request } = await import('node:http');
+    const reply = await new Promise<number>((resolve, reject) => {
+      const req = request(`${gateway.url}/graphql`, { method: 'POST', headers: json, agent: false }, (res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+        req.destroy();
+      });
+      req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+      req.write('{"query":"{ projects { id } }","variables":{"pad":"');
+      for (let i = 0; i < 32; i++) req.write('x'.repeat(64 * 1024));
+    });
+    expect(reply).toBe(413);
+  });
+
+  it('stays up after every row', async () => {
+    for (const target of [gateway, strict]) {
+      const response = await fetch(`${target.url}/health`);
+      expect(response.status).toBe(200);
+      const reply = await target.graphql('{ project(id: "p-1") { name } }');
+      expect(reply.body).toEqual({ data: { project: { name: 'Atlas' } } });
+    }
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * SIGTERM under load: the real entry point (`node --import tsx src/main.ts`) serving requests
+ * that wait on a slow upstream stops accepting new connections, answers every request already
+ * in flight, and exits 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { json, startTestServer, type TestServer } from '../support/http-server.js';
+import { send } from '../support/raw-http.js';
+
+let child: ChildProcess | undefined;
+let upstream: TestServer | undefined;
+afterEach(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await upstream?.close();
+  child = upstream = undefined;
+});
+
+const inFlight = 12;
+const upstreamDelayMs = 1500;
+
+/** Resolves with the first stdout line matching `pattern` (bounded by the test's timeout). */
+function lineMatching(process: ChildProcess, pattern: RegExp): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const match = pattern.exec(buffered);
+      if (match) {
+        process.stdout!.off('data', onData);
+        resolve(match);
+      }
+    };
+    process.stdout!.on('data', onData);
+    process.once('exit', (code) => reject(new Error(`exited with ${code} before printing ${pattern}: ${buffered}`)));
+  });
+}
+
+async function until(condition: () => boolean, attempts = 200): Promise<void> {
+  for (let i = 0; i < attempts && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  if (!condition()) throw new Error('condition never held');
+}
+
+describe('SIGTERM', () => {
+  it('finishes every in-flight request, refuses new connections and exits 0', async () => {
+    upstream = await startTestServer((request, response) => {
+      const id = request.url.split('/').at(-1)!;
+      setTimeout(() => json(response, 200, { id, name: `Project ${id}` }), upstreamDelayMs);
+    });
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROJECTS_URL: upstream.url, RATE_LIMIT_OPERATIONS: 'off', LOG_LEVEL: 'silent', SHUTDOWN_GRACE_MS: '20000' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    const [, url] = await lineMatching(child, /serving GraphiQL at (http:\/\/[^/\s]+)\/graphql/);
+
+    const replies = Array.from({ length: inFlight }, (_, i) =>
+      send(url!, {
+        headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+        body: JSON.stringify({ query: `{ project(id: "p-${i}") { name } }` }),
+      }),
+    );
+    await until(() => upstream!.requests.length === inFlight);
+
+    const stopping = lineMatching(child, /received SIGTERM/);
+    child.kill('SIGTERM');
+    await stopping;
+    await expect(send(url!, { headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' }, body: '{"query":"{ __typename }"}' })).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
+
+    const answered = await Promise.all(replies);
+    answered.forEach((reply, i) => {
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.text)).toEqual({ data: { project: { name: `Project p-${i}` } } });
+    });
+    expect(await exited).toBe(0);
+  });
+});
