@@ -62,6 +62,10 @@ export interface Config {
   logLevel: LogLevel;
   /** Per-service error code overrides. @default workspaces' SOURCES_NOT_READY → CONFLICT */
   errorOverrides: OverrideTable;
+  /** Serve GraphiQL at the GraphQL endpoint to browsers. @default true */
+  graphiql: boolean;
+  /** Serve Prometheus metrics at `GET /metrics` (Node entry only). @default true */
+  metrics: boolean;
   /** `NODE_ENV=development`: extra detail in errors for local debugging. @default false */
   development: boolean;
   /** What hostile callers and inputs are allowed: body size, batching, CORS, document limits. */
@@ -135,6 +139,8 @@ export function parseConfig(env: Env): Config {
     requireAuth: boolean(env, 'REQUIRE_AUTH', true),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error', 'silent'] as const),
     errorOverrides: overrides(env, 'ERROR_OVERRIDES'),
+    graphiql: boolean(env, 'GRAPHIQL', true),
+    metrics: boolean(env, 'METRICS', true),
     development: env['NODE_ENV'] === 'development',
     edge: {
       maxRequestBodyBytes: integer(env, 'MAX_REQUEST_BODY_BYTES', 1024 * 1024, 1, 1024 * 1024 * 1024),

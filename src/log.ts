@@ -16,3 +16,18 @@ export const silentLogger: Logger = {
   warn() {},
   error() {},
 };
+
+const levels = ['debug', 'info', 'warn', 'error'] as const;
+
+/**
+ * A logger writing one JSON object a line through `console.log`, for runtimes without pino
+ * (the edge entry): `{ level, time, msg, ...fields }`, dropping entries below `minLevel`.
+ */
+export function createConsoleLogger(minLevel: (typeof levels)[number] | 'silent' = 'info'): Logger {
+  const threshold = minLevel === 'silent' ? levels.length : levels.indexOf(minLevel);
+  const write = (level: (typeof levels)[number]) => (fields: object, message: string) => {
+    if (levels.indexOf(level) < threshold) return;
+    console.log(JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...fields }));
+  };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}

@@ -5,10 +5,12 @@
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createLogger } from './create-logger.js';
 import { ConfigError, parseConfig, serviceNames, type Config, type ServiceName } from './config.js';
 import { startDemoUpstreams } from './demo/index.js';
 import type { Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { createRedisClient } from './rate-limit/redis-client.js';
 import { createRedisStore } from './rate-limit/redis-store.js';
 import { createGateway, type Gateway } from './server.js';
@@ -21,6 +23,8 @@ export interface RunningGateway {
   /** `http://host:port` of the listening gateway. */
   url: string;
   upstreamUrls: Readonly<Record<ServiceName, string>>;
+  /** The Prometheus metrics served at `/metrics`, unless `METRICS=false`. */
+  metrics: Metrics | undefined;
   /** The embedded demo services started for unset URLs, if any. */
   demo: Awaited<ReturnType<typeof startDemoUpstreams>> | undefined;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), closes everything. */
@@ -45,7 +49,17 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     config.redisUrl === undefined
       ? undefined
       : createRedisStore({ client: createRedisClient(config.redisUrl, { timeoutMs: config.redisTimeoutMs, logger }), keyPrefix: config.rateLimitKeyPrefix });
-  const gateway = createGateway({ config, upstreamUrls, transport, logger, ...(rateLimitStore ? { rateLimitStore } : {}) });
+  const metrics = config.metrics ? createMetrics() : undefined;
+  const gateway = createGateway({
+    config,
+    upstreamUrls,
+    transport,
+    logger,
+    renderGraphiQL,
+    ...(rateLimitStore ? { rateLimitStore } : {}),
+    ...(metrics ? { onUpstreamCall: metrics.onUpstreamCall, onRequestReport: metrics.onRequestReport, plugins: [metrics.plugin] } : {}),
+  });
+  metrics?.watchCircuits(gateway.clients);
   const server = createServer(gateway.yoga);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, logger));
   // In-flight requests, so that a shutdown ends as soon as the last one is answered.
@@ -80,7 +94,7 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     })();
     return stopping;
   };
-  return { config, gateway, server, url: `http://${host}:${address.port}`, upstreamUrls, demo, stop };
+  return { config, gateway, server, url: `http://${host}:${address.port}`, upstreamUrls, metrics, demo, stop };
 }
 
 /**

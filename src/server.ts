@@ -2,14 +2,14 @@
  * The composition root: configuration in, a yoga server (a WHATWG `fetch` handler that is also
  * a Node request listener) out. Wiring only; every behaviour lives in its own folder.
  */
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
 import type { Config, ServiceName } from './config.js';
 import { serviceNames } from './config.js';
 import type { ContractErrorOptions } from './errors/to-graphql-error.js';
 import type { Logger } from './log.js';
 import { contractMaskError, useErrorContract } from './plugins/use-error-contract.js';
 import { requestIdFor, useRequestId } from './plugins/use-request-id.js';
+import { useRequestReport, type RequestReport } from './plugins/use-request-report.js';
 import { useRequireAuth } from './plugins/use-require-auth.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
@@ -23,7 +23,7 @@ import type { RateLimitStore } from './rate-limit/store.js';
 import { checkReadiness } from './readiness.js';
 import type { GatewayContext } from './schema/builder.js';
 import { gatewaySchema } from './schema/index.js';
-import { createUpstreamClient, type UpstreamClient } from './upstream/client.js';
+import { createUpstreamClient, type UpstreamClient, type UpstreamClientOptions } from './upstream/client.js';
 import type { Transport } from './upstream/transport.js';
 import { exampleQuery } from './example-query.js';
 
@@ -35,6 +35,17 @@ export interface GatewayOptions {
   logger: Logger;
   /** Where rate-limit counters live; the gateway closes it. @default a bounded in-memory store */
   rateLimitStore?: RateLimitStore;
+  /**
+   * Renders the GraphiQL page. Node passes the self-contained one (`@graphql-yoga/render-graphiql`,
+   * 9 MB, no CDN); `false` turns GraphiQL off. @default yoga's own page, which loads GraphiQL from a CDN
+   */
+  renderGraphiQL?: YogaServerOptions<Record<string, unknown>, GatewayContext>['renderGraphiQL'] | false;
+  /** Told of every upstream attempt (metrics). @default none */
+  onUpstreamCall?: UpstreamClientOptions['onUpstreamCall'];
+  /** Told of every finished request, after it is logged (metrics). @default none */
+  onRequestReport?: (report: RequestReport) => void;
+  /** More yoga plugins, after the built-in ones (the Node metrics endpoint). @default none */
+  plugins?: Plugin[];
 }
 
 export interface Gateway {
@@ -58,6 +69,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         logger,
         timeoutMs: config.upstreamTimeoutMs,
         maxBodyBytes: config.upstreamMaxBodyBytes,
+        ...(options.onUpstreamCall ? { onUpstreamCall: options.onUpstreamCall } : {}),
       }),
     ]),
   ) as Record<ServiceName, UpstreamClient>;
@@ -68,6 +80,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const trustedProxies = config.rateLimitTrustedProxies;
   const sharedStoreCheck = rateLimitStore.name === 'memory' ? undefined : { [rateLimitStore.name]: () => rateLimitStore.ping() };
 
+  const requestReport = useRequestReport({ onReport: (report) => reportRequest(logger, report, options.onRequestReport) });
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: gatewaySchema(),
     graphqlEndpoint: '/graphql',
@@ -75,26 +88,29 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: contractMaskError(contract), isDev: config.development },
-    graphiql: edge.introspection && {
+    graphiql: config.graphiql && edge.introspection && options.renderGraphiQL !== false && {
       title: 'Conflux',
       defaultQuery: exampleQuery,
       headers: JSON.stringify({ Authorization: 'Bearer demo-admin' }),
     },
-    renderGraphiQL,
+    ...(options.renderGraphiQL ? { renderGraphiQL: options.renderGraphiQL } : {}),
     // README "Security": every limit at the edge, with its configuration.
     maxRequestBodySize: edge.maxRequestBodyBytes,
     batching: edge.batchLimit > 0 && { limit: edge.batchLimit },
     multipart: edge.allowFormBodies,
     cors: corsFor(edge.corsOrigins),
     plugins: [
+      requestReport.start,
       useRequestId(),
       ...(config.requireAuth ? [useRequireAuth()] : []),
       ...(config.rateLimitOperations ? [useOperationBudget({ limiter, budget: config.rateLimitOperations, trustedProxies })] : []),
       useFieldLimits({ limiter, limits: config.rateLimitFields, trustedProxies }),
       useErrorContract(contract),
+      requestReport.finish,
       useCSRFPrevention({ requestHeaders: [...csrfHeaders] }),
       useContentTypePolicy({ allowFormBodies: edge.allowFormBodies }),
       useDocumentLimits(edge),
+      ...(options.plugins ?? []),
       {
         async onRequest({ url, endResponse }) {
           if (url.pathname !== '/ready') return;
@@ -130,4 +146,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       await Promise.all([transport.close(), rateLimitStore.close()]);
     },
   };
+}
+
+/** Paths polled by orchestrators and scrapers: logged at debug, not info. */
+const quietPaths = new Set(['/health', '/ready', '/metrics']);
+
+/** One log line per request, with its request id; then the embedder's observer, if any. */
+function reportRequest(logger: Logger, report: RequestReport, observer: GatewayOptions['onRequestReport']): void {
+  const { errors, ...fields } = report;
+  const codes = [...new Set(errors.map((error) => error.code))];
+  const line = { ...fields, ...(codes.length > 0 ? { errorCodes: codes } : {}) };
+  if (quietPaths.has(report.path)) logger.debug(line, 'request');
+  else logger.info(line, 'request');
+  observer?.(report);
 }

@@ -32,6 +32,23 @@ export interface UpstreamClientOptions {
   /** ETag'd GET bodies kept for conditional requests (entries). @default 1000 */
   etagCacheEntries?: number;
   logger: Logger;
+  /** Told of every attempt once it has ended, for metrics; it must not throw. @default none */
+  onUpstreamCall?: (report: UpstreamCallReport) => void;
+}
+
+/**
+ * One upstream attempt, as metrics see it: no URL, path, id or header, so nothing a caller sent
+ * can end up in a label.
+ */
+export interface UpstreamCallReport {
+  service: string;
+  method: HttpMethod;
+  /** `ok` for a 2xx or 304, else the failure's kind (`response`, `refused`, `timeout` ...). */
+  outcome: 'ok' | UpstreamFailure['kind'];
+  /** The upstream's HTTP status, when it answered. */
+  status?: number;
+  /** From sending the request to the end of the body, in ms. */
+  durationMs: number;
 }
 
 /** What one GraphQL request contributes to each of its upstream calls. */
@@ -120,6 +137,25 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     throw fail({ kind: 'response', status, report: readErrorReport(status, response.headers, response.body) });
   }
 
+  async function observed(method: HttpMethod, url: string, headers: Record<string, string>, body: string | undefined, call: CallContext, attemptNo: number, pathForLog: string): Promise<TransportResponse> {
+    const report = options.onUpstreamCall;
+    if (report === undefined) return attempt(method, url, headers, body, call, attemptNo, pathForLog);
+    const startedAt = performance.now();
+    try {
+      const response = await attempt(method, url, headers, body, call, attemptNo, pathForLog);
+      report({ service, method, outcome: 'ok', status: response.status, durationMs: performance.now() - startedAt });
+      return response;
+    } catch (error) {
+      // Counted, then passed on unchanged: the retry loop decides what happens next.
+      if (error instanceof UpstreamError) {
+        const { failure } = error;
+        const status = failure.kind === 'response' || failure.kind === 'redirect' ? failure.status : undefined;
+        report({ service, method, outcome: failure.kind, ...(status === undefined ? {} : { status }), durationMs: performance.now() - startedAt });
+      }
+      throw error;
+    }
+  }
+
   async function send<T>(method: HttpMethod, url: string, pathForLog: string, call: CallContext, options: RequestOptions<T>): Promise<T> {
     const cacheKey = method === 'GET' ? `${url}\n${call.forwardHeaders['authorization'] ?? ''}` : undefined;
     const cached = cacheKey === undefined ? undefined : etags.get(cacheKey);
@@ -136,7 +172,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     let response: TransportResponse | undefined;
     for (let attemptNo = 1; response === undefined; attemptNo++) {
       try {
-        response = await breaker.execute(() => attempt(method, url, headers, body, call, attemptNo, pathForLog));
+        response = await breaker.execute(() => observed(method, url, headers, body, call, attemptNo, pathForLog));
       } catch (error) {
         if (error instanceof BrokenCircuitError) {
           throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'circuit-open', retryAfterSeconds: secondsToProbe() }, attempts: attemptNo - 1, requestId: call.requestId });

@@ -1,0 +1,70 @@
+/**
+ * The edge entry: the standard module-worker handler, `{ fetch(request, env, ctx) }`, for
+ * Cloudflare Workers (workerd) and runtimes of the same shape. The configuration comes from the
+ * environment bindings (every `*_URL` must be set: there are no demo services on the edge), the
+ * upstream transport is the platform's `fetch`, logs are JSON lines on `console.log`.
+ *
+ * WHATWG only: nothing on this file's import graph may need Node (`node:` modules, undici, pino,
+ * prom-client, ioredis); `test/edge/import-graph.test.ts` walks the graph to keep it so.
+ * GraphiQL here is yoga's own page, which loads GraphiQL from a CDN (`GRAPHIQL=false` turns it off).
+ */
+import { ConfigError, parseConfig, serviceNames, type Config, type ServiceName } from './config.js';
+import { statusOfCode } from './errors/codes.js';
+import { unexpectedErrorMessage } from './errors/to-graphql-error.js';
+import { createConsoleLogger } from './log.js';
+import type { Gateway } from './server.js';
+
+/** The bindings the worker reads: the variables of the Configuration table, as strings. */
+export type EdgeEnv = Readonly<Record<string, unknown>>;
+
+/** What a module worker's `fetch` receives as its third argument; unused here. */
+export interface EdgeExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+// One gateway per isolate and bindings object: circuits and ETag caches live as long as the isolate.
+let current: { env: EdgeEnv; gateway: Gateway } | undefined;
+
+async function gatewayFor(env: EdgeEnv): Promise<Gateway> {
+  if (current?.env === env) return current.gateway;
+  const strings = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  const config: Config = parseConfig(strings);
+  const missing = serviceNames.filter((name) => config.upstreamUrls[name] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(`${missing.map((name) => `${name.toUpperCase()}_URL`).join(', ')} must be set on the edge (no demo services there)`);
+  }
+  // Loaded on the first request, not at start: workerd forbids what some libraries do at module
+  // scope (cockatiel makes an AbortController there), and bundlers keep a dynamic import lazy.
+  const [{ createGateway }, { createFetchTransport }] = await Promise.all([import('./server.js'), import('./upstream/fetch-transport.js')]);
+  const gateway = createGateway({
+    config,
+    upstreamUrls: config.upstreamUrls as Record<ServiceName, string>,
+    transport: createFetchTransport(),
+    logger: createConsoleLogger(config.logLevel),
+  });
+  current = { env, gateway };
+  return gateway;
+}
+
+/** Handles one request; a bad configuration answers 500 with the masked contract error and logs why. */
+export async function handleEdgeRequest(request: Request, env: EdgeEnv): Promise<Response> {
+  let gateway: Gateway;
+  try {
+    gateway = await gatewayFor(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createConsoleLogger('error').error({ event: 'config_error', reason: error.message }, 'conflux is misconfigured');
+    const body = { errors: [{ message: unexpectedErrorMessage, extensions: { code: 'INTERNAL_SERVER_ERROR', status: statusOfCode.INTERNAL_SERVER_ERROR } }] };
+    return Response.json(body, { status: 500 });
+  }
+  return gateway.fetch(request);
+}
+
+/** The module worker (a default export is what the platform looks for). */
+const worker = {
+  fetch(request: Request, env: EdgeEnv, _context?: EdgeExecutionContext): Promise<Response> {
+    return handleEdgeRequest(request, env);
+  },
+};
+
+export default worker;

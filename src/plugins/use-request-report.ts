@@ -1,0 +1,110 @@
+/**
+ * Sums up every HTTP request once its response is ready: method, path, operation, status,
+ * duration, outcome and the contract codes of its errors. `server.ts` logs each summary with the
+ * request id; an embedder may also feed them to metrics. WHATWG only, so it runs on the edge.
+ */
+import { getOperationAST, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { isErrorCode, type ErrorCode } from '../errors/codes.js';
+import { requestIdFor } from './use-request-id.js';
+
+/** One finished request. Nothing here comes from a credential; `operation` is a checked GraphQL name. */
+export interface RequestReport {
+  requestId: string;
+  method: string;
+  path: string;
+  /** The executed operation's name; `undefined` for anonymous operations and non-GraphQL requests. */
+  operation?: string;
+  /** `query`, `mutation` or `subscription`, when a document was executed. */
+  operationType?: string;
+  status: number;
+  /** From the first plugin hook to the response, in ms; absent when yoga answered before any plugin ran (`/health`). */
+  durationMs?: number;
+  /** `success` with no errors, `partial` with data and errors, `error` with errors and no data. */
+  outcome: 'success' | 'partial' | 'error';
+  /** Each error's `extensions.code` and, when an upstream caused it, the service. */
+  errors: Array<{ code: ErrorCode; service?: string }>;
+}
+
+export interface RequestReportOptions {
+  /** Called once per request, after the response is made; it must not throw. */
+  onReport: (report: RequestReport) => void;
+}
+
+interface Pending {
+  startedAt?: number;
+  operation?: string;
+  operationType?: string;
+  /** `undefined` until a GraphQL result was made. */
+  data?: boolean;
+  errors: RequestReport['errors'];
+}
+
+const graphqlName = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
+
+/**
+ * Two plugins sharing one record per request: `start` goes first in the plugin list (it must see
+ * requests that an earlier plugin answers at once, such as a refused credential), `finish` after
+ * the error contract (it must see the contract's codes).
+ */
+export function useRequestReport(options: RequestReportOptions): { start: Plugin; finish: Plugin } {
+  const pending = new WeakMap<Request, Pending>();
+  const start: Plugin = {
+    onRequest({ request }) {
+      pending.set(request, { startedAt: performance.now(), errors: [] });
+    },
+  };
+  const finish: Plugin = {
+    onExecute({ args }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      const entry = request === undefined ? undefined : pending.get(request);
+      if (entry === undefined) return;
+      const operation = getOperationAST(args.document, args.operationName ?? undefined);
+      const name = operation?.name?.value;
+      if (name !== undefined && graphqlName.test(name)) entry.operation = name;
+      if (operation) entry.operationType = operation.operation;
+    },
+    onResultProcess({ request, result }) {
+      const entry = pending.get(request);
+      if (entry === undefined) return;
+      // An incremental result (a stream) is summed up by its status alone.
+      const results = (Array.isArray(result) ? result : [result]).filter((item): item is ExecutionResult => typeof item === 'object' && item !== null && !(Symbol.asyncIterator in item));
+      for (const item of results) {
+        entry.data = (entry.data ?? false) || (item.data !== undefined && item.data !== null);
+        for (const error of item.errors ?? []) {
+          const { code, upstream } = error.extensions ?? {};
+          const service = typeof upstream === 'object' && upstream !== null ? (upstream as { service?: unknown }).service : undefined;
+          entry.errors.push({ code: isErrorCode(code) ? code : 'INTERNAL_SERVER_ERROR', ...(typeof service === 'string' ? { service } : {}) });
+        }
+      }
+    },
+    onResponse({ request, response }) {
+      const entry: Pending = pending.get(request) ?? { errors: [] };
+      pending.delete(request);
+      const url = new URL(request.url);
+      // A response made before any result (a refused credential, a bad HTTP request) still counts as its error.
+      if (entry.data === undefined && response.status >= 400) entry.errors.push({ code: codeForStatus(response.status) });
+      const outcome = entry.errors.length === 0 ? 'success' : entry.data ? 'partial' : 'error';
+      options.onReport({
+        requestId: requestIdFor(request),
+        method: request.method,
+        path: url.pathname,
+        ...(entry.operation === undefined ? {} : { operation: entry.operation }),
+        ...(entry.operationType === undefined ? {} : { operationType: entry.operationType }),
+        status: response.status,
+        ...(entry.startedAt === undefined ? {} : { durationMs: Math.round((performance.now() - entry.startedAt) * 10) / 10 }),
+        outcome,
+        errors: entry.errors,
+      });
+    },
+  };
+  return { start, finish };
+}
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
+  return status < 500 ? 'VALIDATION_ERROR' : 'INTERNAL_SERVER_ERROR';
+}

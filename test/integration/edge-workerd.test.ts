@@ -1,0 +1,112 @@
+/**
+ * The edge entry inside workerd (Cloudflare's runtime, through miniflare): bundled from
+ * wrangler.toml's `main` as a worker build does, with its compatibility date, configured by
+ * bindings, calling the demo services on loopback with the platform's fetch.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoUpstreams } from '../../src/demo/index.js';
+import { bundleEdgeEntry } from '../support/edge-bundle.js';
+import { refusedPort } from '../support/http-server.js';
+
+type Demo = Awaited<ReturnType<typeof startDemoUpstreams>>;
+type Reply = { data?: Record<string, any> | null; errors?: Array<{ message: string; path?: unknown[]; extensions: Record<string, any> }> };
+
+const wrangler = readFileSync(join(import.meta.dirname, '..', '..', 'wrangler.toml'), 'utf8');
+const compatibilityDate = /^compatibility_date = "([\d-]+)"$/m.exec(wrangler)?.[1];
+
+let demo: Demo;
+let code: string;
+let shared: Miniflare;
+const workers: Miniflare[] = [];
+
+function worker(bindings: Record<string, string>): Miniflare {
+  const mf = new Miniflare({ modules: true, script: code, compatibilityDate: compatibilityDate!, bindings: { LOG_LEVEL: 'warn', ...bindings } });
+  workers.push(mf);
+  return mf;
+}
+
+function demoBindings(): Record<string, string> {
+  return {
+    PROJECTS_URL: demo.services.projects!.url,
+    WORKSPACES_URL: demo.services.workspaces!.url,
+    DIRECTORY_URL: demo.services.directory!.url,
+    KNOWLEDGE_URL: demo.services.knowledge!.url,
+  };
+}
+
+async function graphql(mf: Miniflare, query: string, headers: Record<string, string> = { authorization: 'Bearer demo-admin' }) {
+  const response = await mf.dispatchFetch('http://conflux.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+    body: JSON.stringify({ query }),
+  });
+  return { status: response.status, requestId: response.headers.get('x-request-id'), body: (await response.json()) as Reply };
+}
+
+const codeAt = (reply: Reply, path: unknown[]) => reply.errors?.find((error) => JSON.stringify(error.path) === JSON.stringify(path))?.extensions;
+
+beforeAll(async () => {
+  demo = await startDemoUpstreams(['projects', 'workspaces', 'directory', 'knowledge']);
+  code = (await bundleEdgeEntry()).code;
+  shared = worker(demoBindings());
+}, 60_000);
+
+afterAll(async () => {
+  for (const mf of workers) await mf.dispose();
+  await demo?.close();
+});
+
+describe('the edge entry in workerd', () => {
+  it('is what wrangler.toml deploys, with every upstream URL as a variable', () => {
+    expect(wrangler).toMatch(/^main = "src\/edge.ts"$/m);
+    expect(compatibilityDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    for (const name of Object.keys(demoBindings())) expect(wrangler).toMatch(new RegExp(`^${name} = "https://`, 'm'));
+  });
+
+  it('answers partial data from the loopback upstreams, with the contract codes', async () => {
+    const reply = await graphql(shared, '{ projects { id name owner { name } workspace { name } } }');
+    expect(reply.status).toBe(200);
+    expect(reply.body.data?.['projects']).toHaveLength(5);
+    expect(reply.body.data?.['projects'][2]).toEqual({ id: 'p-3', name: 'Cygnus', owner: null, workspace: { name: 'Core' } });
+    expect(codeAt(reply.body, ['projects', 2, 'owner'])).toMatchObject({ code: 'NOT_FOUND', upstream: { service: 'directory', status: 404 } });
+    expect(codeAt(reply.body, ['projects', 3, 'workspace'])).toMatchObject({ code: 'FORBIDDEN', upstream: { service: 'workspaces' } });
+    // The calls really left workerd for the loopback services, with the request id and credential.
+    const sent = demo.services.directory!.requests.filter((request) => request.headers['x-request-id'] === reply.requestId);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent[0]!.headers['authorization']).toBe('Bearer demo-admin');
+  });
+
+  it('maps a refused upstream to SERVICE_UNAVAILABLE and keeps the other fields', async () => {
+    const mf = worker({ ...demoBindings(), KNOWLEDGE_URL: `http://127.0.0.1:${await refusedPort()}` });
+    const reply = await graphql(mf, '{ project(id: "p-1") { name } context(id: "c-1") { name } }');
+    expect(reply.status).toBe(200);
+    expect(reply.body.data).toEqual({ project: { name: 'Atlas' }, context: null });
+    expect(codeAt(reply.body, ['context'])).toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: { service: 'knowledge' } });
+  });
+
+  it('refuses a request without credentials before any upstream call', async () => {
+    const before = demo.services.projects!.requests.length;
+    const reply = await graphql(shared, '{ projects { id } }', {});
+    expect(reply.status).toBe(401);
+    expect(reply.body.errors?.[0]?.extensions['code']).toBe('UNAUTHENTICATED');
+    expect(demo.services.projects!.requests.length).toBe(before);
+  });
+
+  it('answers a masked INTERNAL_SERVER_ERROR when an upstream URL is not bound', async () => {
+    const { KNOWLEDGE_URL: _unset, ...partial } = demoBindings();
+    const reply = await graphql(worker(partial), '{ projects { id } }');
+    expect(reply.status).toBe(500);
+    expect(reply.body.errors).toEqual([{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500 } }]);
+  });
+
+  it('serves the GraphiQL page, unless GRAPHIQL=false', async () => {
+    const page = await shared.dispatchFetch('http://conflux.test/graphql', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Conflux</title>');
+    const off = await worker({ ...demoBindings(), GRAPHIQL: 'false' }).dispatchFetch('http://conflux.test/graphql', { headers: { accept: 'text/html' } });
+    expect(await off.text()).not.toContain('<title>Conflux</title>');
+  });
+});

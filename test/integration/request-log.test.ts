@@ -1,0 +1,94 @@
+/**
+ * One structured log line per request, carrying its request id, and withheld upstream detail
+ * logged under the same id: through the logger interface, and as pino JSON lines on the real
+ * process's stdout.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+describe('request log through the logger', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+  });
+  afterAll(() => gateway.stop(0));
+
+  it('logs method, operation, status, duration, outcome and codes with the request id', async () => {
+    const reply = await gateway.graphql('query Sessions { project(id: "p-5") { name sessions { title } } }', { headers: { 'x-request-id': 'log-test-1' } });
+    expect(reply.body.errors?.[0]?.extensions['code']).toBe('UPSTREAM_ERROR');
+    const lines = gateway.logger.entries.filter((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-1');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      fields: { method: 'POST', path: '/graphql', operation: 'Sessions', operationType: 'query', status: 200, outcome: 'partial', errorCodes: ['UPSTREAM_ERROR'] },
+    });
+    expect(lines[0]!.fields['durationMs']).toEqual(expect.any(Number));
+    // The upstream's own words (its internal request id) are withheld from the client and logged.
+    const withheld = gateway.logger.entries.filter((entry) => entry.level === 'warn' && entry.fields['requestId'] === 'log-test-1');
+    expect(withheld.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(withheld[0]!.fields)).toContain('projects');
+  });
+
+  it('logs a refused credential and a health probe too, the probe at debug', async () => {
+    await gateway.graphql('{ projects { id } }', { authorization: null, headers: { 'x-request-id': 'log-test-2' } });
+    await (await fetch(`${gateway.url}/health`, { headers: { 'x-request-id': 'log-test-3' } })).arrayBuffer();
+    const refused = gateway.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-2');
+    expect(refused).toMatchObject({ level: 'info', fields: { status: 401, outcome: 'error', errorCodes: ['UNAUTHENTICATED'] } });
+    const probe = gateway.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-3');
+    expect(probe).toMatchObject({ level: 'debug', fields: { method: 'GET', path: '/health', status: 200, outcome: 'success' } });
+  });
+
+  it('never logs the credential', () => {
+    expect(JSON.stringify(gateway.logger.entries)).not.toContain('demo-admin');
+  });
+});
+
+describe('request log of the running process', () => {
+  let child: ChildProcess;
+  const lines: string[] = [];
+  let url: string;
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', RATE_LIMIT_OPERATIONS: 'off' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const reader = createInterface({ input: child.stdout! });
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start line within 20 s; stdout: ${lines.join('\n')}`)), 20_000);
+      child.once('exit', (code) => reject(new Error(`main.ts exited with ${code}`)));
+      reader.on('line', (line) => {
+        lines.push(line);
+        const match = /serving GraphiQL at (http:\/\/\S+)\/graphql/.exec(line);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+    });
+  });
+  afterAll(async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  });
+
+  it('writes one JSON line per request with its request id, and withheld detail under the same id', async () => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin', 'x-request-id': 'process-log-1' },
+      body: JSON.stringify({ query: 'query Broken { user(id: "u-broken") { name } }' }),
+    });
+    expect((await response.json()).errors[0].extensions.code).toBe('UPSTREAM_ERROR');
+    const deadline = Date.now() + 10_000;
+    const ours = () => lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry['requestId'] === 'process-log-1');
+    while (!ours().some((entry) => entry['msg'] === 'request') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const entries = ours();
+    expect(entries.find((entry) => entry['msg'] === 'request')).toMatchObject({ level: 30, method: 'POST', operation: 'Broken', status: 200, outcome: 'partial', errorCodes: ['UPSTREAM_ERROR'] });
+    expect(entries.find((entry) => entry['level'] === 40)).toMatchObject({ requestId: 'process-log-1', service: 'directory' });
+    expect(lines.join('\n')).not.toContain('demo-admin');
+  });
+});
