@@ -14,7 +14,7 @@ import { useRequireAuth } from './plugins/use-require-auth.js';
 import { checkReadiness } from './readiness.js';
 import type { GatewayContext } from './schema/builder.js';
 import { gatewaySchema } from './schema/index.js';
-import { createUpstreamClient, type UpstreamClient } from './upstream/client.js';
+import { createUpstreamClient, type UpstreamClient, type UpstreamClientOptions } from './upstream/client.js';
 import type { Transport } from './upstream/transport.js';
 import { exampleQuery } from './example-query.js';
 
@@ -24,6 +24,8 @@ export interface GatewayOptions {
   upstreamUrls: Readonly<Record<ServiceName, string>>;
   transport: Transport;
   logger: Logger;
+  /** Per-client settings that are not configuration (tests turn dedupe off to count its effect). @default {} */
+  clientOptions?: Pick<UpstreamClientOptions, 'dedupe'>;
 }
 
 export interface Gateway {
@@ -51,6 +53,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         logger,
         timeoutMs: config.upstreamTimeoutMs,
         maxBodyBytes: config.upstreamMaxBodyBytes,
+        breakerThreshold: config.circuitFailureThreshold,
+        breakerHalfOpenAfterMs: config.circuitHalfOpenAfterMs,
+        ...options.clientOptions,
       }),
     ]),
   ) as Record<ServiceName, UpstreamClient>;

@@ -5,8 +5,8 @@
  * conditional requests, and reports every failure as an `UpstreamError` carrying facts only.
  */
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
-import { LRUCache } from 'lru-cache';
 import type { Logger } from '../log.js';
+import { createEtagCache } from './etag-cache.js';
 import { readErrorReport } from './normalize.js';
 import { UpstreamError, type UpstreamFailure } from './failure.js';
 import { isTransportError, type HttpMethod, type Transport, type TransportResponse } from './transport.js';
@@ -31,6 +31,8 @@ export interface UpstreamClientOptions {
   breakerHalfOpenAfterMs?: number;
   /** ETag'd GET bodies kept for conditional requests (entries). @default 1000 */
   etagCacheEntries?: number;
+  /** Send the same GET only once within one GraphQL request. @default true */
+  dedupe?: boolean;
   logger: Logger;
 }
 
@@ -71,18 +73,14 @@ export interface UpstreamClient {
   circuit(): { state: CircuitState; retryAfterSeconds?: number };
 }
 
-interface CachedBody {
-  etag: string;
-  value: unknown;
-}
-
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const { service, baseUrl, transport, logger } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const maxAttempts = options.maxAttempts ?? 3;
   const halfOpenAfterMs = options.breakerHalfOpenAfterMs ?? 10_000;
-  const etags = new LRUCache<string, CachedBody>({ max: options.etagCacheEntries ?? 1000 });
+  const dedupe = options.dedupe ?? true;
+  const etags = createEtagCache({ maxEntries: options.etagCacheEntries ?? 1000 });
   const breaker: CircuitBreakerPolicy = circuitBreaker(
     handleWhen((error) => error instanceof UpstreamError && countsAgainstCircuit(error.failure)),
     { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
@@ -121,7 +119,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   }
 
   async function send<T>(method: HttpMethod, url: string, pathForLog: string, call: CallContext, options: RequestOptions<T>): Promise<T> {
-    const cacheKey = method === 'GET' ? `${url}\n${call.forwardHeaders['authorization'] ?? ''}` : undefined;
+    const cacheKey = method === 'GET' ? etags.keyFor(url, call.forwardHeaders) : undefined;
     const cached = cacheKey === undefined ? undefined : etags.get(cacheKey);
     const headers: Record<string, string> = { ...call.forwardHeaders, accept: 'application/json', 'x-request-id': call.requestId };
     if (cached) headers['if-none-match'] = cached.etag;
@@ -185,7 +183,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         if (!(error instanceof InvalidIdError)) throw error;
         throw new UpstreamError({ service, method, path: '(invalid id)', failure: { kind: 'invalid-id', reason: error.message }, attempts: 0, requestId: call.requestId });
       }
-      if (method !== 'GET') return send(method, url, pathForLog, call, options);
+      if (method !== 'GET' || !dedupe) return send(method, url, pathForLog, call, options);
       // The same GET within one GraphQL request is sent once (dedupe within a request).
       let pending = call.inflight.get(url) as Promise<T> | undefined;
       if (!pending) {
