@@ -196,7 +196,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const state = breaker.state as unknown as number;
       // cockatiel's CircuitState: 0 closed, 1 open, 2 half-open, 3 isolated.
       const name: CircuitState = (['closed', 'open', 'half-open', 'isolated'] as const)[state] ?? 'closed';
-      return name === 'open' ? { state: name, retryAfterSeconds: secondsToProbe() } : { state: name };
+      if (name !== 'open') return { state: name };
+      // cockatiel moves to half-open only when the next call arrives; once the wait is over the
+      // next call is the probe, so report that (a readiness check must not keep traffic away for ever).
+      if (Date.now() >= openedAt + halfOpenAfterMs) return { state: 'half-open' };
+      return { state: name, retryAfterSeconds: secondsToProbe() };
     },
   };
 }
