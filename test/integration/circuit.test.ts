@@ -3,29 +3,24 @@
  * threshold calls stop reaching it and fail at once, `/ready` and the logs say so, and after the
  * half-open wait one probe closes the circuit again.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { errorAt, expectStillServing, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { json, startTestServer, waitUntil, type TestServer } from '../support/http-server.js';
+import { describe, expect, it } from 'vitest';
+import { errorAt, expectStillServing } from '../support/gateway.js';
+import { json, waitUntil } from '../support/http-server.js';
+import { useTestResources } from '../support/resources.js';
 
-let gateway: TestGateway | undefined;
-let upstream: TestServer | undefined;
-afterEach(async () => {
-  await gateway?.stop(0);
-  await upstream?.close();
-  gateway = upstream = undefined;
-});
+const use = useTestResources();
 
 const query = '{ context(id: "c-1") { name } }';
 
 describe('circuit breaker', () => {
   it('opens after the threshold, stops calling the dead upstream, and closes again after recovery', async () => {
     let healthy = false;
-    upstream = await startTestServer((request, response) => {
+    const upstream = await use.server((request, response) => {
       if (healthy) json(response, 200, { id: 'c-1', name: 'Notes' });
       else json(response, 503, { status: 503, title: 'Down' });
     });
-    gateway = await startTestGateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_HALF_OPEN_AFTER_MS: '4000' });
-    const calls = () => upstream!.requests.filter((request) => request.url.startsWith('/api/')).length;
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_HALF_OPEN_AFTER_MS: '4000' });
+    const calls = () => upstream.requests.filter((request) => request.url.startsWith('/api/')).length;
 
     // One GET's three failed attempts reach the threshold.
     const first = await gateway.graphql(query);
@@ -51,7 +46,7 @@ describe('circuit breaker', () => {
     expect(report.checks['projects']).toEqual({ ok: true, circuit: 'closed' });
 
     healthy = true;
-    await waitUntil(() => gateway!.gateway.clients.knowledge.circuit().state !== 'open', 'the circuit to allow a probe', 10_000);
+    await waitUntil(() => gateway.gateway.clients.knowledge.circuit().state !== 'open', 'the circuit to allow a probe', 10_000);
     const before = calls();
     const recovered = await gateway.graphql(query);
     expect(recovered.body).toEqual({ data: { context: { name: 'Notes' } } });
@@ -63,11 +58,11 @@ describe('circuit breaker', () => {
   });
 
   it('a failed probe opens the circuit again', async () => {
-    upstream = await startTestServer((_request, response) => json(response, 503, { status: 503 }));
-    gateway = await startTestGateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_HALF_OPEN_AFTER_MS: '1500' });
+    const upstream = await use.server((_request, response) => json(response, 503, { status: 503 }));
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_HALF_OPEN_AFTER_MS: '1500' });
     await gateway.graphql(query);
     expect(upstream.requests).toHaveLength(3);
-    await waitUntil(() => gateway!.gateway.clients.knowledge.circuit().state !== 'open', 'the circuit to allow a probe');
+    await waitUntil(() => gateway.gateway.clients.knowledge.circuit().state !== 'open', 'the circuit to allow a probe');
     const probe = await gateway.graphql(query);
     expect(errorAt(probe, ['context']).extensions['code']).toBe('SERVICE_UNAVAILABLE');
     // The probe's failure opened it again: its retry found the circuit open and went nowhere.
@@ -76,8 +71,8 @@ describe('circuit breaker', () => {
   });
 
   it('4xx answers never open the circuit', async () => {
-    upstream = await startTestServer((_request, response) => json(response, 404, { status: 404, title: 'Not found' }));
-    gateway = await startTestGateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '2' });
+    const upstream = await use.server((_request, response) => json(response, 404, { status: 404, title: 'Not found' }));
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '2' });
     for (let i = 0; i < 4; i++) expect(errorAt(await gateway.graphql(query), ['context']).extensions['code']).toBe('NOT_FOUND');
     expect(upstream.requests).toHaveLength(4);
     expect(gateway.gateway.clients.knowledge.circuit().state).toBe('closed');

@@ -3,22 +3,17 @@
  * `If-None-Match` and is served from a 304; a credential never gets a body cached for another;
  * repeated queries travel over the same keep-alive connection.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { expectStillServing, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { json, startTestServer, type TestServer } from '../support/http-server.js';
+import { describe, expect, it } from 'vitest';
+import { expectStillServing } from '../support/gateway.js';
+import { json } from '../support/http-server.js';
+import { useTestResources } from '../support/resources.js';
 
-let gateway: TestGateway | undefined;
-let upstream: TestServer | undefined;
-afterEach(async () => {
-  await gateway?.stop(0);
-  await upstream?.close();
-  gateway = upstream = undefined;
-});
+const use = useTestResources();
 
 describe('conditional caching', () => {
   it('the second identical query sends If-None-Match and is served from the 304', async () => {
     const answers: number[] = [];
-    upstream = await startTestServer((request, response) => {
+    const upstream = await use.server((request, response) => {
       if (request.headers['if-none-match'] === '"v1"') {
         answers.push(304);
         response.writeHead(304, { etag: '"v1"' });
@@ -27,7 +22,7 @@ describe('conditional caching', () => {
       answers.push(200);
       json(response, 200, { id: 'u-1', name: 'Ada' }, { etag: '"v1"' });
     });
-    gateway = await startTestGateway({ DIRECTORY_URL: upstream.url });
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
     const first = await gateway.graphql('{ user(id: "u-1") { name } }');
     const second = await gateway.graphql('{ user(id: "u-1") { name } }');
     expect(first.body).toEqual({ data: { user: { name: 'Ada' } } });
@@ -37,7 +32,7 @@ describe('conditional caching', () => {
   });
 
   it('against the demo projects service: the second query gets a 304', async () => {
-    gateway = await startTestGateway();
+    const gateway = await use.gateway();
     await gateway.graphql('{ project(id: "p-2") { name } }');
     const second = await gateway.graphql('{ project(id: "p-2") { name } }');
     expect(second.body).toEqual({ data: { project: { name: 'Borealis' } } });
@@ -48,7 +43,7 @@ describe('conditional caching', () => {
   });
 
   it("a credential never sees a body cached for another, even when the upstream's ETag ignores the credential", async () => {
-    upstream = await startTestServer((request, response) => {
+    const upstream = await use.server((request, response) => {
       // A careless upstream: one ETag for everyone, though the body depends on the caller.
       if (request.headers['if-none-match'] === '"same"') {
         response.writeHead(304, { etag: '"same"' });
@@ -56,7 +51,7 @@ describe('conditional caching', () => {
       }
       json(response, 200, { id: 'u-1', name: `seen by ${request.headers.authorization}` }, { etag: '"same"' });
     });
-    gateway = await startTestGateway({ DIRECTORY_URL: upstream.url });
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
     const alice = await gateway.graphql('{ user(id: "u-1") { name } }', { authorization: 'Bearer alice' });
     const bob = await gateway.graphql('{ user(id: "u-1") { name } }', { authorization: 'Bearer bob' });
     const aliceAgain = await gateway.graphql('{ user(id: "u-1") { name } }', { authorization: 'Bearer alice' });
@@ -71,8 +66,8 @@ describe('conditional caching', () => {
   });
 
   it('a response without an ETag is not cached: the next query asks unconditionally', async () => {
-    upstream = await startTestServer((_request, response) => json(response, 200, { id: 'u-1', name: 'Ada' }));
-    gateway = await startTestGateway({ DIRECTORY_URL: upstream.url });
+    const upstream = await use.server((_request, response) => json(response, 200, { id: 'u-1', name: 'Ada' }));
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
     await gateway.graphql('{ user(id: "u-1") { name } }');
     await gateway.graphql('{ user(id: "u-1") { name } }');
     expect(upstream.requests.map((request) => request.headers['if-none-match'])).toEqual([undefined, undefined]);
@@ -81,8 +76,8 @@ describe('conditional caching', () => {
 
 describe('connection reuse', () => {
   it('repeated queries reuse one keep-alive connection to the upstream', async () => {
-    upstream = await startTestServer((_request, response) => json(response, 200, { id: 'u-1', name: 'Ada' }));
-    gateway = await startTestGateway({ DIRECTORY_URL: upstream.url });
+    const upstream = await use.server((_request, response) => json(response, 200, { id: 'u-1', name: 'Ada' }));
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
     for (let i = 0; i < 20; i++) {
       const reply = await gateway.graphql(`{ user(id: "u-${i}") { name } }`);
       expect(reply.body.errors).toBeUndefined();
@@ -93,8 +88,8 @@ describe('connection reuse', () => {
   });
 
   it('concurrent calls open several connections, then keep reusing them', async () => {
-    upstream = await startTestServer((_request, response) => setTimeout(() => json(response, 200, { id: 'u-1', name: 'Ada' }), 20));
-    gateway = await startTestGateway({ DIRECTORY_URL: upstream.url });
+    const upstream = await use.server((_request, response) => setTimeout(() => json(response, 200, { id: 'u-1', name: 'Ada' }), 20));
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
     const fields = Array.from({ length: 8 }, (_, i) => `u${i}: user(id: "u-${i}") { name }`).join(' ');
     for (let round = 0; round < 5; round++) {
       const reply = await gateway.graphql(`{ ${fields} }`);

@@ -3,25 +3,20 @@
  * comes by the deadline with the other fields' data, and abandoned upstream sockets are closed.
  */
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { errorAt, expectStillServing, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { startTestServer, waitUntil, type TestServer } from '../support/http-server.js';
+import { describe, expect, it } from 'vitest';
+import { errorAt, expectStillServing } from '../support/gateway.js';
+import { waitUntil } from '../support/http-server.js';
+import { useTestResources } from '../support/resources.js';
 
-let gateway: TestGateway | undefined;
-let upstream: TestServer | undefined;
-afterEach(async () => {
-  await gateway?.stop(0);
-  await upstream?.close();
-  gateway = upstream = undefined;
-});
+const use = useTestResources();
 
 const both = '{ context(id: "c-1") { name } project(id: "p-1") { name } }';
 
 describe('request deadline', () => {
   it('an upstream that never answers: the response comes by the deadline with GATEWAY_TIMEOUT there and data elsewhere', async () => {
-    upstream = await startTestServer(() => undefined);
+    const upstream = await use.server(() => undefined);
     // The attempt timeout is far longer than the deadline: only the deadline can end the call.
-    gateway = await startTestGateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '1000' });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '1000' });
     const started = Date.now();
     const reply = await gateway.graphql(both);
     const elapsedMs = Date.now() - started;
@@ -35,23 +30,23 @@ describe('request deadline', () => {
 
   it('a never-ending response → GATEWAY_TIMEOUT, and the upstream socket is closed', async () => {
     const sockets: Socket[] = [];
-    upstream = await startTestServer((_request, response, socket) => {
+    const upstream = await use.server((_request, response, socket) => {
       sockets.push(socket);
       response.writeHead(200, { 'content-type': 'application/json' });
       response.write('{"id": "c-1", ');
     });
-    gateway = await startTestGateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '800' });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '800' });
     const reply = await gateway.graphql(both);
     expect(errorAt(reply, ['context']).extensions['code']).toBe('GATEWAY_TIMEOUT');
     expect(reply.body.data!['project']).toEqual({ name: 'Atlas' });
     expect(sockets.length).toBeGreaterThan(0);
-    await waitUntil(() => sockets.every((socket) => socket.destroyed) && upstream!.openConnections() === 0, 'the gateway to close the never-ending response');
+    await waitUntil(() => sockets.every((socket) => socket.destroyed) && upstream.openConnections() === 0, 'the gateway to close the never-ending response');
     await expectStillServing(gateway);
   });
 
   it('a body that trickles past the deadline → GATEWAY_TIMEOUT', async () => {
     const timers: NodeJS.Timeout[] = [];
-    upstream = await startTestServer((_request, response) => {
+    const upstream = await use.server((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.write('{"id": "c-1", "name": "');
       // One byte every 50 ms: the connection is never idle, the body never ends in time.
@@ -59,18 +54,18 @@ describe('request deadline', () => {
       timers.push(timer);
       response.on('close', () => clearInterval(timer));
     });
-    gateway = await startTestGateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '800' });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '800' });
     const reply = await gateway.graphql(both);
     for (const timer of timers) clearInterval(timer);
     expect(errorAt(reply, ['context']).extensions['code']).toBe('GATEWAY_TIMEOUT');
     expect(reply.body.data!['project']).toEqual({ name: 'Atlas' });
-    await waitUntil(() => upstream!.openConnections() === 0, 'the trickling connection to be closed');
+    await waitUntil(() => upstream.openConnections() === 0, 'the trickling connection to be closed');
     await expectStillServing(gateway);
   });
 
   it('an attempt over UPSTREAM_TIMEOUT_MS times out and a GET is tried again within the deadline', async () => {
-    upstream = await startTestServer(() => undefined);
-    gateway = await startTestGateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '150', REQUEST_DEADLINE_MS: '20000' });
+    const upstream = await use.server(() => undefined);
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '150', REQUEST_DEADLINE_MS: '20000' });
     const reply = await gateway.graphql(both);
     expect(errorAt(reply, ['context']).extensions['code']).toBe('GATEWAY_TIMEOUT');
     expect(upstream.requests).toHaveLength(3);
@@ -80,10 +75,10 @@ describe('request deadline', () => {
 describe('the caller going away', () => {
   it("aborts the request's upstream calls: the upstream sees its socket closed, and the gateway keeps serving", async () => {
     const sockets: Socket[] = [];
-    upstream = await startTestServer((_request, _response, socket) => {
+    const upstream = await use.server((_request, _response, socket) => {
       sockets.push(socket);
     });
-    gateway = await startTestGateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '60000' });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '60000' });
     const leaving = new AbortController();
     const pending = fetch(`${gateway.url}/graphql`, {
       method: 'POST',

@@ -2,25 +2,16 @@
  * Dedupe and concurrency within one GraphQL request, counted on real loopback upstreams: the
  * same GET goes out once, and independent calls are in flight together.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig, serviceNames, type ServiceName } from '../../src/config.js';
 import { startDemoUpstreams } from '../../src/demo/index.js';
 import { createGateway } from '../../src/server.js';
 import { createUndiciTransport } from '../../src/upstream/undici-transport.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { json, startTestServer, type TestServer } from '../support/http-server.js';
+import { json } from '../support/http-server.js';
 import { createRecordingLogger } from '../support/recording-logger.js';
+import { useTestResources } from '../support/resources.js';
 
-let gateway: TestGateway | undefined;
-let servers: TestServer[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await gateway?.stop(0);
-  await Promise.all(servers.map((server) => server.close()));
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-  gateway = undefined;
-  servers = [];
-});
+const use = useTestResources();
 
 /** The fan-out query of the README: every project with its owner and sessions. */
 const fanOutQuery = '{ projects { id name owner { name } sessions { title } } }';
@@ -29,7 +20,8 @@ const fanOutQuery = '{ projects { id name owner { name } sessions { title } } }'
 async function callsPerService(query: string, dedupe: boolean): Promise<Record<ServiceName, number>> {
   const demo = await startDemoUpstreams();
   const transport = createUndiciTransport();
-  cleanups.push(() => transport.close(), () => demo.close());
+  use.onClose(() => demo.close());
+  use.onClose(() => transport.close());
   const upstreamUrls = Object.fromEntries(serviceNames.map((name) => [name, demo.services[name]!.url])) as Record<ServiceName, string>;
   const config = parseConfig({ RATE_LIMIT_OPERATIONS: 'off' });
   const inProcess = createGateway({ config, upstreamUrls, transport, logger: createRecordingLogger(), clientOptions: { dedupe } });
@@ -47,12 +39,11 @@ async function callsPerService(query: string, dedupe: boolean): Promise<Record<S
 
 describe('dedupe within a request', () => {
   it('projects { owner { name } } over 20 projects with 5 distinct owners makes 5 directory calls', async () => {
-    const projects = await startTestServer((_request, response) =>
+    const projects = await use.server((_request, response) =>
       json(response, 200, Array.from({ length: 20 }, (_, i) => ({ id: `p-${i}`, name: `Project ${i}`, ownerId: `u-${i % 5}` }))),
     );
-    const directory = await startTestServer((request, response) => json(response, 200, { id: request.url.split('/').pop(), name: `Name of ${request.url.split('/').pop()}` }));
-    servers.push(projects, directory);
-    gateway = await startTestGateway({ PROJECTS_URL: projects.url, DIRECTORY_URL: directory.url });
+    const directory = await use.server((request, response) => json(response, 200, { id: request.url.split('/').pop(), name: `Name of ${request.url.split('/').pop()}` }));
+    const gateway = await use.gateway({ PROJECTS_URL: projects.url, DIRECTORY_URL: directory.url });
     const reply = await gateway.graphql('{ projects { owner { name } } }');
     expect(reply.body.errors).toBeUndefined();
     expect(reply.body.data!['projects']).toHaveLength(20);
@@ -60,7 +51,7 @@ describe('dedupe within a request', () => {
     expect(projects.requests).toHaveLength(1);
     expect(directory.requests.map((request) => request.url).sort()).toEqual(['/api/v1/users/u-0', '/api/v1/users/u-1', '/api/v1/users/u-2', '/api/v1/users/u-3', '/api/v1/users/u-4']);
 
-    // Dedupe is per request: a second request asks again (or revalidates), it does not reuse the first's answers blindly.
+    // Dedupe is per request: the next request calls again.
     await gateway.graphql('{ projects { owner { name } } }');
     expect(directory.requests).toHaveLength(10);
   });
@@ -78,7 +69,7 @@ describe('dedupe within a request', () => {
   it('two slow upstream calls of one request are in flight together', async () => {
     const events: string[] = [];
     const held: Array<() => void> = [];
-    const directory = await startTestServer((request, response) => {
+    const directory = await use.server((request, response) => {
       events.push(`arrived ${request.url}`);
       held.push(() => {
         events.push(`answered ${request.url}`);
@@ -88,8 +79,7 @@ describe('dedupe within a request', () => {
       if (held.length === 2) held.splice(0).forEach((answer) => answer());
       else setTimeout(() => held.splice(0).forEach((answer) => answer()), 3000).unref();
     });
-    servers.push(directory);
-    gateway = await startTestGateway({ DIRECTORY_URL: directory.url });
+    const gateway = await use.gateway({ DIRECTORY_URL: directory.url });
     const reply = await gateway.graphql('{ a: user(id: "u-1") { name } b: user(id: "u-2") { name } }');
     expect(reply.body.errors).toBeUndefined();
     expect(events.slice(0, 2).every((event) => event.startsWith('arrived'))).toBe(true);
