@@ -42,6 +42,10 @@ export interface Config {
   requestDeadlineMs: number;
   /** Each caller's operation budget; `undefined` when `off`. @default 500/1h */
   rateLimitOperations: RateBudget | undefined;
+  /** Consecutive failed attempts against one upstream that open its circuit. @default 5 */
+  circuitFailureThreshold: number;
+  /** How long an open circuit refuses calls before one probe is let through, in ms. @default 10000 */
+  circuitHalfOpenAfterMs: number;
   /** Redis for shared rate-limit counters. @default undefined */
   redisUrl: string | undefined;
   /** Per-caller limits of expensive fields; `undefined` when `off`. @default startSynthesis 3/1m, knowledge 30/1m */
@@ -125,6 +129,8 @@ export function parseConfig(env: Env): Config {
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000),
     upstreamMaxBodyBytes: integer(env, 'UPSTREAM_MAX_BODY_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     requestDeadlineMs: integer(env, 'REQUEST_DEADLINE_MS', 30_000, 1, 3_600_000),
+    circuitFailureThreshold: integer(env, 'CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1000),
+    circuitHalfOpenAfterMs: integer(env, 'CIRCUIT_HALF_OPEN_AFTER_MS', 10_000, 1, 3_600_000),
     rateLimitOperations: budget(env, 'RATE_LIMIT_OPERATIONS', '500/1h'),
     redisUrl: redisUrl(env, 'REDIS_URL'),
     rateLimitFields: {

@@ -1,6 +1,7 @@
 /**
  * `/ready`: every configured upstream answers at all (any HTTP status counts: the service is
- * reachable) and no circuit is open. Reports which one is not.
+ * reachable) and no circuit is open. Reports which one is not, with each circuit's state and,
+ * while one is open, `retryAfter`: seconds until it lets a probe through.
  */
 import type { ServiceName } from './config.js';
 import type { UpstreamClient } from './upstream/client.js';
@@ -18,14 +19,14 @@ export interface ReadinessOptions {
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; circuit?: string }>;
+  checks: Record<string, { ok: boolean; circuit?: string; retryAfter?: number }>;
 }
 
 export async function checkReadiness(options: ReadinessOptions): Promise<ReadinessReport> {
   const timeoutMs = options.probeTimeoutMs ?? 2000;
   const checks: ReadinessReport['checks'] = {};
   const probes = Object.entries(options.upstreamUrls).map(async ([name, baseUrl]) => {
-    const circuit = options.clients[name as ServiceName].circuit().state;
+    const { state: circuit, retryAfterSeconds } = options.clients[name as ServiceName].circuit();
     let ok = false;
     try {
       await options.transport.send({ method: 'GET', url: `${baseUrl}/`, headers: {}, signal: AbortSignal.timeout(timeoutMs), maxBodyBytes: 64 * 1024 });
@@ -33,7 +34,7 @@ export async function checkReadiness(options: ReadinessOptions): Promise<Readine
     } catch {
       ok = false;
     }
-    checks[name] = { ok, circuit };
+    checks[name] = retryAfterSeconds === undefined ? { ok, circuit } : { ok, circuit, retryAfter: retryAfterSeconds };
   });
   const extras = Object.entries(options.extraChecks ?? {}).map(async ([name, check]) => {
     checks[name] = { ok: await check().catch(() => false) };

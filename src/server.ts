@@ -46,6 +46,8 @@ export interface GatewayOptions {
   onRequestReport?: (report: RequestReport) => void;
   /** More yoga plugins, after the built-in ones (the Node metrics endpoint). @default none */
   plugins?: Plugin[];
+  /** Per-client settings that are not configuration (tests turn dedupe off to count its effect). @default {} */
+  clientOptions?: Pick<UpstreamClientOptions, 'dedupe'>;
 }
 
 export interface Gateway {
@@ -70,6 +72,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         timeoutMs: config.upstreamTimeoutMs,
         maxBodyBytes: config.upstreamMaxBodyBytes,
         ...(options.onUpstreamCall ? { onUpstreamCall: options.onUpstreamCall } : {}),
+        breakerThreshold: config.circuitFailureThreshold,
+        breakerHalfOpenAfterMs: config.circuitHalfOpenAfterMs,
+        ...options.clientOptions,
       }),
     ]),
   ) as Record<ServiceName, UpstreamClient>;

@@ -185,3 +185,19 @@ describe('parseConfig', () => {
     expect(result.stdout).toBe('');
   });
 });
+
+describe('circuit breaker settings', () => {
+  it('default to 5 consecutive failures and 10 s before a probe, and read both variables', () => {
+    expect(parseConfig({})).toMatchObject({ circuitFailureThreshold: 5, circuitHalfOpenAfterMs: 10_000 });
+    expect(parseConfig({ CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_HALF_OPEN_AFTER_MS: '1500' })).toMatchObject({ circuitFailureThreshold: 3, circuitHalfOpenAfterMs: 1500 });
+  });
+
+  it.each([
+    ['CIRCUIT_FAILURE_THRESHOLD', '0'],
+    ['CIRCUIT_FAILURE_THRESHOLD', 'many'],
+    ['CIRCUIT_HALF_OPEN_AFTER_MS', '-5'],
+    ['CIRCUIT_HALF_OPEN_AFTER_MS', '1e4'],
+  ])('refuses %s=%s naming the variable', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^${name}=`));
+  });
+});

@@ -5,8 +5,8 @@
  * conditional requests, and reports every failure as an `UpstreamError` carrying facts only.
  */
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
-import { LRUCache } from 'lru-cache';
 import type { Logger } from '../log.js';
+import { createEtagCache } from './etag-cache.js';
 import { readErrorReport } from './normalize.js';
 import { UpstreamError, type UpstreamFailure } from './failure.js';
 import { isTransportError, type HttpMethod, type Transport, type TransportResponse } from './transport.js';
@@ -31,6 +31,8 @@ export interface UpstreamClientOptions {
   breakerHalfOpenAfterMs?: number;
   /** ETag'd GET bodies kept for conditional requests (entries). @default 1000 */
   etagCacheEntries?: number;
+  /** Send the same GET only once within one GraphQL request. @default true */
+  dedupe?: boolean;
   logger: Logger;
   /** Told of every attempt once it has ended, for metrics; it must not throw. @default none */
   onUpstreamCall?: (report: UpstreamCallReport) => void;
@@ -88,18 +90,14 @@ export interface UpstreamClient {
   circuit(): { state: CircuitState; retryAfterSeconds?: number };
 }
 
-interface CachedBody {
-  etag: string;
-  value: unknown;
-}
-
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const { service, baseUrl, transport, logger } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const maxAttempts = options.maxAttempts ?? 3;
   const halfOpenAfterMs = options.breakerHalfOpenAfterMs ?? 10_000;
-  const etags = new LRUCache<string, CachedBody>({ max: options.etagCacheEntries ?? 1000 });
+  const dedupe = options.dedupe ?? true;
+  const etags = createEtagCache({ maxEntries: options.etagCacheEntries ?? 1000 });
   const breaker: CircuitBreakerPolicy = circuitBreaker(
     handleWhen((error) => error instanceof UpstreamError && countsAgainstCircuit(error.failure)),
     { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
@@ -157,7 +155,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   }
 
   async function send<T>(method: HttpMethod, url: string, pathForLog: string, call: CallContext, options: RequestOptions<T>): Promise<T> {
-    const cacheKey = method === 'GET' ? `${url}\n${call.forwardHeaders['authorization'] ?? ''}` : undefined;
+    const cacheKey = method === 'GET' ? etags.keyFor(url, call.forwardHeaders) : undefined;
     const cached = cacheKey === undefined ? undefined : etags.get(cacheKey);
     const headers: Record<string, string> = { ...call.forwardHeaders, accept: 'application/json', 'x-request-id': call.requestId };
     if (cached) headers['if-none-match'] = cached.etag;
@@ -221,7 +219,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         if (!(error instanceof InvalidIdError)) throw error;
         throw new UpstreamError({ service, method, path: '(invalid id)', failure: { kind: 'invalid-id', reason: error.message }, attempts: 0, requestId: call.requestId });
       }
-      if (method !== 'GET') return send(method, url, pathForLog, call, options);
+      if (method !== 'GET' || !dedupe) return send(method, url, pathForLog, call, options);
       // The same GET within one GraphQL request is sent once (dedupe within a request).
       let pending = call.inflight.get(url) as Promise<T> | undefined;
       if (!pending) {
@@ -234,7 +232,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const state = breaker.state as unknown as number;
       // cockatiel's CircuitState: 0 closed, 1 open, 2 half-open, 3 isolated.
       const name: CircuitState = (['closed', 'open', 'half-open', 'isolated'] as const)[state] ?? 'closed';
-      return name === 'open' ? { state: name, retryAfterSeconds: secondsToProbe() } : { state: name };
+      if (name !== 'open') return { state: name };
+      // cockatiel moves to half-open only when the next call arrives; once the wait is over the
+      // next call is the probe, so report that (a readiness check must not keep traffic away for ever).
+      if (Date.now() >= openedAt + halfOpenAfterMs) return { state: 'half-open' };
+      return { state: name, retryAfterSeconds: secondsToProbe() };
     },
   };
 }

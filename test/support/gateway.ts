@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { startGateway, type RunningGateway } from '../../src/main.js';
 import { assertNoLeaks } from './leak-scan.js';
 import { createRecordingLogger } from './recording-logger.js';
@@ -57,4 +58,10 @@ export function errorAt(reply: GraphQLReply, path: Array<string | number>) {
   const found = (reply.body.errors ?? []).filter((error) => JSON.stringify(error.path) === JSON.stringify(path));
   if (found.length !== 1) throw new Error(`expected one error at ${JSON.stringify(path)}, got ${JSON.stringify(reply.body.errors)}`);
   return found[0]!;
+}
+
+/** Asserts the gateway still answers a query from a healthy (demo) service with data. */
+export async function expectStillServing(gateway: TestGateway): Promise<void> {
+  const reply = await gateway.graphql('{ project(id: "p-1") { name } }');
+  expect(reply.body).toEqual({ data: { project: { name: 'Atlas' } } });
 }

@@ -11,6 +11,10 @@ export interface RecordedRequest {
 export interface TestServer {
   url: string;
   requests: RecordedRequest[];
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  connections(): number;
+  /** Connections still open. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -21,6 +25,7 @@ export interface TestServer {
 export async function startTestServer(handler: (request: RecordedRequest, response: ServerResponse, socket: Socket) => void): Promise<TestServer> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -31,6 +36,7 @@ export async function startTestServer(handler: (request: RecordedRequest, respon
     });
   });
   server.on('connection', (socket) => {
+    accepted += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -39,6 +45,8 @@ export async function startTestServer(handler: (request: RecordedRequest, respon
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    connections: () => accepted,
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -60,4 +68,13 @@ export async function refusedPort(): Promise<number> {
 export function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
+}
+
+/** Resolves once `check` holds, polling every 10 ms; rejects naming `what` after `timeoutMs`. */
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

@@ -1,0 +1,80 @@
+/**
+ * The circuit breaker per upstream, on a real loopback service that dies and recovers: past the
+ * threshold calls stop reaching it and fail at once, `/ready` and the logs say so, and after the
+ * half-open wait one probe closes the circuit again.
+ */
+import { describe, expect, it } from 'vitest';
+import { errorAt, expectStillServing } from '../support/gateway.js';
+import { json, waitUntil } from '../support/http-server.js';
+import { useTestResources } from '../support/resources.js';
+
+const use = useTestResources();
+
+const query = '{ context(id: "c-1") { name } }';
+
+describe('circuit breaker', () => {
+  it('opens after the threshold, stops calling the dead upstream, and closes again after recovery', async () => {
+    let healthy = false;
+    const upstream = await use.server((request, response) => {
+      if (healthy) json(response, 200, { id: 'c-1', name: 'Notes' });
+      else json(response, 503, { status: 503, title: 'Down' });
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_HALF_OPEN_AFTER_MS: '4000' });
+    const calls = () => upstream.requests.filter((request) => request.url.startsWith('/api/')).length;
+
+    // One GET's three failed attempts reach the threshold.
+    const first = await gateway.graphql(query);
+    expect(errorAt(first, ['context']).extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: { status: 503 } });
+    expect(calls()).toBe(3);
+    expect(gateway.logger.entries).toContainEqual(expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ service: 'knowledge', event: 'circuit_open' }) }));
+
+    for (let i = 0; i < 3; i++) {
+      const refused = await gateway.graphql('{ context(id: "c-1") { name } project(id: "p-1") { name } }');
+      const error = errorAt(refused, ['context']);
+      expect(error.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503, upstream: { service: 'knowledge' } });
+      expect(error.extensions['retryAfter']).toBeGreaterThanOrEqual(1);
+      expect(error.extensions['retryAfter']).toBeLessThanOrEqual(4);
+      expect(refused.body.data!['project']).toEqual({ name: 'Atlas' });
+    }
+    expect(calls()).toBe(3);
+
+    const ready = await fetch(`${gateway.url}/ready`);
+    const report = (await ready.json()) as { ready: boolean; checks: Record<string, { ok: boolean; circuit: string; retryAfter?: number }> };
+    expect(ready.status).toBe(503);
+    expect(report.checks['knowledge']).toMatchObject({ ok: false, circuit: 'open' });
+    expect(report.checks['knowledge']!.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(report.checks['projects']).toEqual({ ok: true, circuit: 'closed' });
+
+    healthy = true;
+    await waitUntil(() => gateway.gateway.clients.knowledge.circuit().state !== 'open', 'the circuit to allow a probe', 10_000);
+    const before = calls();
+    const recovered = await gateway.graphql(query);
+    expect(recovered.body).toEqual({ data: { context: { name: 'Notes' } } });
+    expect(calls()).toBe(before + 1);
+    expect(gateway.gateway.clients.knowledge.circuit()).toEqual({ state: 'closed' });
+    expect(gateway.logger.entries).toContainEqual(expect.objectContaining({ fields: expect.objectContaining({ service: 'knowledge', event: 'circuit_closed' }) }));
+    expect((await fetch(`${gateway.url}/ready`)).status).toBe(200);
+    await expectStillServing(gateway);
+  });
+
+  it('a failed probe opens the circuit again', async () => {
+    const upstream = await use.server((_request, response) => json(response, 503, { status: 503 }));
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_HALF_OPEN_AFTER_MS: '1500' });
+    await gateway.graphql(query);
+    expect(upstream.requests).toHaveLength(3);
+    await waitUntil(() => gateway.gateway.clients.knowledge.circuit().state !== 'open', 'the circuit to allow a probe');
+    const probe = await gateway.graphql(query);
+    expect(errorAt(probe, ['context']).extensions['code']).toBe('SERVICE_UNAVAILABLE');
+    // The probe's failure opened it again: its retry found the circuit open and went nowhere.
+    expect(upstream.requests).toHaveLength(4);
+    expect(gateway.gateway.clients.knowledge.circuit().state).toBe('open');
+  });
+
+  it('4xx answers never open the circuit', async () => {
+    const upstream = await use.server((_request, response) => json(response, 404, { status: 404, title: 'Not found' }));
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '2' });
+    for (let i = 0; i < 4; i++) expect(errorAt(await gateway.graphql(query), ['context']).extensions['code']).toBe('NOT_FOUND');
+    expect(upstream.requests).toHaveLength(4);
+    expect(gateway.gateway.clients.knowledge.circuit().state).toBe('closed');
+  });
+});

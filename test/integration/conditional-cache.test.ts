@@ -1,0 +1,102 @@
+/**
+ * Conditional GETs and connection reuse, seen from the upstream: a second identical query sends
+ * `If-None-Match` and is served from a 304; a credential never gets a body cached for another;
+ * repeated queries travel over the same keep-alive connection.
+ */
+import { describe, expect, it } from 'vitest';
+import { expectStillServing } from '../support/gateway.js';
+import { json } from '../support/http-server.js';
+import { useTestResources } from '../support/resources.js';
+
+const use = useTestResources();
+
+describe('conditional caching', () => {
+  it('the second identical query sends If-None-Match and is served from the 304', async () => {
+    const answers: number[] = [];
+    const upstream = await use.server((request, response) => {
+      if (request.headers['if-none-match'] === '"v1"') {
+        answers.push(304);
+        response.writeHead(304, { etag: '"v1"' });
+        return response.end();
+      }
+      answers.push(200);
+      json(response, 200, { id: 'u-1', name: 'Ada' }, { etag: '"v1"' });
+    });
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
+    const first = await gateway.graphql('{ user(id: "u-1") { name } }');
+    const second = await gateway.graphql('{ user(id: "u-1") { name } }');
+    expect(first.body).toEqual({ data: { user: { name: 'Ada' } } });
+    expect(second.body).toEqual(first.body);
+    expect(upstream.requests.map((request) => request.headers['if-none-match'])).toEqual([undefined, '"v1"']);
+    expect(answers).toEqual([200, 304]);
+  });
+
+  it('against the demo projects service: the second query gets a 304', async () => {
+    const gateway = await use.gateway();
+    await gateway.graphql('{ project(id: "p-2") { name } }');
+    const second = await gateway.graphql('{ project(id: "p-2") { name } }');
+    expect(second.body).toEqual({ data: { project: { name: 'Borealis' } } });
+    const calls = gateway.demo!.services.projects!.requests.filter((request) => request.path === '/api/v1/projects/p-2');
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.headers['if-none-match']).toBeUndefined();
+    expect(calls[1]!.headers['if-none-match']).toMatch(/^(W\/)?".+"$/);
+  });
+
+  it("a credential never sees a body cached for another, even when the upstream's ETag ignores the credential", async () => {
+    const upstream = await use.server((request, response) => {
+      // A careless upstream: one ETag for everyone, though the body depends on the caller.
+      if (request.headers['if-none-match'] === '"same"') {
+        response.writeHead(304, { etag: '"same"' });
+        return response.end();
+      }
+      json(response, 200, { id: 'u-1', name: `seen by ${request.headers.authorization}` }, { etag: '"same"' });
+    });
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
+    const alice = await gateway.graphql('{ user(id: "u-1") { name } }', { authorization: 'Bearer alice' });
+    const bob = await gateway.graphql('{ user(id: "u-1") { name } }', { authorization: 'Bearer bob' });
+    const aliceAgain = await gateway.graphql('{ user(id: "u-1") { name } }', { authorization: 'Bearer alice' });
+    expect(alice.body.data).toEqual({ user: { name: 'seen by Bearer alice' } });
+    expect(bob.body.data).toEqual({ user: { name: 'seen by Bearer bob' } });
+    expect(aliceAgain.body.data).toEqual({ user: { name: 'seen by Bearer alice' } });
+    expect(upstream.requests.map((request) => [request.headers.authorization, request.headers['if-none-match']])).toEqual([
+      ['Bearer alice', undefined],
+      ['Bearer bob', undefined],
+      ['Bearer alice', '"same"'],
+    ]);
+  });
+
+  it('a response without an ETag is not cached: the next query asks unconditionally', async () => {
+    const upstream = await use.server((_request, response) => json(response, 200, { id: 'u-1', name: 'Ada' }));
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
+    await gateway.graphql('{ user(id: "u-1") { name } }');
+    await gateway.graphql('{ user(id: "u-1") { name } }');
+    expect(upstream.requests.map((request) => request.headers['if-none-match'])).toEqual([undefined, undefined]);
+  });
+});
+
+describe('connection reuse', () => {
+  it('repeated queries reuse one keep-alive connection to the upstream', async () => {
+    const upstream = await use.server((_request, response) => json(response, 200, { id: 'u-1', name: 'Ada' }));
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
+    for (let i = 0; i < 20; i++) {
+      const reply = await gateway.graphql(`{ user(id: "u-${i}") { name } }`);
+      expect(reply.body.errors).toBeUndefined();
+    }
+    expect(upstream.requests).toHaveLength(20);
+    expect(upstream.connections()).toBe(1);
+    await expectStillServing(gateway);
+  });
+
+  it('concurrent calls open several connections, then keep reusing them', async () => {
+    const upstream = await use.server((_request, response) => setTimeout(() => json(response, 200, { id: 'u-1', name: 'Ada' }), 20));
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
+    const fields = Array.from({ length: 8 }, (_, i) => `u${i}: user(id: "u-${i}") { name }`).join(' ');
+    for (let round = 0; round < 5; round++) {
+      const reply = await gateway.graphql(`{ ${fields} }`);
+      expect(reply.body.errors).toBeUndefined();
+    }
+    expect(upstream.requests).toHaveLength(40);
+    expect(upstream.connections()).toBeGreaterThan(1);
+    expect(upstream.connections()).toBeLessThanOrEqual(8);
+  });
+});

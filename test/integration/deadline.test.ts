@@ -1,0 +1,96 @@
+/**
+ * The request deadline and the caller leaving, checked from the upstream's side: the answer
+ * comes by the deadline with the other fields' data, and abandoned upstream sockets are closed.
+ */
+import type { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { errorAt, expectStillServing } from '../support/gateway.js';
+import { waitUntil } from '../support/http-server.js';
+import { useTestResources } from '../support/resources.js';
+
+const use = useTestResources();
+
+const both = '{ context(id: "c-1") { name } project(id: "p-1") { name } }';
+
+describe('request deadline', () => {
+  it('an upstream that never answers: the response comes by the deadline with GATEWAY_TIMEOUT there and data elsewhere', async () => {
+    const upstream = await use.server(() => undefined);
+    // The attempt timeout is far longer than the deadline: only the deadline can end the call.
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '1000' });
+    const started = Date.now();
+    const reply = await gateway.graphql(both);
+    const elapsedMs = Date.now() - started;
+    expect(reply.status).toBe(200);
+    expect(reply.body.data).toEqual({ context: null, project: { name: 'Atlas' } });
+    expect(errorAt(reply, ['context']).extensions).toMatchObject({ code: 'GATEWAY_TIMEOUT', status: 504, upstream: { service: 'knowledge' } });
+    // A generous margin on a shared machine: the point is that 60 s were not waited.
+    expect(elapsedMs).toBeLessThan(1000 + 4000);
+    await expectStillServing(gateway);
+  });
+
+  it('a never-ending response → GATEWAY_TIMEOUT, and the upstream socket is closed', async () => {
+    const sockets: Socket[] = [];
+    const upstream = await use.server((_request, response, socket) => {
+      sockets.push(socket);
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"id": "c-1", ');
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '800' });
+    const reply = await gateway.graphql(both);
+    expect(errorAt(reply, ['context']).extensions['code']).toBe('GATEWAY_TIMEOUT');
+    expect(reply.body.data!['project']).toEqual({ name: 'Atlas' });
+    expect(sockets.length).toBeGreaterThan(0);
+    await waitUntil(() => sockets.every((socket) => socket.destroyed) && upstream.openConnections() === 0, 'the gateway to close the never-ending response');
+    await expectStillServing(gateway);
+  });
+
+  it('a body that trickles past the deadline → GATEWAY_TIMEOUT', async () => {
+    const timers: NodeJS.Timeout[] = [];
+    const upstream = await use.server((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"id": "c-1", "name": "');
+      // One byte every 50 ms: the connection is never idle, the body never ends in time.
+      const timer = setInterval(() => response.write('x'), 50);
+      timers.push(timer);
+      response.on('close', () => clearInterval(timer));
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '800' });
+    const reply = await gateway.graphql(both);
+    for (const timer of timers) clearInterval(timer);
+    expect(errorAt(reply, ['context']).extensions['code']).toBe('GATEWAY_TIMEOUT');
+    expect(reply.body.data!['project']).toEqual({ name: 'Atlas' });
+    await waitUntil(() => upstream.openConnections() === 0, 'the trickling connection to be closed');
+    await expectStillServing(gateway);
+  });
+
+  it('an attempt over UPSTREAM_TIMEOUT_MS times out and a GET is tried again within the deadline', async () => {
+    const upstream = await use.server(() => undefined);
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '150', REQUEST_DEADLINE_MS: '20000' });
+    const reply = await gateway.graphql(both);
+    expect(errorAt(reply, ['context']).extensions['code']).toBe('GATEWAY_TIMEOUT');
+    expect(upstream.requests).toHaveLength(3);
+  });
+});
+
+describe('the caller going away', () => {
+  it("aborts the request's upstream calls: the upstream sees its socket closed, and the gateway keeps serving", async () => {
+    const sockets: Socket[] = [];
+    const upstream = await use.server((_request, _response, socket) => {
+      sockets.push(socket);
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '60000' });
+    const leaving = new AbortController();
+    const pending = fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+      body: JSON.stringify({ query: '{ a: context(id: "c-1") { name } b: context(id: "c-2") { name } }' }),
+      signal: leaving.signal,
+    }).catch((error: unknown) => error);
+    await waitUntil(() => sockets.length === 2, 'both upstream calls to arrive');
+    leaving.abort();
+    expect(await pending).toMatchObject({ name: 'AbortError' });
+    await waitUntil(() => sockets.every((socket) => socket.destroyed), 'the upstream sockets to be closed after the caller left');
+    expect(upstream.requests).toHaveLength(2);
+    await expectStillServing(gateway);
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * Upstreams that misbehave on purpose, each a real loopback server: every case gives its code,
+ * leaks nothing of what the upstream sent, and the gateway keeps serving afterwards.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { errorAt, expectStillServing } from '../support/gateway.js';
+import { refusedPort, waitUntil } from '../support/http-server.js';
+import { useTestResources } from '../support/resources.js';
+
+const use = useTestResources();
+
+const query = '{ context(id: "c-1") { name } project(id: "p-1") { name } }';
+
+/** Runs `query` against a knowledge service answering with `handler`; checks the code, the other field's data, no leak. */
+async function expectCode(handler: (response: ServerResponse, socket: Socket) => void, code: string, env: Record<string, string> = {}) {
+  const upstream = await use.server((_request, response, socket) => handler(response, socket));
+  const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, ...env });
+  const reply = await gateway.graphql(query);
+  expect(reply.status).toBe(200);
+  expect(reply.body.data).toEqual({ context: null, project: { name: 'Atlas' } });
+  const error = errorAt(reply, ['context']);
+  expect(error.extensions).toMatchObject({ code, upstream: { service: 'knowledge' } });
+  expect(JSON.stringify(reply.body)).not.toMatch(/secret|nginx|<|elsewhere|127\.0\.0\.1/);
+  await expectStillServing(gateway);
+  return { reply, error, upstream };
+}
+
+describe('hostile upstreams', () => {
+  it('a body over the size limit, streamed slowly, is stopped while streaming → BAD_GATEWAY', async () => {
+    let written = 0;
+    let closedEarly = false;
+    const { error, upstream } = await expectCode(
+      (response, socket) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"id": "c-1", "name": "');
+        // 1 KiB every 5 ms, for up to 10 MiB: the body only ends if nobody stops reading.
+        const timer = setInterval(() => {
+          if (written >= 10 * 1024 * 1024) return response.end('"}');
+          response.write('x'.repeat(1024));
+          written += 1024;
+        }, 5);
+        socket.on('close', () => {
+          clearInterval(timer);
+          closedEarly = written < 10 * 1024 * 1024;
+        });
+      },
+      'BAD_GATEWAY',
+      { UPSTREAM_MAX_BODY_BYTES: '16384' },
+    );
+    expect(error.message).toBe('The knowledge service answered with something unusable');
+    await waitUntil(() => closedEarly, 'the gateway to close the oversized body');
+    expect(written).toBeLessThan(1024 * 1024);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('a body over the size limit sent at once → BAD_GATEWAY, not retried', async () => {
+    const { upstream } = await expectCode((response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ id: 'c-1', name: 'x'.repeat(100_000) }));
+    }, 'BAD_GATEWAY', { UPSTREAM_MAX_BODY_BYTES: '1024' });
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('a 200 with invalid JSON → BAD_GATEWAY', async () => {
+    await expectCode((response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"id": "c-1", "name": <secret>');
+    }, 'BAD_GATEWAY');
+  });
+
+  it('a connection reset mid-body → SERVICE_UNAVAILABLE (a GET is tried 3 times)', async () => {
+    const { error, upstream } = await expectCode((response, socket) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+      response.write('{"id": "c-1", "name": "sec', () => socket.destroy());
+    }, 'SERVICE_UNAVAILABLE');
+    expect(error.extensions['upstream'].status).toBeUndefined();
+    expect(upstream.requests).toHaveLength(3);
+  });
+
+  it('a connection closed before any answer → SERVICE_UNAVAILABLE', async () => {
+    await expectCode((_response, socket) => socket.destroy(), 'SERVICE_UNAVAILABLE');
+  });
+
+  it('a refused connection → SERVICE_UNAVAILABLE, and the gateway keeps serving', async () => {
+    const gateway = await use.gateway({ KNOWLEDGE_URL: `http://127.0.0.1:${await refusedPort()}` });
+    const reply = await gateway.graphql(query);
+    expect(errorAt(reply, ['context']).extensions['code']).toBe('SERVICE_UNAVAILABLE');
+    expect(reply.body.data!['project']).toEqual({ name: 'Atlas' });
+    await expectStillServing(gateway);
+  });
+
+  it.each([301, 302, 303, 307, 308])('a %i redirect is not followed → BAD_GATEWAY', async (status) => {
+    const { error, upstream } = await expectCode((response) => {
+      response.writeHead(status, { location: 'http://127.0.0.1:1/elsewhere' });
+      response.end('<a href="/elsewhere">moved</a>');
+    }, 'BAD_GATEWAY');
+    expect(error.extensions['upstream'].status).toBe(status);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('a 304 to a request that sent no If-None-Match → BAD_GATEWAY', async () => {
+    await expectCode((response) => {
+      response.writeHead(304, { etag: '"x"' });
+      response.end();
+    }, 'BAD_GATEWAY');
+  });
+
+  it('an HTML 502 from a proxy → BAD_GATEWAY with no HTML in the message', async () => {
+    const { error, upstream } = await expectCode((response) => {
+      response.writeHead(502, { 'content-type': 'text/html' });
+      response.end('<html><body><h1>502 Bad Gateway</h1><p>nginx/1.25 at 10.0.0.7 secret</p></body></html>');
+    }, 'BAD_GATEWAY');
+    expect(error.message).toBe('The knowledge service answered with something unusable');
+    expect(error.extensions['upstream'].status).toBe(502);
+    // A 502 is a 5xx: a GET is tried 3 times before giving up.
+    expect(upstream.requests).toHaveLength(3);
+  });
+
+  it('a 503 with Retry-After on a write → SERVICE_UNAVAILABLE with retryAfter, sent once', async () => {
+    const upstream = await use.server((_request, response) => {
+      response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '7' });
+      response.end('down for maintenance at db-7.internal');
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url });
+    const reply = await gateway.graphql('mutation { rememberFact(contextId: "c-1", text: "x") { id } }');
+    expect(errorAt(reply, ['rememberFact']).extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: 7 });
+    expect(JSON.stringify(reply.body)).not.toContain('db-7');
+    expect(upstream.requests).toHaveLength(1);
+    await expectStillServing(gateway);
+  });
+});
