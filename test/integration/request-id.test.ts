@@ -41,7 +41,7 @@ describe('x-request-id', () => {
   });
 
   it('is on /health, /ready and the GraphiQL page too', async () => {
-    for (const [path, accept] of [['/health', '*/*'], ['/ready', '*/*'], ['/graphql', 'text/html']]) {
+    for (const [path, accept] of [['/health', '*/*'], ['/ready', '*/*'], ['/graphql', 'text/html']] as const) {
       const response = await fetch(`${gateway.url}${path}`, { headers: { accept } });
       expect(response.status, path).toBe(200);
       expect(response.headers.get('x-request-id'), path).toMatch(/^[A-Za-z0-9._-]+$/);
