@@ -6,10 +6,17 @@
  */
 import { GraphQLError } from 'graphql';
 import type { Logger } from '../log.js';
-import { isUpstreamError, type FieldError, type UpstreamError, type UpstreamErrorReport, type UpstreamFailure } from '../upstream/failure.js';
-import { codeForFailure, foldCode, type ErrorOverrides } from './classify.js';
+import { isUpstreamError, type UpstreamError, type UpstreamErrorReport, type UpstreamFailure } from '../upstream/failure.js';
+import { codeForFailure, type ErrorOverrides } from './classify.js';
+import { clientDetails, isSafeDetailKey } from './client-details.js';
+import { clientText, maxMessageLength, sanitizeMessage, shortText } from './client-text.js';
 import { defaultClientMessages, isErrorCode, serverMessageFor, statusOfCode, type ErrorCode } from './codes.js';
 import { looksInternal } from './internal-text.js';
+
+export type { ContractDetails } from './client-details.js';
+export { maxMessageLength, sanitizeMessage } from './client-text.js';
+
+const maxLoggedTextLength = 2_000;
 
 export interface ContractErrorOptions {
   /** Per-service overrides from configuration. @default none */
@@ -37,60 +44,11 @@ export interface UpstreamExtension {
   requestId?: string;
 }
 
-/** `extensions.details`: the client-safe specifics of ERRORS.md §4, nothing else. */
-export interface ContractDetails {
-  fieldErrors?: FieldError[];
-  requiredScope?: string | string[];
-  current?: number;
-  limit?: number;
-  plan?: string;
-  validTransitions?: string[];
-}
-
 /** `retryAfter` on `RATE_LIMITED` when the upstream gave none, in seconds: a minute, the usual window. */
 export const defaultRetryAfterSeconds = 60;
 
-/** The longest client message, in characters. */
-export const maxMessageLength = 300;
-
 /** The message of every masked gateway failure. */
 export const unexpectedErrorMessage = 'Unexpected error.';
-
-// Text past this many characters is never looked at: it bounds the work on hostile input.
-const maxScannedLength = 10_000;
-const maxLoggedTextLength = 2_000;
-const maxListItems = 50;
-
-/**
- * Makes upstream text fit for a client: one line, control and invisible formatting characters
- * removed, markup tags removed (and any `<` left that would open one), whitespace collapsed,
- * at most `maxLength` characters, ending with `…` when cut. HTML entities are left as they are.
- */
-export function sanitizeMessage(text: string, maxLength = maxMessageLength): string {
-  if (typeof text !== 'string' || maxLength <= 0) return '';
-  const scanned = text.length > maxScannedLength;
-  const cleaned = cleanText(scanned ? text.slice(0, maxScannedLength) : text);
-  if (cleaned.length <= maxLength && !scanned) return cleaned;
-  let cut = cleaned.slice(0, Math.min(cleaned.length, maxLength - 1));
-  // Never end on half of a surrogate pair.
-  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut.trimEnd()}…`;
-}
-
-function cleanText(text: string): string {
-  return (
-    text
-      // Controls become spaces first, so that removing one cannot join `<` to a tag name.
-      .replace(/[\p{Cc}\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu, ' ')
-      .replace(/\p{Cs}/gu, '')
-      .replace(/<\/?[A-Za-z!?][^<>]*>/g, ' ')
-      // What is left of nested or unclosed tags (`<<b>b>` → `< b>`) loses its `<`; a space, not
-      // nothing, so that an earlier `<` is not joined to what followed.
-      .replace(/<(?=[A-Za-z/!?])/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim()
-  );
-}
 
 /** Maps anything thrown to the contract; see the module comment. */
 export function toGraphQLError(error: unknown, options: ContractErrorOptions = {}): GraphQLError {
@@ -188,13 +146,6 @@ function messageFor(code: ErrorCode, error: UpstreamError, report: UpstreamError
   return upstreamMessage === '' ? defaultClientMessages[code] : upstreamMessage;
 }
 
-/** An upstream's 4xx text for the client: cleaned, or `''` when there is none or it looks internal. */
-function clientText(text: string | undefined): string {
-  if (text === undefined) return '';
-  const cleaned = sanitizeMessage(text);
-  return looksInternal(text.slice(0, maxScannedLength)) || looksInternal(cleaned) ? '' : cleaned;
-}
-
 /** For a 5xx code only the members that are not free text: the service, status, code, type and request id. */
 function upstreamExtension(error: UpstreamError, serverSide: boolean): UpstreamExtension {
   const { failure } = error;
@@ -214,69 +165,6 @@ function upstreamExtension(error: UpstreamError, serverSide: boolean): UpstreamE
   }
   if (report.upstreamRequestId !== undefined) upstream.requestId = report.upstreamRequestId;
   return upstream;
-}
-
-/** Cleaned text when it fits in `maxLength` as it is; text that would need cutting is left out. */
-function shortText(value: string | undefined, maxLength: number): string | undefined {
-  if (typeof value !== 'string' || value.length > maxLength * 4) return undefined;
-  const cleaned = cleanText(value);
-  return cleaned === '' || cleaned.length > maxLength || looksInternal(value) || looksInternal(cleaned) ? undefined : cleaned;
-}
-
-/** The client-safe detail keys, folded (any casing of the upstream's key is read). */
-const safeDetailKeys: Readonly<Record<string, Exclude<keyof ContractDetails, 'fieldErrors'>>> = {
-  required_scope: 'requiredScope',
-  current: 'current',
-  limit: 'limit',
-  plan: 'plan',
-  valid_transitions: 'validTransitions',
-};
-
-function isSafeDetailKey(key: string): boolean {
-  return key.length <= 64 && Object.hasOwn(safeDetailKeys, foldCode(key));
-}
-
-function clientDetails(report: UpstreamErrorReport): ContractDetails | undefined {
-  const details: ContractDetails = {};
-  const fieldErrors = report.fieldErrors.slice(0, 100).flatMap((item) => {
-    const field = sanitizeMessage(item.field, 200);
-    return field === '' || looksInternal(item.field) || looksInternal(field) ? [] : [{ field, message: clientText(item.message) || 'Invalid value.' }];
-  });
-  if (fieldErrors.length > 0) details.fieldErrors = fieldErrors;
-  for (const [key, value] of Object.entries(report.details)) {
-    if (!isSafeDetailKey(key)) continue;
-    const name = safeDetailKeys[foldCode(key)]!;
-    if (details[name] !== undefined) continue;
-    switch (name) {
-      case 'current':
-      case 'limit':
-        if (typeof value === 'number' && Number.isFinite(value)) details[name] = value;
-        break;
-      case 'plan': {
-        const plan = typeof value === 'string' && !looksInternal(value) ? sanitizeMessage(value, 100) : '';
-        if (plan !== '') details.plan = plan;
-        break;
-      }
-      case 'requiredScope': {
-        const scopes = textList(value, 200);
-        if (scopes !== undefined) details.requiredScope = typeof value === 'string' ? scopes.join(' ') : scopes;
-        break;
-      }
-      case 'validTransitions': {
-        const transitions = textList(typeof value === 'string' ? value.split(',') : value, 100);
-        if (transitions !== undefined) details.validTransitions = transitions;
-        break;
-      }
-    }
-  }
-  return Object.keys(details).length === 0 ? undefined : details;
-}
-
-/** A string or an array of strings, each cleaned; `undefined` when nothing is left. */
-function textList(value: unknown, maxLength: number): string[] | undefined {
-  const items = typeof value === 'string' ? [value] : Array.isArray(value) ? value.slice(0, maxListItems) : [];
-  const texts = items.flatMap((item) => (typeof item === 'string' && !looksInternal(item) ? [sanitizeMessage(item, maxLength)] : [])).filter((text) => text !== '' && !looksInternal(text));
-  return texts.length === 0 ? undefined : texts;
 }
 
 /**

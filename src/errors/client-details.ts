@@ -1,0 +1,76 @@
+/**
+ * `extensions.details`: the client-safe specifics an upstream sent (ERRORS.md §4) — field
+ * errors, required scope, usage figures, valid transitions — and nothing else.
+ */
+import type { FieldError, UpstreamErrorReport } from '../upstream/failure.js';
+import { foldCode } from './classify.js';
+import { clientText, sanitizeMessage } from './client-text.js';
+import { looksInternal } from './internal-text.js';
+
+const maxListItems = 50;
+
+/** `extensions.details`: the client-safe specifics of ERRORS.md §4, nothing else. */
+export interface ContractDetails {
+  fieldErrors?: FieldError[];
+  requiredScope?: string | string[];
+  current?: number;
+  limit?: number;
+  plan?: string;
+  validTransitions?: string[];
+}
+
+/** The client-safe detail keys, folded (any casing of the upstream's key is read). */
+const safeDetailKeys: Readonly<Record<string, Exclude<keyof ContractDetails, 'fieldErrors'>>> = {
+  required_scope: 'requiredScope',
+  current: 'current',
+  limit: 'limit',
+  plan: 'plan',
+  valid_transitions: 'validTransitions',
+};
+
+export function isSafeDetailKey(key: string): boolean {
+  return key.length <= 64 && Object.hasOwn(safeDetailKeys, foldCode(key));
+}
+
+export function clientDetails(report: UpstreamErrorReport): ContractDetails | undefined {
+  const details: ContractDetails = {};
+  const fieldErrors = report.fieldErrors.slice(0, 100).flatMap((item) => {
+    const field = sanitizeMessage(item.field, 200);
+    return field === '' || looksInternal(item.field) || looksInternal(field) ? [] : [{ field, message: clientText(item.message) || 'Invalid value.' }];
+  });
+  if (fieldErrors.length > 0) details.fieldErrors = fieldErrors;
+  for (const [key, value] of Object.entries(report.details)) {
+    if (!isSafeDetailKey(key)) continue;
+    const name = safeDetailKeys[foldCode(key)]!;
+    if (details[name] !== undefined) continue;
+    switch (name) {
+      case 'current':
+      case 'limit':
+        if (typeof value === 'number' && Number.isFinite(value)) details[name] = value;
+        break;
+      case 'plan': {
+        const plan = typeof value === 'string' && !looksInternal(value) ? sanitizeMessage(value, 100) : '';
+        if (plan !== '') details.plan = plan;
+        break;
+      }
+      case 'requiredScope': {
+        const scopes = textList(value, 200);
+        if (scopes !== undefined) details.requiredScope = typeof value === 'string' ? scopes.join(' ') : scopes;
+        break;
+      }
+      case 'validTransitions': {
+        const transitions = textList(typeof value === 'string' ? value.split(',') : value, 100);
+        if (transitions !== undefined) details.validTransitions = transitions;
+        break;
+      }
+    }
+  }
+  return Object.keys(details).length === 0 ? undefined : details;
+}
+
+/** A string or an array of strings, each cleaned; `undefined` when nothing is left. */
+function textList(value: unknown, maxLength: number): string[] | undefined {
+  const items = typeof value === 'string' ? [value] : Array.isArray(value) ? value.slice(0, maxListItems) : [];
+  const texts = items.flatMap((item) => (typeof item === 'string' && !looksInternal(item) ? [sanitizeMessage(item, maxLength)] : [])).filter((text) => text !== '' && !looksInternal(text));
+  return texts.length === 0 ? undefined : texts;
+}
