@@ -12,6 +12,8 @@ export interface Child {
   pid: number;
   /** The child's peak resident set so far (VmHWM), in bytes; `undefined` off Linux. */
   peakRssBytes(): number | undefined;
+  /** CPU time the child has used so far (user + system), in ms; `undefined` off Linux. */
+  cpuMs(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ function childHandle(name: string, url: string, child: ChildProcess): Child {
     url,
     pid,
     peakRssBytes: () => peakRss(pid),
+    cpuMs: () => cpuTime(pid),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -88,6 +91,19 @@ function peakRss(pid: number): number | undefined {
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Clock ticks per second for /proc/<pid>/stat: 100 on every mainstream Linux (USER_HZ).
+const ticksPerSecond = 100;
+
+function cpuTime(pid: number): number | undefined {
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
   } catch {
     return undefined;
   }

@@ -24,6 +24,8 @@ export interface BenchOptions {
   latencyRequests: number;
   /** How to start Conflux, e.g. `[node, 'dist/main.js']`. */
   confluxCommand: readonly string[];
+  /** Another Conflux build to run beside it wherever Conflux runs (before and after a change). @default undefined */
+  baselineCommand?: readonly string[];
   /** Budget for the ordinary Conflux (`RATE_LIMIT_OPERATIONS`), high enough never to trigger. @default '1000000/1h' */
   rateLimit?: string;
   /** Budget for `limited`, small enough to run out during the scenario. @default '200/1h' */
@@ -36,6 +38,8 @@ export interface ServerFigures {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /** The server's CPU time per request (user + system), in ms: the median over its turns. */
+  cpuMsPerRequest: number | null;
   /** Upstream calls one query makes, counted by the upstream on a lone probe request. */
   callsPerQuery: number;
   /** Upstream calls per completed request during the turns. */
@@ -51,8 +55,11 @@ export interface ScenarioResult {
   name: ScenarioName;
   description: string;
   servers: ServerFigures[];
-  /** Conflux ÷ peer requests per second: geometric mean of the per-round ratios, and each round's. */
-  ratios: Partial<Record<ServerName, { mean: number; rounds: number[] }>>;
+  /**
+   * Conflux ÷ peer requests per second: geometric mean of the per-round ratios, and each round's;
+   * `cpu`: the peer's CPU per request ÷ Conflux's (above 1: Conflux is cheaper), steadier on a busy machine.
+   */
+  ratios: Partial<Record<ServerName, { mean: number; rounds: number[]; cpu: number | null }>>;
 }
 
 export interface LatencyResult {
@@ -65,7 +72,7 @@ export interface LatencyResult {
 export interface BenchResults {
   generatedAt: string;
   machine: { cpuModel: string; cores: number; node: string; platform: string };
-  settings: Omit<BenchOptions, 'log' | 'confluxCommand'>;
+  settings: Omit<BenchOptions, 'log' | 'confluxCommand' | 'baselineCommand'> & { baseline: boolean };
   scenarios: ScenarioResult[];
   latency: LatencyResult | null;
   targets: Target[];
@@ -79,7 +86,11 @@ const serverScripts: Partial<Record<ServerName, string>> = {
 
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const log = options.log ?? (() => {});
-  const chosen = scenarios.filter((scenario) => options.scenarios.includes(scenario.name));
+  const chosen = scenarios
+    .filter((scenario) => options.scenarios.includes(scenario.name))
+    .map((scenario): Scenario =>
+      options.baselineCommand && scenario.servers.includes('conflux') ? { ...scenario, servers: [...scenario.servers, 'conflux-baseline'] } : scenario,
+    );
   const needed = new Set(chosen.flatMap((scenario) => scenario.servers));
   if (options.latencyRequests > 0) ['upstream', 'conflux'].forEach((name) => needed.add(name as ServerName));
   const children = new Map<ServerName, Child>();
@@ -102,7 +113,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     return {
       generatedAt: new Date().toISOString(),
       machine: machine(),
-      settings: { scenarios: options.scenarios, rounds: options.rounds, durationSec: options.durationSec, warmupSec: options.warmupSec, connections: options.connections, latencyRequests: options.latencyRequests, rateLimit: options.rateLimit ?? '1000000/1h', limitedRateLimit: options.limitedRateLimit ?? '200/1h' },
+      settings: { scenarios: options.scenarios, rounds: options.rounds, durationSec: options.durationSec, warmupSec: options.warmupSec, connections: options.connections, latencyRequests: options.latencyRequests, rateLimit: options.rateLimit ?? '1000000/1h', limitedRateLimit: options.limitedRateLimit ?? '200/1h', baseline: options.baselineCommand !== undefined },
       scenarios: results,
       latency,
       targets: evaluateTargets(results, latency),
@@ -125,7 +136,8 @@ function startServer(name: ServerName, upstreamUrl: string, options: BenchOption
     KNOWLEDGE_URL: upstreamUrl,
     RATE_LIMIT_OPERATIONS: budget,
   };
-  return startChild({ name, command: options.confluxCommand, env, cwd: root });
+  const command = name === 'conflux-baseline' && options.baselineCommand ? options.baselineCommand : options.confluxCommand;
+  return startChild({ name, command, env, cwd: root });
 }
 
 interface UpstreamCounter {
@@ -168,7 +180,7 @@ async function runScenario(scenario: Scenario, children: Map<ServerName, Child>,
   for (let round = 0; round < options.rounds; round++) {
     for (const { name, child } of servers) {
       await counter.reset();
-      const turn = await drive(child.url, scenario, options.connections, options.durationSec);
+      const turn = await drive(child.url, scenario, options.connections, options.durationSec, () => child.cpuMs());
       calls.set(name, calls.get(name)! + (await counter.read()));
       turns.get(name)!.push(turn);
       log(`  ${name.padEnd(16)} round ${round + 1}: ${turn.rps.toFixed(0)} req/s, p50 ${turn.p50Ms} ms, p99 ${turn.p99Ms} ms${turn.non2xx ? `, ${turn.non2xx} non-2xx` : ''}`);
@@ -183,6 +195,7 @@ async function runScenario(scenario: Scenario, children: Map<ServerName, Child>,
       rps: own.reduce((sum, turn) => sum + turn.rps, 0) / own.length,
       p50Ms: median(own.map((turn) => turn.p50Ms)),
       p99Ms: median(own.map((turn) => turn.p99Ms)),
+      cpuMsPerRequest: own.some((turn) => turn.cpuMsPerRequest === null) ? null : median(own.map((turn) => turn.cpuMsPerRequest!)),
       callsPerQuery: probes.get(name)!,
       loadCallsPerQuery: requests === 0 ? 0 : calls.get(name)! / requests,
       non2xx: own.reduce((sum, turn) => sum + turn.non2xx, 0),
@@ -196,7 +209,9 @@ async function runScenario(scenario: Scenario, children: Map<ServerName, Child>,
   if (conflux) {
     for (const { name } of servers.filter(({ name }) => name !== 'conflux')) {
       const rounds = turns.get(name)!.map((turn, index) => conflux[index]!.rps / turn.rps);
-      ratios[name] = { mean: geometricMean(rounds), rounds };
+      const own = figures.find((figure) => figure.server === 'conflux')!.cpuMsPerRequest;
+      const peer = figures.find((figure) => figure.server === name)!.cpuMsPerRequest;
+      ratios[name] = { mean: geometricMean(rounds), rounds, cpu: own === null || peer === null || own === 0 ? null : peer / own };
     }
   }
   return { name: scenario.name, description: scenario.description, servers: figures, ratios };

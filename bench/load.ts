@@ -15,10 +15,13 @@ export interface Turn {
   requests: number;
   non2xx: number;
   errors: number;
+  /** The server's CPU time per completed request during the turn, in ms; `null` off Linux. */
+  cpuMsPerRequest: number | null;
 }
 
 /** One throughput turn against `baseUrl`. */
-export async function drive(baseUrl: string, scenario: Scenario, connections: number, durationSec: number): Promise<Turn> {
+export async function drive(baseUrl: string, scenario: Scenario, connections: number, durationSec: number, cpuMs: () => number | undefined = () => undefined): Promise<Turn> {
+  const cpuBefore = cpuMs();
   const result = await autocannon({
     url: `${baseUrl}${scenario.path}`,
     method: scenario.method,
@@ -30,7 +33,9 @@ export async function drive(baseUrl: string, scenario: Scenario, connections: nu
     timeout: 10,
   });
   const requests = result['2xx'] + result.non2xx;
+  const cpuAfter = cpuMs();
   return {
+    cpuMsPerRequest: cpuBefore === undefined || cpuAfter === undefined || requests === 0 ? null : (cpuAfter - cpuBefore) / requests,
     rps: requests / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,

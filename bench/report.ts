@@ -12,9 +12,11 @@ const serverLabels: Record<ServerName, string> = {
   yoga: 'naive yoga + fetch',
   apollo: 'Apollo Server + RESTDataSource',
   'conflux-limited': 'Conflux, budget being spent',
+  'conflux-baseline': 'Conflux, baseline build',
 };
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+const times = (value: number | null | undefined) => (value === undefined ? '' : value === null ? '—' : `${fixed(value, 2)}×`);
 
 export function renderMarkdown(results: BenchResults): string {
   const { machine, settings } = results;
@@ -23,15 +25,15 @@ export function renderMarkdown(results: BenchResults): string {
       `${settings.rounds} turns of ${settings.durationSec} s per server per scenario (A B A B), ${settings.connections} connections, loopback. ` +
       'The load generator, the upstream and the server share the machine.',
     '',
-    '| scenario | server | req/s | p50 ms | p99 ms | upstream calls / query | peak RSS MiB | Conflux ÷ this |',
-    '|---|---|--:|--:|--:|--:|--:|--:|',
+    '| scenario | server | req/s | p50 ms | p99 ms | CPU ms / req | upstream calls / query | peak RSS MiB | Conflux ÷ this, req/s | by CPU |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const scenario of results.scenarios) {
     for (const server of scenario.servers) {
-      const ratio = scenario.ratios[server.server]?.mean;
+      const ratio = scenario.ratios[server.server];
       const failed = server.non2xx > 0 ? ` (${server.non2xx} non-2xx)` : '';
       lines.push(
-        `| ${scenario.name} | ${serverLabels[server.server]} | ${fixed(server.rps, 0)}${failed} | ${server.p50Ms} | ${server.p99Ms} | ${server.callsPerQuery} | ${server.peakRssMb === null ? '—' : fixed(server.peakRssMb, 0)} | ${ratio === undefined ? '' : `${fixed(ratio, 2)}×`} |`,
+        `| ${scenario.name} | ${serverLabels[server.server]} | ${fixed(server.rps, 0)}${failed} | ${server.p50Ms} | ${server.p99Ms} | ${server.cpuMsPerRequest === null ? '—' : fixed(server.cpuMsPerRequest, 3)} | ${server.callsPerQuery} | ${server.peakRssMb === null ? '—' : fixed(server.peakRssMb, 0)} | ${times(ratio?.mean)} | ${times(ratio?.cpu)} |`,
       );
     }
   }
@@ -43,10 +45,10 @@ export function renderMarkdown(results: BenchResults): string {
         `${fixed(latency.confluxP50Ms, 3)} ms through Conflux (\`single\`): ${fixed(latency.addedP50Ms, 3)} ms added.`,
     );
   }
-  lines.push('', '| target | goal | measured | met |', '|---|---|--:|---|');
+  lines.push('', '| target | goal | measured | met | by CPU per request |', '|---|---|--:|---|--:|');
   for (const target of results.targets) {
     const value = target.value === null ? 'not run' : `${fixed(target.value, target.unit === 'calls' ? 0 : 2)} ${target.unit}`;
-    lines.push(`| ${target.name} | ${target.goal} | ${value} | ${target.met === null ? '—' : target.met ? 'yes' : 'no'} |`);
+    lines.push(`| ${target.name} | ${target.goal} | ${value} | ${target.met === null ? '—' : target.met ? 'yes' : 'no'} | ${target.byCpu === null ? '' : times(target.byCpu)} |`);
   }
   return lines.join('\n');
 }

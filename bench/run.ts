@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --quick] [-- --no-build] [-- --scenarios=single,fanout]`: builds Conflux,
- * runs the benchmark against its production build, prints the table, and writes
- * bench/results/latest.json and the tables in bench/README.md and README.md.
+ * `npm run bench [-- --quick] [-- --no-build] [-- --scenarios=single,fanout] [-- --baseline=<dir>]`:
+ * builds Conflux, runs the benchmark against its production build, prints the table, and writes
+ * bench/results/latest.json and the tables in bench/README.md and README.md. `--baseline` runs
+ * another build (a directory holding its `main.js`) beside it; such runs leave the READMEs alone.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,10 +24,13 @@ if (unknown.length > 0) {
 export const quickSettings = { rounds: 2, durationSec: 2, warmupSec: 1, connections: 10, latencyRequests: 400 } as const;
 export const fullSettings = { rounds: 3, durationSec: 6, warmupSec: 2, connections: 10, latencyRequests: 2000 } as const;
 
+const baseline = args.find((arg) => arg.startsWith('--baseline='))?.slice('--baseline='.length);
+
 const options: BenchOptions = {
   ...(quick ? quickSettings : fullSettings),
   scenarios: (picked as ScenarioName[] | undefined) ?? scenarioNames,
   confluxCommand: [process.execPath, 'dist/main.js'],
+  ...(baseline === undefined ? {} : { baselineCommand: [process.execPath, `${baseline}/main.js`] }),
   log: (line) => process.stdout.write(`${line}\n`),
 };
 
@@ -40,7 +44,7 @@ const markdown = renderMarkdown(results);
 process.stdout.write(`\n${markdown}\n\nbench: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 mkdirSync(`${root}bench/results`, { recursive: true });
 writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-if (!picked) {
+if (!picked && baseline === undefined) {
   spliceResults(`${root}bench/README.md`, markdown);
   spliceResults(`${root}README.md`, markdown);
 }

@@ -3,8 +3,11 @@
  * scenario (A B A B), so a ratio compares turns run side by side.
  */
 
-/** `upstream` is the REST service itself; the others are GraphQL servers over it. */
-export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited';
+/**
+ * `upstream` is the REST service itself; the others are GraphQL servers over it.
+ * `conflux-baseline` is another build of Conflux (`--baseline=<dir>`), to measure a change.
+ */
+export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline';
 
 export type ScenarioName = 'direct' | 'graphql-only' | 'single' | 'errors' | 'fanout' | 'limited';
 
