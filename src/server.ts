@@ -89,14 +89,19 @@ export function createGateway(options: GatewayOptions): Gateway {
         if (value !== null && saneHeaderValue.test(value)) forwardHeaders[name] = value;
       }
       const idempotencyKey = request.headers.get('idempotency-key');
+      const deadlineAt = Date.now() + config.requestDeadlineMs;
+      let signal: AbortSignal | undefined;
       return {
         requestId,
         upstreams: clients,
         call: {
           requestId,
           forwardHeaders,
-          signal: AbortSignal.any([request.signal, AbortSignal.timeout(config.requestDeadlineMs)]),
-          deadlineAt: Date.now() + config.requestDeadlineMs,
+          // Made on the first upstream call: a request that calls none arms no 30 s timer.
+          get signal() {
+            return (signal ??= AbortSignal.any([request.signal, AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()))]));
+          },
+          deadlineAt,
           inflight: new Map(),
         },
         ...(idempotencyKey !== null && saneHeaderValue.test(idempotencyKey) && idempotencyKey.length <= 255 ? { idempotencyKey } : {}),
