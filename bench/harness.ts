@@ -1,0 +1,251 @@
+/**
+ * One benchmark run: start the upstream and the servers (each its own process), drive every
+ * scenario in turns, count upstream calls, read peak memory, and compute the ratios turn by turn.
+ */
+import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startChild, type Child } from './children.js';
+import { drive, geometricMean, median, sequentialLatencies, type Turn } from './load.js';
+import { headersFor, scenarios, type Scenario, type ScenarioName, type ServerName } from './scenarios.js';
+import { evaluateTargets, type Target } from './targets.js';
+
+export interface BenchOptions {
+  scenarios: readonly ScenarioName[];
+  /** Turns per server per scenario (A B A B …). */
+  rounds: number;
+  /** One turn's length, in seconds. */
+  durationSec: number;
+  /** Unmeasured load per server before a scenario's turns, in seconds; 0 skips it. */
+  warmupSec: number;
+  /** autocannon connections per turn. */
+  connections: number;
+  /** Requests per server in the one-connection latency probe; 0 skips it. */
+  latencyRequests: number;
+  /** How to start Conflux, e.g. `[node, 'dist/main.js']`. */
+  confluxCommand: readonly string[];
+  /** Another Conflux build to run beside it wherever Conflux runs (before and after a change). @default undefined */
+  baselineCommand?: readonly string[];
+  /** Budget for the ordinary Conflux (`RATE_LIMIT_OPERATIONS`), high enough never to trigger. @default '1000000/1h' */
+  rateLimit?: string;
+  /** Budget for `limited`, small enough to run out during the scenario. @default '200/1h' */
+  limitedRateLimit?: string;
+  log?: (line: string) => void;
+}
+
+export interface ServerFigures {
+  server: ServerName;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** The server's CPU time per request (user + system), in ms: the median over its turns. */
+  cpuMsPerRequest: number | null;
+  /** Upstream calls one query makes, counted by the upstream on a lone probe request. */
+  callsPerQuery: number;
+  /** Upstream calls per completed request during the turns. */
+  loadCallsPerQuery: number;
+  non2xx: number;
+  errors: number;
+  /** The server process's peak RSS so far, in MiB. */
+  peakRssMb: number | null;
+  turns: Turn[];
+}
+
+export interface ScenarioResult {
+  name: ScenarioName;
+  description: string;
+  servers: ServerFigures[];
+  /**
+   * Conflux ÷ peer requests per second: geometric mean of the per-round ratios, and each round's;
+   * `cpu`: the peer's CPU per request ÷ Conflux's (above 1: Conflux is cheaper), steadier on a busy machine.
+   */
+  ratios: Partial<Record<ServerName, { mean: number; rounds: number[]; cpu: number | null }>>;
+}
+
+export interface LatencyResult {
+  requests: number;
+  directP50Ms: number;
+  confluxP50Ms: number;
+  addedP50Ms: number;
+}
+
+export interface BenchResults {
+  generatedAt: string;
+  machine: { cpuModel: string; cores: number; node: string; platform: string };
+  settings: Omit<BenchOptions, 'log' | 'confluxCommand' | 'baselineCommand'> & { baseline: boolean };
+  scenarios: ScenarioResult[];
+  latency: LatencyResult | null;
+  targets: Target[];
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const serverScripts: Partial<Record<ServerName, string>> = {
+  yoga: 'bench/servers/yoga-naive.mjs',
+  apollo: 'bench/servers/apollo-rest.mjs',
+};
+
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const log = options.log ?? (() => {});
+  const chosen = scenarios
+    .filter((scenario) => options.scenarios.includes(scenario.name))
+    .map((scenario): Scenario =>
+      options.baselineCommand && scenario.servers.includes('conflux') ? { ...scenario, servers: [...scenario.servers, 'conflux-baseline'] } : scenario,
+    );
+  const needed = new Set(chosen.flatMap((scenario) => scenario.servers));
+  if (options.latencyRequests > 0) ['upstream', 'conflux'].forEach((name) => needed.add(name as ServerName));
+  const children = new Map<ServerName, Child>();
+  try {
+    const upstream = await startChild({ name: 'upstream', command: [process.execPath, 'bench/servers/upstream.mjs'], env: {}, cwd: root });
+    children.set('upstream', upstream);
+    await Promise.all(
+      [...needed].filter((name) => name !== 'upstream').map(async (name) => {
+        children.set(name, await startServer(name, upstream.url, options));
+        log(`started ${name} at ${children.get(name)!.url}`);
+      }),
+    );
+    const counter = upstreamCounter(upstream.url);
+    const results: ScenarioResult[] = [];
+    for (const scenario of chosen) {
+      log(`scenario ${scenario.name}`);
+      results.push(await runScenario(scenario, children, counter, options, log));
+    }
+    const latency = options.latencyRequests > 0 ? await measureLatency(children, options) : null;
+    return {
+      generatedAt: new Date().toISOString(),
+      machine: machine(),
+      settings: { scenarios: options.scenarios, rounds: options.rounds, durationSec: options.durationSec, warmupSec: options.warmupSec, connections: options.connections, latencyRequests: options.latencyRequests, rateLimit: options.rateLimit ?? '1000000/1h', limitedRateLimit: options.limitedRateLimit ?? '200/1h', baseline: options.baselineCommand !== undefined },
+      scenarios: results,
+      latency,
+      targets: evaluateTargets(results, latency),
+    };
+  } finally {
+    await Promise.all([...children.values()].map((child) => child.stop()));
+  }
+}
+
+function startServer(name: ServerName, upstreamUrl: string, options: BenchOptions): Promise<Child> {
+  const script = serverScripts[name];
+  if (script !== undefined) return startChild({ name, command: [process.execPath, script], env: { UPSTREAM_URL: upstreamUrl }, cwd: root });
+  const budget = name === 'conflux-limited' ? (options.limitedRateLimit ?? '200/1h') : (options.rateLimit ?? '1000000/1h');
+  const env = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PROJECTS_URL: upstreamUrl,
+    DIRECTORY_URL: upstreamUrl,
+    WORKSPACES_URL: upstreamUrl,
+    KNOWLEDGE_URL: upstreamUrl,
+    RATE_LIMIT_OPERATIONS: budget,
+  };
+  const command = name === 'conflux-baseline' && options.baselineCommand ? options.baselineCommand : options.confluxCommand;
+  return startChild({ name, command, env, cwd: root });
+}
+
+interface UpstreamCounter {
+  /** Waits until the count stops moving (a server may still be working off a turn's backlog), then zeroes it. */
+  reset(): Promise<void>;
+  read(): Promise<number>;
+}
+
+function upstreamCounter(url: string): UpstreamCounter {
+  const read = async () => Number(await (await fetch(`${url}/__calls`)).text());
+  return {
+    async reset() {
+      let last = await read();
+      // Bounded: at most 100 polls of 50 ms.
+      for (let polls = 0; polls < 100; polls++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const now = await read();
+        if (now === last) break;
+        last = now;
+      }
+      await (await fetch(`${url}/__reset`, { method: 'POST' })).text();
+    },
+    read,
+  };
+}
+
+async function runScenario(scenario: Scenario, children: Map<ServerName, Child>, counter: UpstreamCounter, options: BenchOptions, log: (line: string) => void): Promise<ScenarioResult> {
+  const servers = scenario.servers.map((name) => ({ name, child: children.get(name)! }));
+  const probes = new Map<ServerName, number>();
+  for (const { name, child } of servers) {
+    await counter.reset();
+    await probe(child.url, scenario);
+    probes.set(name, await counter.read());
+  }
+  if (options.warmupSec > 0) {
+    for (const { child } of servers) await drive(child.url, scenario, options.connections, options.warmupSec);
+  }
+  const turns = new Map<ServerName, Turn[]>(servers.map(({ name }) => [name, []]));
+  const calls = new Map<ServerName, number>(servers.map(({ name }) => [name, 0]));
+  for (let round = 0; round < options.rounds; round++) {
+    for (const { name, child } of servers) {
+      await counter.reset();
+      const turn = await drive(child.url, scenario, options.connections, options.durationSec, () => child.cpuMs());
+      calls.set(name, calls.get(name)! + (await counter.read()));
+      turns.get(name)!.push(turn);
+      log(`  ${name.padEnd(16)} round ${round + 1}: ${turn.rps.toFixed(0)} req/s, p50 ${turn.p50Ms} ms, p99 ${turn.p99Ms} ms${turn.non2xx ? `, ${turn.non2xx} non-2xx` : ''}`);
+    }
+  }
+  const figures = servers.map(({ name, child }): ServerFigures => {
+    const own = turns.get(name)!;
+    const requests = own.reduce((sum, turn) => sum + turn.requests, 0);
+    const peak = child.peakRssBytes();
+    return {
+      server: name,
+      rps: own.reduce((sum, turn) => sum + turn.rps, 0) / own.length,
+      p50Ms: median(own.map((turn) => turn.p50Ms)),
+      p99Ms: median(own.map((turn) => turn.p99Ms)),
+      cpuMsPerRequest: own.some((turn) => turn.cpuMsPerRequest === null) ? null : median(own.map((turn) => turn.cpuMsPerRequest!)),
+      callsPerQuery: probes.get(name)!,
+      loadCallsPerQuery: requests === 0 ? 0 : calls.get(name)! / requests,
+      non2xx: own.reduce((sum, turn) => sum + turn.non2xx, 0),
+      errors: own.reduce((sum, turn) => sum + turn.errors, 0),
+      peakRssMb: peak === undefined ? null : peak / 2 ** 20,
+      turns: own,
+    };
+  });
+  const conflux = turns.get('conflux');
+  const ratios: ScenarioResult['ratios'] = {};
+  if (conflux) {
+    for (const { name } of servers.filter(({ name }) => name !== 'conflux')) {
+      const rounds = turns.get(name)!.map((turn, index) => conflux[index]!.rps / turn.rps);
+      const own = figures.find((figure) => figure.server === 'conflux')!.cpuMsPerRequest;
+      const peer = figures.find((figure) => figure.server === name)!.cpuMsPerRequest;
+      ratios[name] = { mean: geometricMean(rounds), rounds, cpu: own === null || peer === null || own === 0 ? null : peer / own };
+    }
+  }
+  return { name: scenario.name, description: scenario.description, servers: figures, ratios };
+}
+
+/** One request, read to the end; fails loudly on a refused credential or a server error. */
+async function probe(baseUrl: string, scenario: Scenario): Promise<void> {
+  const response = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method, headers: headersFor(scenario), body: scenario.body ?? null });
+  const text = await response.text();
+  if (response.status === 401 || response.status >= 500) throw new Error(`${scenario.name} probe at ${baseUrl} answered ${response.status}: ${text.slice(0, 300)}`);
+}
+
+async function measureLatency(children: Map<ServerName, Child>, options: BenchOptions): Promise<LatencyResult> {
+  const direct = scenarios.find((scenario) => scenario.name === 'direct')!;
+  const single = scenarios.find((scenario) => scenario.name === 'single')!;
+  const directMs: number[] = [];
+  const confluxMs: number[] = [];
+  const block = Math.max(1, Math.ceil(options.latencyRequests / 4));
+  // Four blocks each, taking turns, so drift falls on both alike.
+  for (let i = 0; i < 4; i++) {
+    directMs.push(...(await sequentialLatencies(children.get('upstream')!.url, direct, block, 15_000)));
+    confluxMs.push(...(await sequentialLatencies(children.get('conflux')!.url, single, block, 15_000)));
+  }
+  const directP50Ms = median(directMs);
+  const confluxP50Ms = median(confluxMs);
+  return { requests: Math.min(directMs.length, confluxMs.length), directP50Ms, confluxP50Ms, addedP50Ms: confluxP50Ms - directP50Ms };
+}
+
+function machine(): BenchResults['machine'] {
+  let cpuModel = cpus()[0]?.model ?? 'unknown';
+  try {
+    cpuModel = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpuModel;
+  } catch {
+    // Not Linux: keep os.cpus()'s model.
+  }
+  return { cpuModel, cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` };
+}

@@ -1,0 +1,50 @@
+/**
+ * The scenarios: what each one sends, and to which servers. Servers take turns within a
+ * scenario (A B A B), so a ratio compares turns run side by side.
+ */
+
+/**
+ * `upstream` is the REST service itself; the others are GraphQL servers over it.
+ * `conflux-baseline` is another build of Conflux (`--baseline=<dir>`), to measure a change.
+ */
+export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline';
+
+export type ScenarioName = 'direct' | 'graphql-only' | 'single' | 'errors' | 'fanout' | 'limited';
+
+export interface Scenario {
+  name: ScenarioName;
+  /** One line for the report. */
+  description: string;
+  servers: readonly ServerName[];
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+}
+
+export const authorization = 'Bearer demo-admin';
+
+const graphql = (query: string) => ({ method: 'POST' as const, path: '/graphql', body: JSON.stringify({ query }) });
+const peers: readonly ServerName[] = ['conflux', 'yoga', 'apollo'];
+
+export const singleQuery = '{ project(id: "p-1") { id name } }';
+export const fanoutQuery = '{ projects { id name owner { name } sessions { title } } }';
+// One field of two fails: p-404 answers 404 (Problem Details) → NOT_FOUND at ["missing"].
+export const errorsQuery = '{ found: project(id: "p-1") { id name } missing: project(id: "p-404") { id name } }';
+
+export const scenarios: readonly Scenario[] = [
+  { name: 'direct', description: 'GET /api/v1/projects/p-1 on the upstream itself (the floor)', servers: ['upstream'], method: 'GET', path: '/api/v1/projects/p-1' },
+  { name: 'graphql-only', description: '{ __typename }: GraphQL cost alone, no upstream call', servers: peers, ...graphql('{ __typename }') },
+  { name: 'single', description: singleQuery, servers: peers, ...graphql(singleQuery) },
+  { name: 'errors', description: `${errorsQuery} (half the fields NOT_FOUND)`, servers: peers, ...graphql(errorsQuery) },
+  { name: 'fanout', description: `${fanoutQuery} (20 projects, 5 owners)`, servers: peers, ...graphql(fanoutQuery) },
+  { name: 'limited', description: '`single` against a Conflux whose rate-limit budget is being spent', servers: ['conflux-limited'], ...graphql(singleQuery) },
+];
+
+export const scenarioNames: readonly ScenarioName[] = scenarios.map((scenario) => scenario.name);
+
+/** Headers every request carries, to every server. */
+export function headersFor(scenario: Scenario): Record<string, string> {
+  const headers: Record<string, string> = { authorization, accept: 'application/graphql-response+json, application/json' };
+  if (scenario.body !== undefined) headers['content-type'] = 'application/json';
+  return headers;
+}

@@ -1,0 +1,67 @@
+/**
+ * The issue's targets, checked against one run's figures. A target whose scenario was not run
+ * is reported as not measured, never as met.
+ */
+import type { LatencyResult, ScenarioResult } from './harness.js';
+import type { ScenarioName, ServerName } from './scenarios.js';
+
+export interface Target {
+  name: string;
+  goal: string;
+  /** The measured figure, `null` when its scenario was not run. */
+  value: number | null;
+  unit: string;
+  met: boolean | null;
+  /** The same ratio from CPU time per request instead of req/s, when it is a ratio. */
+  byCpu: number | null;
+}
+
+/** Most upstream calls the fan-out may make: the list, 5 distinct owners, 20 projects' sessions. */
+export const fanoutCallBudget = 1 + 5 + 20;
+
+export function evaluateTargets(results: readonly ScenarioResult[], latency: LatencyResult | null): Target[] {
+  const ratios = (scenario: ScenarioName, peer: ServerName) => results.find((result) => result.name === scenario)?.ratios[peer];
+  const figures = (scenario: ScenarioName) => results.find((result) => result.name === scenario)?.servers.find((server) => server.server === 'conflux');
+  const atLeast = (name: string, value: number | null, byCpu: number | null, goal: number): Target => ({
+    name,
+    goal: `≥ ${goal}×`,
+    value,
+    unit: '×',
+    met: value === null ? null : value >= goal,
+    byCpu,
+  });
+  const versus = (name: string, scenario: ScenarioName, peer: ServerName, goal: number) =>
+    atLeast(name, ratios(scenario, peer)?.mean ?? null, ratios(scenario, peer)?.cpu ?? null, goal);
+  const errors = figures('errors');
+  const single = figures('single');
+  const fanout = figures('fanout');
+  return [
+    versus('fanout: Conflux ÷ Apollo + RESTDataSource', 'fanout', 'apollo', 3),
+    versus('fanout: Conflux ÷ naive yoga', 'fanout', 'yoga', 3),
+    {
+      name: 'fanout: Conflux upstream calls per query',
+      goal: `≤ ${fanoutCallBudget}`,
+      value: fanout?.callsPerQuery ?? null,
+      unit: 'calls',
+      met: fanout ? fanout.callsPerQuery <= fanoutCallBudget : null,
+      byCpu: null,
+    },
+    versus('single: Conflux ÷ Apollo + RESTDataSource', 'single', 'apollo', 1.5),
+    versus('single: Conflux ÷ naive yoga', 'single', 'yoga', 1.5),
+    versus('graphql-only: Conflux ÷ plain yoga', 'graphql-only', 'yoga', 1),
+    atLeast(
+      'errors: Conflux errors ÷ Conflux single',
+      errors && single ? errors.rps / single.rps : null,
+      errors?.cpuMsPerRequest && single?.cpuMsPerRequest ? single.cpuMsPerRequest / errors.cpuMsPerRequest : null,
+      0.9,
+    ),
+    {
+      name: 'p50 added over direct, one connection',
+      goal: '< 0.5 ms',
+      value: latency?.addedP50Ms ?? null,
+      unit: 'ms',
+      met: latency ? latency.addedP50Ms < 0.5 : null,
+      byCpu: null,
+    },
+  ];
+}

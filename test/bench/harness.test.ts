@@ -1,0 +1,54 @@
+/**
+ * Keeps the benchmark from rotting: the quick harness on a tiny duration, checking that every
+ * figure is there and that upstream calls are counted right. Never asserts speed.
+ */
+import { describe, expect, it } from 'vitest';
+import { runBench } from '../../bench/harness.js';
+import { renderMarkdown } from '../../bench/report.js';
+
+describe('the benchmark harness', () => {
+  it('runs each server in turns and reports req/s, latency, upstream calls, peak RSS and ratios', { timeout: 120_000 }, async () => {
+    const results = await runBench({
+      scenarios: ['direct', 'single', 'fanout'],
+      rounds: 1,
+      durationSec: 1,
+      warmupSec: 0,
+      connections: 2,
+      latencyRequests: 20,
+      // The source through tsx: the test must not depend on a prior `npm run build`.
+      confluxCommand: [process.execPath, '--import', 'tsx', 'src/main.ts'],
+    });
+
+    expect(results.scenarios.map((scenario) => scenario.name)).toEqual(['direct', 'single', 'fanout']);
+    for (const scenario of results.scenarios) {
+      for (const server of scenario.servers) {
+        expect(server.turns).toHaveLength(1);
+        expect(server.rps, `${scenario.name} ${server.server}`).toBeGreaterThan(0);
+        expect(Number.isFinite(server.p50Ms) && Number.isFinite(server.p99Ms)).toBe(true);
+        expect(server.non2xx, `${scenario.name} ${server.server}`).toBe(0);
+        if (process.platform === 'linux') expect(server.peakRssMb).toBeGreaterThan(0);
+      }
+    }
+    const calls = (name: string) =>
+      Object.fromEntries(results.scenarios.find((scenario) => scenario.name === name)!.servers.map((server) => [server.server, server.callsPerQuery]));
+    expect(calls('direct')).toEqual({ upstream: 1 });
+    expect(calls('single')).toEqual({ conflux: 1, yoga: 1, apollo: 1 });
+    // The list, then 5 distinct owners (deduped) and 20 sessions; the naive server asks for every owner.
+    expect(calls('fanout')).toEqual({ conflux: 26, yoga: 41, apollo: 26 });
+
+    const fanout = results.scenarios.find((scenario) => scenario.name === 'fanout')!;
+    expect(Object.keys(fanout.ratios).sort()).toEqual(['apollo', 'yoga']);
+    expect(fanout.ratios.yoga!.rounds).toHaveLength(1);
+    expect(fanout.ratios.yoga!.mean).toBeGreaterThan(0);
+
+    expect(results.latency!.requests).toBe(20);
+    expect(Number.isFinite(results.latency!.addedP50Ms)).toBe(true);
+    const callTarget = results.targets.find((target) => target.name.includes('upstream calls'))!;
+    expect(callTarget).toMatchObject({ value: 26, met: true });
+    expect(results.targets.find((target) => target.name.startsWith('graphql-only'))).toMatchObject({ value: null, met: null });
+
+    const table = renderMarkdown(results);
+    expect(table).toContain('| fanout | Conflux |');
+    expect(table).toContain(`${results.machine.cores} cores`);
+  });
+});
