@@ -1,7 +1,10 @@
 /**
- * The production logger: pino, JSON lines, with credentials kept out. Headers that carry
- * secrets are redacted by name wherever they sit, and any `Bearer <token>` inside free text (an
- * upstream that echoes the key in its error message, a cause's message) is replaced too.
+ * The production logger: pino, JSON lines, with credentials kept out. Values under secret keys
+ * (headers that carry credentials, tokens, passwords) are redacted by name at any depth, and any
+ * `Bearer <token>` inside free text (an upstream that echoes the key in its error message, a
+ * cause's message) is replaced too. One pass in pino's `log` formatter does both: pino's own
+ * path-based `redact` would walk every record a second time (measured: about 5% of the
+ * gateway's CPU on a `{ __typename }` load, where the request log line is most of the work).
  */
 import { pino, type DestinationStream } from 'pino';
 import type { LogLevel } from './config.js';
@@ -25,9 +28,6 @@ function fold(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '');
 }
 
-/** pino `redact` paths: secret headers at the top level, under `headers`, and one level deeper. */
-export const redactPaths: string[] = secretHeaders.flatMap((name) => [`["${name}"]`, `headers["${name}"]`, `*["${name}"]`, `*.headers["${name}"]`]);
-
 const bearerInText = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 const maxScrubDepth = 8;
 
@@ -49,7 +49,6 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       level: options.level ?? 'info',
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: redactPaths, censor: redactedValue },
       formatters: { log: (record) => scrubSecrets(record) as Record<string, unknown> },
     },
     options.destination,
