@@ -128,19 +128,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       const requestId = requestIdFor(request);
       const forwardHeaders = forwardableHeaders(request.headers);
       const idempotencyKey = idempotencyKeyFrom(request.headers);
-      const deadlineAt = Date.now() + config.requestDeadlineMs;
-      let signal: AbortSignal | undefined;
       return {
         requestId,
         upstreams: clients,
         call: {
           requestId,
           forwardHeaders,
-          // Made on the first upstream call: a request that calls none arms no 30 s timer.
-          get signal() {
-            return (signal ??= AbortSignal.any([request.signal, AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()))]));
-          },
-          deadlineAt,
+          signal: request.signal,
+          deadlineAt: Date.now() + config.requestDeadlineMs,
           inflight: new Map(),
         },
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),

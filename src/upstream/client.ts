@@ -59,17 +59,12 @@ export interface CallContext {
   requestId: string;
   /** Allowlisted caller headers to forward (`authorization`, `accept-language`, `traceparent`...). */
   forwardHeaders: Readonly<Record<string, string>>;
-  /** Aborts when the caller leaves, or with a `TimeoutError` reason when the deadline passes. */
+  /** Aborts when the caller leaves. The deadline needs no signal: each attempt's timer is capped by it. */
   signal: AbortSignal;
   /** Epoch ms after which nothing more may be attempted. */
   deadlineAt: number;
   /** GETs already in flight or done within this request, by URL (dedupe). */
   inflight: Map<string, Promise<unknown>>;
-}
-
-/** Whether an abort reason is the request's deadline (an `AbortSignal.timeout`), not the caller leaving. */
-export function isDeadlineReason(reason: unknown): boolean {
-  return typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError';
 }
 
 export interface RequestOptions<T> {
@@ -115,19 +110,28 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   async function attempt(method: HttpMethod, url: string, headers: Record<string, string>, body: string | undefined, call: CallContext, attemptNo: number, pathForLog: string): Promise<TransportResponse> {
     const fail = (failure: UpstreamFailure, cause?: unknown) =>
       new UpstreamError({ service, method, path: pathForLog, failure, attempts: attemptNo, requestId: call.requestId, cause });
-    const timeout = AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, call.deadlineAt - Date.now())));
-    const signal = AbortSignal.any([call.signal, timeout]);
+    // One timer per attempt, cleared as soon as the attempt settles: `AbortSignal.timeout` and
+    // `AbortSignal.any` would keep a timer and a signal alive for the whole timeout after every
+    // call (tens of thousands under load). The attempt's budget is also the request's deadline.
+    const remainingMs = call.deadlineAt - Date.now();
+    if (remainingMs <= 0) throw fail({ kind: 'deadline' });
+    const byDeadline = remainingMs < timeoutMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), byDeadline ? remainingMs : timeoutMs);
+    const onCallerGone = () => controller.abort();
+    if (call.signal.aborted) controller.abort();
+    else call.signal.addEventListener('abort', onCallerGone, { once: true });
     let response: TransportResponse;
     try {
-      response = await transport.send({ method, url, headers, body, signal, maxBodyBytes });
+      response = await transport.send({ method, url, headers, body, signal: controller.signal, maxBodyBytes });
     } catch (error) {
       if (!isTransportError(error)) throw error;
-      if (error.kind === 'aborted') {
-        if (call.signal.aborted) throw fail({ kind: isDeadlineReason(call.signal.reason) ? 'deadline' : 'aborted' }, error);
-        throw fail({ kind: 'timeout' }, error);
-      }
+      if (error.kind === 'aborted') throw fail({ kind: call.signal.aborted ? 'aborted' : byDeadline ? 'deadline' : 'timeout' }, error);
       if (error.kind === 'too-large') throw fail({ kind: 'too-large', limitBytes: maxBodyBytes }, error);
       throw fail({ kind: error.kind }, error);
+    } finally {
+      clearTimeout(timer);
+      call.signal.removeEventListener('abort', onCallerGone);
     }
     const { status } = response;
     if ((status >= 200 && status < 300) || status === 304) return response;
