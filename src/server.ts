@@ -14,6 +14,7 @@ import { useRequireAuth } from './plugins/use-require-auth.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useContentTypePolicy } from './plugins/use-content-type-policy.js';
+import { useBodyLimit } from './plugins/use-body-limit.js';
 import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom } from './edge-policy.js';
 import { useFieldLimits } from './plugins/use-field-limits.js';
 import { useOperationBudget } from './plugins/use-operation-budget.js';
@@ -100,7 +101,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     ...(options.renderGraphiQL ? { renderGraphiQL: options.renderGraphiQL } : {}),
     // README "Security": every limit at the edge, with its configuration.
-    maxRequestBodySize: edge.maxRequestBodyBytes,
+    maxRequestBodySize: false, // replaced by useBodyLimit, which skips re-streaming bounded bodies
     batching: edge.batchLimit > 0 && { limit: edge.batchLimit },
     multipart: edge.allowFormBodies,
     cors: corsFor(edge.corsOrigins),
@@ -115,6 +116,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useCSRFPrevention({ requestHeaders: [...csrfHeaders] }),
       useContentTypePolicy({ allowFormBodies: edge.allowFormBodies }),
       useDocumentLimits(edge),
+      useBodyLimit(edge.maxRequestBodyBytes),
       ...(options.plugins ?? []),
       {
         async onRequest({ url, endResponse }) {
