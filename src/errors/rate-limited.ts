@@ -3,8 +3,9 @@
  * budget) carries `extensions.http`, which yoga turns into the HTTP status and `Retry-After`;
  * a field-level one must not, or partial data would become a 4xx.
  */
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { statusOfCode } from './codes.js';
+import { graphQLErrorWithoutStack } from './to-graphql-error.js';
 
 export interface RateLimitedErrorOptions {
   /** Whole seconds until the caller may try again. */
@@ -24,7 +25,7 @@ export function rateLimitedError(options: RateLimitedErrorOptions): GraphQLError
       : `Too many calls to ${field}: retry in ${retryAfter} s.`;
   const extensions: Record<string, unknown> = { code: 'RATE_LIMITED', status: statusOfCode.RATE_LIMITED, retryAfter, limit };
   if (field === undefined) extensions['http'] = { status: 429, headers: { 'Retry-After': String(retryAfter) } };
-  return new GraphQLError(message, { extensions });
+  return graphQLErrorWithoutStack(message, { extensions });
 }
 
 /** Seconds a caller is told to wait when the rate limiter cannot decide and fails closed. */
@@ -35,5 +36,5 @@ export function limiterUnavailableError(requestLevel: boolean): GraphQLError {
   const retryAfter = limiterUnavailableRetryAfter;
   const extensions: Record<string, unknown> = { code: 'SERVICE_UNAVAILABLE', status: statusOfCode.SERVICE_UNAVAILABLE, retryAfter };
   if (requestLevel) extensions['http'] = { status: 503, headers: { 'Retry-After': String(retryAfter) } };
-  return new GraphQLError('Rate limiting is unavailable: try again shortly.', { extensions });
+  return graphQLErrorWithoutStack('Rate limiting is unavailable: try again shortly.', { extensions });
 }

@@ -4,7 +4,7 @@
  * `retryAfter`; a GraphQL request error keeps its message; anything else is a bug, masked as
  * `Unexpected error.` and logged. The result is always a plain `GraphQLError`.
  */
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import type { Logger } from '../log.js';
 import { isUpstreamError, type UpstreamError, type UpstreamErrorReport, type UpstreamFailure } from '../upstream/failure.js';
 import { codeForFailure, type ErrorOverrides } from './classify.js';
@@ -53,6 +53,9 @@ export const unexpectedErrorMessage = 'Unexpected error.';
 /** Maps anything thrown to the contract; see the module comment. */
 export function toGraphQLError(error: unknown, options: ContractErrorOptions = {}): GraphQLError {
   if (error instanceof GraphQLError) {
+    // Mapping is idempotent: an error this module made is already on the contract (yoga's masking
+    // and the contract plugin both see every execution error).
+    if (contractErrors.has(error) && (options.requestId === undefined || error.extensions['requestId'] === options.requestId)) return error;
     const original = error.originalError;
     if (original === undefined || original === null) return fromRequestError(error, options);
     if (isUpstreamError(original)) return fromUpstreamError(original, options, error);
@@ -66,14 +69,26 @@ export function toGraphQLError(error: unknown, options: ContractErrorOptions = {
 
 type Extensions = Record<string, unknown>;
 
+/** Every error `build` made, so that mapping one again costs nothing. */
+const contractErrors = new WeakSet<GraphQLError>();
+
 /** A plain `GraphQLError` at `at`'s path and locations, when given one. */
 function build(message: string, extensions: Extensions, at: GraphQLError | undefined): GraphQLError {
-  // A contract error never shows a stack, so none is captured: on the error path, capturing
-  // stacks in GraphQLError's constructor was the largest single cost in the profile.
+  const error = graphQLErrorWithoutStack(message, { nodes: at?.nodes, source: at?.source, positions: at?.positions, path: at?.path, extensions });
+  contractErrors.add(error);
+  return error;
+}
+
+/**
+ * A `GraphQLError` with no stack trace captured. For errors that report what a client or an
+ * upstream did, never shown with a stack: on the error path, capturing stacks in GraphQLError's
+ * constructor was the largest single cost in the profile.
+ */
+export function graphQLErrorWithoutStack(message: string, options: GraphQLErrorOptions): GraphQLError {
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new GraphQLError(message, { nodes: at?.nodes, source: at?.source, positions: at?.positions, path: at?.path, extensions });
+    return new GraphQLError(message, options);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }

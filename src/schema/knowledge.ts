@@ -40,8 +40,8 @@ export const KnowledgeContext = builder.objectRef<ContextData>('KnowledgeContext
       type: Document,
       nullable: true,
       args: { id: t.arg.id({ required: true }) },
-      resolve: (context, args, gateway) =>
-        callUpstream(gateway, 'knowledge', 'GET', () => path`/api/v1/contexts/${context.id}/documents/${String(args.id)}`, { decode: decodeDocument }),
+      resolve: (context, args, gateway, info) =>
+        callUpstream(gateway, info, 'knowledge', 'GET', () => path`/api/v1/contexts/${context.id}/documents/${String(args.id)}`, { decode: decodeDocument }),
     }),
     knowledge: t.field({
       type: [Fact],
@@ -50,8 +50,8 @@ export const KnowledgeContext = builder.objectRef<ContextData>('KnowledgeContext
         query: t.arg.string({ required: true }),
         mode: t.arg({ type: KnowledgeMode, defaultValue: 'hybrid' }),
       },
-      resolve: rateLimited('knowledge', (context: ContextData, args: { query: string; mode?: string | null }, gateway) =>
-        callUpstream(gateway, 'knowledge', 'GET', () => path`/api/v1/contexts/${context.id}/knowledge`, {
+      resolve: rateLimited('knowledge', (context: ContextData, args: { query: string; mode?: string | null }, gateway, info) =>
+        callUpstream(gateway, info, 'knowledge', 'GET', () => path`/api/v1/contexts/${context.id}/knowledge`, {
           query: { q: args.query, mode: args.mode ?? 'hybrid' },
           decode: decodeFacts,
         }),
@@ -65,8 +65,8 @@ builder.queryField('context', (t) =>
     type: KnowledgeContext,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, gateway) =>
-      callUpstream(gateway, 'knowledge', 'GET', () => path`/api/v1/contexts/${String(args.id)}`, { decode: decodeContext }),
+    resolve: (_root, args, gateway, info) =>
+      callUpstream(gateway, info, 'knowledge', 'GET', () => path`/api/v1/contexts/${String(args.id)}`, { decode: decodeContext }),
   }),
 );
 
@@ -75,8 +75,8 @@ builder.mutationFields((t) => ({
     type: KnowledgeContext,
     nullable: true,
     args: { id: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
-    resolve: (_root, args, gateway) =>
-      callUpstream(gateway, 'knowledge', 'POST', () => path`/api/v1/contexts`, {
+    resolve: (_root, args, gateway, info) =>
+      callUpstream(gateway, info, 'knowledge', 'POST', () => path`/api/v1/contexts`, {
         body: { id: String(args.id), name: args.name },
         idempotencyKey: gateway.idempotencyKey,
         decode: decodeContext,
@@ -90,8 +90,8 @@ builder.mutationFields((t) => ({
       text: t.arg.string({ required: true }),
       idempotencyKey: t.arg.string({ required: false }),
     },
-    resolve: (_root, args, gateway) =>
-      callUpstream(gateway, 'knowledge', 'POST', () => path`/api/v1/contexts/${String(args.contextId)}/facts`, {
+    resolve: (_root, args, gateway, info) =>
+      callUpstream(gateway, info, 'knowledge', 'POST', () => path`/api/v1/contexts/${String(args.contextId)}/facts`, {
         body: { text: args.text },
         idempotencyKey: args.idempotencyKey ?? gateway.idempotencyKey,
         decode: decodeFact,

@@ -28,18 +28,18 @@ export const Project = builder.objectRef<ProjectData>('Project').implement({
     owner: t.field({
       type: User,
       nullable: true,
-      resolve: (project, _args, context) => (project.ownerId ? loadUser(context, project.ownerId) : null),
+      resolve: (project, _args, context, info) => (project.ownerId ? loadUser(context, info, project.ownerId) : null),
     }),
     workspace: t.field({
       type: Workspace,
       nullable: true,
-      resolve: (project, _args, context) => (project.workspaceId ? loadWorkspace(context, project.workspaceId) : null),
+      resolve: (project, _args, context, info) => (project.workspaceId ? loadWorkspace(context, info, project.workspaceId) : null),
     }),
     sessions: t.field({
       type: [Session],
       nullable: true,
-      resolve: (project, _args, context) =>
-        callUpstream(context, 'projects', 'GET', () => path`/api/v1/projects/${project.id}/sessions`, { decode: decodeSessions }),
+      resolve: (project, _args, context, info) =>
+        callUpstream(context, info, 'projects', 'GET', () => path`/api/v1/projects/${project.id}/sessions`, { decode: decodeSessions }),
     }),
   }),
 });
@@ -48,14 +48,14 @@ builder.queryFields((t) => ({
   projects: t.field({
     type: [Project],
     nullable: true,
-    resolve: (_root, _args, context) => callUpstream(context, 'projects', 'GET', () => path`/api/v1/projects`, { decode: decodeProjects }),
+    resolve: (_root, _args, context, info) => callUpstream(context, info, 'projects', 'GET', () => path`/api/v1/projects`, { decode: decodeProjects }),
   }),
   project: t.field({
     type: Project,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) =>
-      callUpstream(context, 'projects', 'GET', () => path`/api/v1/projects/${String(args.id)}`, { decode: decodeProject }),
+    resolve: (_root, args, context, info) =>
+      callUpstream(context, info, 'projects', 'GET', () => path`/api/v1/projects/${String(args.id)}`, { decode: decodeProject }),
   }),
 }));
 
@@ -63,8 +63,8 @@ builder.mutationField('deleteSession', (t) =>
   t.boolean({
     nullable: true,
     args: { projectId: t.arg.id({ required: true }), sessionId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) =>
-      callUpstream(context, 'projects', 'DELETE', () => path`/api/v1/projects/${String(args.projectId)}/sessions/${String(args.sessionId)}`, {
+    resolve: (_root, args, context, info) =>
+      callUpstream(context, info, 'projects', 'DELETE', () => path`/api/v1/projects/${String(args.projectId)}/sessions/${String(args.sessionId)}`, {
         idempotencyKey: context.idempotencyKey,
         decode: decodeNothing,
       }),

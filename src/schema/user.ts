@@ -1,5 +1,6 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { path } from '../upstream/url.js';
-import { builder } from './builder.js';
+import { builder, type GatewayContext } from './builder.js';
 import { decoder, emailShape, userShape, type UserData } from './decode.js';
 import { callUpstream } from './upstream-call.js';
 
@@ -14,15 +15,15 @@ export const User = builder.objectRef<UserData>('User').implement({
     email: t.string({
       nullable: true,
       description: 'Needs the users:email scope.',
-      resolve: async (user, _args, context) =>
-        (await callUpstream(context, 'directory', 'GET', () => path`/api/v1/users/${user.id}/email`, { decode: decodeEmail })).email,
+      resolve: async (user, _args, context, info) =>
+        (await callUpstream(context, info, 'directory', 'GET', () => path`/api/v1/users/${user.id}/email`, { decode: decodeEmail })).email,
     }),
   }),
 });
 
 /** Loads one user; shared by `Query.user` and `Project.owner`. */
-export function loadUser(context: Parameters<typeof callUpstream>[0], id: string): Promise<UserData> {
-  return callUpstream(context, 'directory', 'GET', () => path`/api/v1/users/${id}`, { decode: decodeUser });
+export function loadUser(context: GatewayContext, info: GraphQLResolveInfo, id: string): Promise<UserData> {
+  return callUpstream(context, info, 'directory', 'GET', () => path`/api/v1/users/${id}`, { decode: decodeUser });
 }
 
 builder.queryField('user', (t) =>
@@ -30,6 +31,6 @@ builder.queryField('user', (t) =>
     type: User,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => loadUser(context, String(args.id)),
+    resolve: (_root, args, context, info) => loadUser(context, info, String(args.id)),
   }),
 );

@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
 import { path } from '../upstream/url.js';
 import { builder, type GatewayContext } from './builder.js';
@@ -40,15 +41,15 @@ export const Workspace = builder.objectRef<WorkspaceData>('Workspace').implement
     insights: t.field({
       type: [Insight],
       nullable: true,
-      resolve: (workspace, _args, context) =>
-        callUpstream(context, 'workspaces', 'GET', () => path`/api/v1/workspaces/${workspace.id}/insights`, { decode: decodeInsights }),
+      resolve: (workspace, _args, context, info) =>
+        callUpstream(context, info, 'workspaces', 'GET', () => path`/api/v1/workspaces/${workspace.id}/insights`, { decode: decodeInsights }),
     }),
   }),
 });
 
 /** Loads one workspace; shared by `Query.workspace` and `Project.workspace`. */
-export function loadWorkspace(context: GatewayContext, id: string): Promise<WorkspaceData> {
-  return callUpstream(context, 'workspaces', 'GET', () => path`/api/v1/workspaces/${id}`, { decode: decodeWorkspace });
+export function loadWorkspace(context: GatewayContext, info: GraphQLResolveInfo, id: string): Promise<WorkspaceData> {
+  return callUpstream(context, info, 'workspaces', 'GET', () => path`/api/v1/workspaces/${id}`, { decode: decodeWorkspace });
 }
 
 builder.queryField('workspace', (t) =>
@@ -56,7 +57,7 @@ builder.queryField('workspace', (t) =>
     type: Workspace,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => loadWorkspace(context, String(args.id)),
+    resolve: (_root, args, context, info) => loadWorkspace(context, info, String(args.id)),
   }),
 );
 
@@ -69,8 +70,8 @@ builder.mutationFields((t) => ({
       insightId: t.arg.id({ required: true }),
       status: t.arg({ type: InsightStatus, required: true }),
     },
-    resolve: (_root, args, context) =>
-      callUpstream(context, 'workspaces', 'PATCH', () => path`/api/v1/workspaces/${String(args.workspaceId)}/insights/${String(args.insightId)}`, {
+    resolve: (_root, args, context, info) =>
+      callUpstream(context, info, 'workspaces', 'PATCH', () => path`/api/v1/workspaces/${String(args.workspaceId)}/insights/${String(args.insightId)}`, {
         body: { status: args.status },
         idempotencyKey: context.idempotencyKey,
         decode: decodeInsight,
@@ -80,8 +81,8 @@ builder.mutationFields((t) => ({
     type: Synthesis,
     nullable: true,
     args: { workspaceId: t.arg.id({ required: true }) },
-    resolve: rateLimited('startSynthesis', (_root, args: { workspaceId: string | number }, context) =>
-      callUpstream(context, 'workspaces', 'POST', () => path`/api/v1/workspaces/${String(args.workspaceId)}/synthesis`, {
+    resolve: rateLimited('startSynthesis', (_root, args: { workspaceId: string | number }, context, info) =>
+      callUpstream(context, info, 'workspaces', 'POST', () => path`/api/v1/workspaces/${String(args.workspaceId)}/synthesis`, {
         body: {},
         idempotencyKey: context.idempotencyKey,
         decode: decodeSynthesis,

@@ -85,6 +85,9 @@ export class UpstreamError extends Error {
     super(`${init.service} ${init.method} ${init.path}: ${init.failure.kind}`, init.cause === undefined ? undefined : { cause: init.cause });
     Error.stackTraceLimit = stackTraceLimit;
     this.name = 'UpstreamError';
+    // A plain string: graphql-js reads `stack` when it wraps this error at its field, and an
+    // unread stack would be formatted through Node's `prepareStackTrace` on that first read.
+    this.stack = `UpstreamError: ${this.message}`;
     this.service = init.service;
     this.method = init.method;
     this.path = init.path;
