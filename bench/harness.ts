@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startChild, type Child } from './children.js';
 import { drive, geometricMean, median, sequentialLatencies, type Turn } from './load.js';
-import { headersFor, scenarios, type Scenario, type ScenarioName, type ServerName } from './scenarios.js';
+import { headersFor, requestFor, scenarios, type Scenario, type ScenarioName, type ServerName } from './scenarios.js';
 import { evaluateTargets, type Target } from './targets.js';
 
 export interface BenchOptions {
@@ -98,11 +98,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const upstream = await startChild({ name: 'upstream', command: [process.execPath, 'bench/servers/upstream.mjs'], env: {}, cwd: root });
     children.set('upstream', upstream);
     await Promise.all(
-      [...needed].filter((name) => name !== 'upstream').map(async (name) => {
+      [...needed].filter((name) => name !== 'upstream' && name !== 'conflux-found').map(async (name) => {
         children.set(name, await startServer(name, upstream.url, options));
         log(`started ${name} at ${children.get(name)!.url}`);
       }),
     );
+    // Not a process of its own: Conflux itself, sent another query.
+    if (needed.has('conflux-found')) children.set('conflux-found', children.get('conflux')!);
     const counter = upstreamCounter(upstream.url);
     const results: ScenarioResult[] = [];
     for (const scenario of chosen) {
@@ -119,7 +121,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       targets: evaluateTargets(results, latency),
     };
   } finally {
-    await Promise.all([...children.values()].map((child) => child.stop()));
+    await Promise.all([...new Set(children.values())].map((child) => child.stop()));
   }
 }
 
@@ -169,18 +171,18 @@ async function runScenario(scenario: Scenario, children: Map<ServerName, Child>,
   const probes = new Map<ServerName, number>();
   for (const { name, child } of servers) {
     await counter.reset();
-    await probe(child.url, scenario);
+    await probe(child.url, requestFor(scenario, name));
     probes.set(name, await counter.read());
   }
   if (options.warmupSec > 0) {
-    for (const { child } of servers) await drive(child.url, scenario, options.connections, options.warmupSec);
+    for (const { name, child } of servers) await drive(child.url, requestFor(scenario, name), options.connections, options.warmupSec);
   }
   const turns = new Map<ServerName, Turn[]>(servers.map(({ name }) => [name, []]));
   const calls = new Map<ServerName, number>(servers.map(({ name }) => [name, 0]));
   for (let round = 0; round < options.rounds; round++) {
     for (const { name, child } of servers) {
       await counter.reset();
-      const turn = await drive(child.url, scenario, options.connections, options.durationSec, () => child.cpuMs());
+      const turn = await drive(child.url, requestFor(scenario, name), options.connections, options.durationSec, () => child.cpuMs());
       calls.set(name, calls.get(name)! + (await counter.read()));
       turns.get(name)!.push(turn);
       log(`  ${name.padEnd(16)} round ${round + 1}: ${turn.rps.toFixed(0)} req/s, p50 ${turn.p50Ms} ms, p99 ${turn.p99Ms} ms${turn.non2xx ? `, ${turn.non2xx} non-2xx` : ''}`);

@@ -13,6 +13,7 @@ const serverLabels: Record<ServerName, string> = {
   apollo: 'Apollo Server + RESTDataSource',
   'conflux-limited': 'Conflux, budget being spent',
   'conflux-baseline': 'Conflux, baseline build',
+  'conflux-found': 'Conflux, every id found',
 };
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');

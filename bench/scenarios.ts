@@ -6,8 +6,9 @@
 /**
  * `upstream` is the REST service itself; the others are GraphQL servers over it.
  * `conflux-baseline` is another build of Conflux (`--baseline=<dir>`), to measure a change.
+ * `conflux-found` is the same Conflux process sent the scenario's twin query (`bodyFor`).
  */
-export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline';
+export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found';
 
 export type ScenarioName = 'direct' | 'graphql-only' | 'single' | 'errors' | 'fanout' | 'limited';
 
@@ -19,6 +20,8 @@ export interface Scenario {
   method: 'GET' | 'POST';
   path: string;
   body?: string;
+  /** Another body for some servers, taking turns with the others as usual. */
+  bodyFor?: Partial<Record<ServerName, string>>;
 }
 
 export const authorization = 'Bearer demo-admin';
@@ -30,17 +33,31 @@ export const singleQuery = '{ project(id: "p-1") { id name } }';
 export const fanoutQuery = '{ projects { id name owner { name } sessions { title } } }';
 // One field of two fails: p-404 answers 404 (Problem Details) → NOT_FOUND at ["missing"].
 export const errorsQuery = '{ found: project(id: "p-1") { id name } missing: project(id: "p-404") { id name } }';
+// Its twin: the same two upstream calls, both found. Errors ÷ this is the error path's own cost.
+export const foundQuery = '{ found: project(id: "p-1") { id name } missing: project(id: "p-2") { id name } }';
 
 export const scenarios: readonly Scenario[] = [
   { name: 'direct', description: 'GET /api/v1/projects/p-1 on the upstream itself (the floor)', servers: ['upstream'], method: 'GET', path: '/api/v1/projects/p-1' },
   { name: 'graphql-only', description: '{ __typename }: GraphQL cost alone, no upstream call', servers: peers, ...graphql('{ __typename }') },
   { name: 'single', description: singleQuery, servers: peers, ...graphql(singleQuery) },
-  { name: 'errors', description: `${errorsQuery} (half the fields NOT_FOUND)`, servers: peers, ...graphql(errorsQuery) },
+  {
+    name: 'errors',
+    description: `${errorsQuery} (half the fields NOT_FOUND)`,
+    servers: [...peers, 'conflux-found'],
+    ...graphql(errorsQuery),
+    bodyFor: { 'conflux-found': graphql(foundQuery).body },
+  },
   { name: 'fanout', description: `${fanoutQuery} (20 projects, 5 owners)`, servers: peers, ...graphql(fanoutQuery) },
   { name: 'limited', description: '`single` against a Conflux whose rate-limit budget is being spent', servers: ['conflux-limited'], ...graphql(singleQuery) },
 ];
 
 export const scenarioNames: readonly ScenarioName[] = scenarios.map((scenario) => scenario.name);
+
+/** The scenario as `server` is sent it. */
+export function requestFor(scenario: Scenario, server: ServerName): Scenario {
+  const body = scenario.bodyFor?.[server];
+  return body === undefined ? scenario : { ...scenario, body };
+}
 
 /** Headers every request carries, to every server. */
 export function headersFor(scenario: Scenario): Record<string, string> {

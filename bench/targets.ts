@@ -55,6 +55,7 @@ export function evaluateTargets(results: readonly ScenarioResult[], latency: Lat
       errors?.cpuMsPerRequest && single?.cpuMsPerRequest ? single.cpuMsPerRequest / errors.cpuMsPerRequest : null,
       0.9,
     ),
+    versus('errors: Conflux errors ÷ the same query with every id found', 'errors', 'conflux-found', 0.9),
     {
       name: 'p50 added over direct, one connection',
       goal: '< 0.5 ms',

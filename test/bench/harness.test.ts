@@ -9,7 +9,7 @@ import { renderMarkdown } from '../../bench/report.js';
 describe('the benchmark harness', () => {
   it('runs each server in turns and reports req/s, latency, upstream calls, peak RSS and ratios', { timeout: 120_000 }, async () => {
     const results = await runBench({
-      scenarios: ['direct', 'single', 'fanout'],
+      scenarios: ['direct', 'single', 'errors', 'fanout'],
       rounds: 1,
       durationSec: 1,
       warmupSec: 0,
@@ -19,7 +19,7 @@ describe('the benchmark harness', () => {
       confluxCommand: [process.execPath, '--import', 'tsx', 'src/main.ts'],
     });
 
-    expect(results.scenarios.map((scenario) => scenario.name)).toEqual(['direct', 'single', 'fanout']);
+    expect(results.scenarios.map((scenario) => scenario.name)).toEqual(['direct', 'single', 'errors', 'fanout']);
     for (const scenario of results.scenarios) {
       for (const server of scenario.servers) {
         expect(server.turns).toHaveLength(1);
@@ -33,6 +33,9 @@ describe('the benchmark harness', () => {
       Object.fromEntries(results.scenarios.find((scenario) => scenario.name === name)!.servers.map((server) => [server.server, server.callsPerQuery]));
     expect(calls('direct')).toEqual({ upstream: 1 });
     expect(calls('single')).toEqual({ conflux: 1, yoga: 1, apollo: 1 });
+    // Conflux takes turns with its own twin query, the same two calls with every id found.
+    expect(calls('errors')).toEqual({ conflux: 2, yoga: 2, apollo: 2, 'conflux-found': 2 });
+    expect(results.scenarios.find((scenario) => scenario.name === 'errors')!.ratios['conflux-found']!.mean).toBeGreaterThan(0);
     // The list, then 5 distinct owners (deduped) and 20 sessions; the naive server asks for every owner.
     expect(calls('fanout')).toEqual({ conflux: 26, yoga: 41, apollo: 26 });
 
