@@ -10,7 +10,7 @@ import { createEtagCache } from './etag-cache.js';
 import { readErrorReport } from './normalize.js';
 import { UpstreamError, type UpstreamFailure } from './failure.js';
 import { isTransportError, type HttpMethod, type Transport, type TransportResponse } from './transport.js';
-import { buildUrl, InvalidIdError, type UpstreamPath } from './url.js';
+import { InvalidIdError, urlBuilder, type UpstreamPath } from './url.js';
 import { retryDelayMs, shouldRetry } from './retry-policy.js';
 
 export interface UpstreamClientOptions {
@@ -93,6 +93,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const halfOpenAfterMs = options.breakerHalfOpenAfterMs ?? 10_000;
   const dedupe = options.dedupe ?? true;
   const etags = createEtagCache({ maxEntries: options.etagCacheEntries ?? 1000 });
+  const buildUrl = urlBuilder(baseUrl);
   const breaker: CircuitBreakerPolicy = circuitBreaker(
     handleWhen((error) => error instanceof UpstreamError && countsAgainstCircuit(error.failure)),
     { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
@@ -218,7 +219,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       try {
         const built = target();
         pathForLog = built.path;
-        url = buildUrl(baseUrl, built, options.query);
+        url = buildUrl(built, options.query);
       } catch (error) {
         if (!(error instanceof InvalidIdError)) throw error;
         throw new UpstreamError({ service, method, path: '(invalid id)', failure: { kind: 'invalid-id', reason: error.message }, attempts: 0, requestId: call.requestId });

@@ -46,18 +46,21 @@ export function path(strings: TemplateStringsArray, ...ids: string[]): UpstreamP
 
 /**
  * Joins a base URL (which may carry a path prefix) and a path, adds the query, and checks that
- * the parsed URL still sits under the base with the same number of segments.
+ * the parsed URL still sits under the base with the same number of segments. The base is parsed
+ * once, when the builder is made, not on every call.
  */
-export function buildUrl(baseUrl: string, target: UpstreamPath, query?: Readonly<Record<string, string | undefined>>): string {
+export function urlBuilder(baseUrl: string): (target: UpstreamPath, query?: Readonly<Record<string, string | undefined>>) => string {
   const base = new URL(baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
-  const url = new URL(base.origin + prefix + target.path);
-  if (query) {
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
-  }
-  const expectedSegments = (prefix === '' ? 0 : prefix.split('/').length - 1) + target.segments;
-  if (url.origin !== base.origin || !url.pathname.startsWith(prefix + '/') || url.pathname.split('/').length - 1 !== expectedSegments) {
-    throw new InvalidIdError('an id must stay one path segment');
-  }
-  return url.href;
+  const prefixSegments = prefix === '' ? 0 : prefix.split('/').length - 1;
+  return (target, query) => {
+    const url = new URL(base.origin + prefix + target.path);
+    if (query) {
+      for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
+    }
+    if (url.origin !== base.origin || !url.pathname.startsWith(prefix + '/') || url.pathname.split('/').length - 1 !== prefixSegments + target.segments) {
+      throw new InvalidIdError('an id must stay one path segment');
+    }
+    return url.href;
+  };
 }
