@@ -140,6 +140,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           deadlineAt: Date.now() + config.requestDeadlineMs,
           inflight: new Map(),
         },
+        contract: { ...contract, requestId },
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
       };
     },

@@ -3,7 +3,8 @@
  * mapped in `onExecuteDone`, where the request id is known, so withheld detail is logged with
  * it (this plugin runs before yoga's masking, which then finds nothing left to mask).
  * `onResultProcess`, the last stop before serialisation, covers request-level errors (parse,
- * validation, bad HTTP requests) the same way.
+ * validation, bad HTTP requests) the same way, and hands the errors of a result with data to the
+ * serialiser as the JSON they stand for (see `asWritten`).
  */
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -33,6 +34,11 @@ export function useErrorContract(options: ContractErrorOptions): Plugin {
       extensions: { ...mapped.extensions, requestId, ...(http === undefined ? {} : { http }) },
     });
   };
+  const onContract = (errors: readonly GraphQLError[], requestId: string, requestLevel: boolean): GraphQLError[] =>
+    errors.map((error) => {
+      const mapped = withRequestId(error, requestId, requestLevel);
+      return requestLevel ? mapped : asWritten(mapped);
+    });
   return {
     onExecute() {
       return {
@@ -48,13 +54,23 @@ export function useErrorContract(options: ContractErrorOptions): Plugin {
       if (Array.isArray(result)) {
         if (!result.some((item) => item.errors?.length)) return;
         const requestId = requestIdFor(request);
-        setResult(result.map((item) => (item.errors?.length ? { ...item, errors: item.errors.map((e) => withRequestId(e, requestId, item.data === undefined)) } : item)));
+        setResult(result.map((item) => (item.errors?.length ? { ...item, errors: onContract(item.errors, requestId, item.data === undefined) } : item)));
         return;
       }
       if (!('errors' in result) || !result.errors?.length) return;
-      const requestId = requestIdFor(request);
-      const requestLevel = result.data === undefined;
-      setResult({ ...result, errors: result.errors.map((e) => withRequestId(e, requestId, requestLevel)) });
+      setResult({ ...result, errors: onContract(result.errors, requestIdFor(request), result.data === undefined) });
     },
   };
+}
+
+/**
+ * An execution error (its result has data) as the JSON it serialises to. graphql-yoga rebuilds
+ * every `GraphQLError` it serialises, to strip internal extensions that contract errors never
+ * carry, and each rebuild captures a stack trace: the largest single cost left on the error path
+ * (README, "Benchmark"). It writes anything else as it is, and answers a result with data 200
+ * either way. An error that carries `http` (a status or headers for yoga to apply) is left alone.
+ */
+function asWritten(error: GraphQLError): GraphQLError {
+  if (error.extensions['http'] !== undefined) return error;
+  return error.toJSON() as GraphQLError;
 }

@@ -3,6 +3,7 @@
  */
 import SchemaBuilder from '@pothos/core';
 import type { FieldLimitName, ServiceName } from '../config.js';
+import type { ContractErrorOptions } from '../errors/to-graphql-error.js';
 import type { CallContext, UpstreamClient } from '../upstream/client.js';
 
 /** What every resolver gets: the upstream clients and this request's call context. */
@@ -10,6 +11,8 @@ export interface GatewayContext {
   requestId: string;
   upstreams: Readonly<Record<ServiceName, UpstreamClient>>;
   call: CallContext;
+  /** How this request's failures are put on the error contract (with its request id). */
+  contract: ContractErrorOptions;
   /** The caller's `Idempotency-Key` header, forwarded on writes. */
   idempotencyKey?: string;
   /** Counts one call of a rate-limited field; throws `RATE_LIMITED` over its limit (set by `plugins/use-field-limits`). */
