@@ -10,8 +10,8 @@ export interface TransportRequest {
   method: HttpMethod;
   /** Absolute URL, already checked to stay under the service's base URL. */
   url: string;
-  /** Lower-case header names. */
-  headers: Record<string, string>;
+  /** Lower-case header names. Shared between calls: a transport must not change it. */
+  headers: Readonly<Record<string, string>>;
   body?: string;
   /** Aborts the attempt: its `reason` tells a timeout (`TimeoutError`) from a caller abort. */
   signal: AbortSignal;

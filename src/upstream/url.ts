@@ -3,6 +3,10 @@
  * base URL (ERRORS.md §2, last paragraph). An id that cannot be one segment is refused before
  * any call.
  */
+import { LRUCache } from 'lru-cache';
+
+/** URLs remembered per service, by path (least recently used go first). */
+const rememberedPaths = 1000;
 
 /** The longest id accepted in a path segment. */
 export const maxIdLength = 256;
@@ -47,13 +51,18 @@ export function path(strings: TemplateStringsArray, ...ids: string[]): UpstreamP
 /**
  * Joins a base URL (which may carry a path prefix) and a path, adds the query, and checks that
  * the parsed URL still sits under the base with the same number of segments. The base is parsed
- * once, when the builder is made, not on every call.
+ * once, when the builder is made, not on every call; a path without a query is checked once and
+ * remembered (a fan-out query builds the same 26 URLs on every request).
  */
 export function urlBuilder(baseUrl: string): (target: UpstreamPath, query?: Readonly<Record<string, string | undefined>>) => string {
   const base = new URL(baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
   const prefixSegments = prefix === '' ? 0 : prefix.split('/').length - 1;
+  const remembered = new LRUCache<string, string>({ max: rememberedPaths });
   return (target, query) => {
+    const plain = query === undefined || Object.values(query).every((value) => value === undefined);
+    const known = plain ? remembered.get(target.path) : undefined;
+    if (known !== undefined) return known;
     const url = new URL(base.origin + prefix + target.path);
     if (query) {
       for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
@@ -61,6 +70,7 @@ export function urlBuilder(baseUrl: string): (target: UpstreamPath, query?: Read
     if (url.origin !== base.origin || !url.pathname.startsWith(prefix + '/') || url.pathname.split('/').length - 1 !== prefixSegments + target.segments) {
       throw new InvalidIdError('an id must stay one path segment');
     }
+    if (plain) remembered.set(target.path, url.href);
     return url.href;
   };
 }

@@ -42,6 +42,31 @@ describe('conditional caching', () => {
     expect(calls[1]!.headers['if-none-match']).toMatch(/^(W\/)?".+"$/);
   });
 
+  it("one call's If-None-Match goes on that call alone, not on the request's other calls", async () => {
+    const upstream = await use.server((request, response) => {
+      if (request.url === '/api/v1/users/u-1') {
+        if (request.headers['if-none-match'] === '"v1"') {
+          response.writeHead(304, { etag: '"v1"' });
+          return response.end();
+        }
+        return json(response, 200, { id: 'u-1', name: 'Ada' }, { etag: '"v1"' });
+      }
+      json(response, 200, { id: 'u-2', name: 'Grace' });
+    });
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
+    await gateway.graphql('{ user(id: "u-1") { name } }');
+    const both = await gateway.graphql('{ a: user(id: "u-1") { name } b: user(id: "u-2") { name } c: user(id: "u-3") { name } }');
+    expect(both.body).toEqual({ data: { a: { name: 'Ada' }, b: { name: 'Grace' }, c: { name: 'Grace' } } });
+    const second = upstream.requests.slice(1).map((request) => [request.url, request.headers['if-none-match'], request.headers['x-request-id']]);
+    expect(second.map(([url, validator]) => [url, validator]).sort()).toEqual([
+      ['/api/v1/users/u-1', '"v1"'],
+      ['/api/v1/users/u-2', undefined],
+      ['/api/v1/users/u-3', undefined],
+    ]);
+    // Every call of one request carries that request's id.
+    expect(new Set(second.map(([, , id]) => id)).size).toBe(1);
+  });
+
   it("a credential never sees a body cached for another, even when the upstream's ETag ignores the credential", async () => {
     const upstream = await use.server((request, response) => {
       // A careless upstream: one ETag for everyone, though the body depends on the caller.
