@@ -28,17 +28,32 @@ function fold(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '');
 }
 
+/** Keys already folded and judged: records repeat the same few keys on every line. */
+const knownKeys = new Map<string, boolean>();
+const maxKnownKeys = 1000;
+
+function isSecretKey(key: string): boolean {
+  let secret = knownKeys.get(key);
+  if (secret === undefined) {
+    secret = secretKeys.has(fold(key));
+    if (knownKeys.size < maxKnownKeys) knownKeys.set(key, secret);
+  }
+  return secret;
+}
+
 const bearerInText = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
+/** Cheap first look: a string without either word cannot hold a credential `bearerInText` would replace. */
+const credentialWord = /bearer|basic/i;
 const maxScrubDepth = 8;
 
 /** Replaces credentials found in free text, in every string of a log record. */
 export function scrubSecrets(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.replace(bearerInText, `$1 ${redactedValue}`);
+  if (typeof value === 'string') return credentialWord.test(value) ? value.replace(bearerInText, `$1 ${redactedValue}`) : value;
   if (depth >= maxScrubDepth || typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((item) => scrubSecrets(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = secretKeys.has(fold(key)) ? redactedValue : scrubSecrets(item, depth + 1);
+    out[key] = isSecretKey(key) ? redactedValue : scrubSecrets(item, depth + 1);
   }
   return out;
 }

@@ -54,4 +54,16 @@ describe('createLogger', () => {
       scrubSecrets({ message: 'sent Bearer abc.DEF-123= and basic dXNlcjpwYXNz', nested: [{ Authorization: 'x', 'X-Api-Key': 'y', access_token: 'z', fine: 'kept' }] }),
     ).toEqual({ message: `sent Bearer ${redactedValue} and basic ${redactedValue}`, nested: [{ Authorization: redactedValue, 'X-Api-Key': redactedValue, access_token: redactedValue, fine: 'kept' }] });
   });
+
+  it('judges a key the same way every time it is seen, whatever its case', () => {
+    for (let round = 0; round < 3; round++) {
+      expect(scrubSecrets({ PASSWORD: 'a', Client_Secret: 'b', passwords: 'kept', note: 'BEARER tok.en and bEaRer x', plain: 'no credential here' })).toEqual({
+        PASSWORD: redactedValue,
+        Client_Secret: redactedValue,
+        passwords: 'kept',
+        note: `BEARER ${redactedValue} and bEaRer ${redactedValue}`,
+        plain: 'no credential here',
+      });
+    }
+  });
 });
