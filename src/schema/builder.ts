@@ -11,7 +11,7 @@ export interface GatewayContext {
   requestId: string;
   upstreams: Readonly<Record<ServiceName, UpstreamClient>>;
   call: CallContext;
-  /** How this request's failures are put on the error contract (with its request id). */
+  /** How failures are put on the error contract: the same options for every request. */
   contract: ContractErrorOptions;
   /** The caller's `Idempotency-Key` header, forwarded on writes. */
   idempotencyKey?: string;

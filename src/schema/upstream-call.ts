@@ -23,6 +23,7 @@ export function callUpstream<T>(
     // Mapped here, where the field is known, rather than after execution: graphql-js would
     // otherwise wrap the failure in a GraphQLError (with a stack trace) only for the contract
     // to replace it, and each GraphQLError is a measurable share of the error path's cost.
-    throw isUpstreamError(error) ? upstreamErrorAt(error, context.contract, { nodes: info.fieldNodes, path: responsePathAsArray(info.path) }) : error;
+    if (!isUpstreamError(error)) throw error;
+    throw upstreamErrorAt(error, context.contract, context.requestId, { nodes: info.fieldNodes, path: responsePathAsArray(info.path) });
   });
 }

