@@ -7,6 +7,9 @@ import type { ServiceName } from './config.js';
 import type { UpstreamClient } from './upstream/client.js';
 import type { Transport } from './upstream/transport.js';
 
+/** Probes have no caller to leave: only their timeout ends them. */
+const neverAborted = new AbortController().signal;
+
 export interface ReadinessOptions {
   upstreamUrls: Readonly<Record<ServiceName, string>>;
   clients: Readonly<Record<ServiceName, UpstreamClient>>;
@@ -29,7 +32,7 @@ export async function checkReadiness(options: ReadinessOptions): Promise<Readine
     const { state: circuit, retryAfterSeconds } = options.clients[name as ServiceName].circuit();
     let ok = false;
     try {
-      await options.transport.send({ method: 'GET', url: `${baseUrl}/`, headers: {}, signal: AbortSignal.timeout(timeoutMs), maxBodyBytes: 64 * 1024 });
+      await options.transport.send({ method: 'GET', url: `${baseUrl}/`, headers: {}, signal: neverAborted, timeoutMs, maxBodyBytes: 64 * 1024 });
       ok = circuit !== 'open';
     } catch {
       ok = false;

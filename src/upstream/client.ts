@@ -113,28 +113,20 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   async function attempt(method: HttpMethod, url: string, headers: Readonly<Record<string, string>>, body: string | undefined, call: CallContext, attemptNo: number, pathForLog: string): Promise<TransportResponse> {
     const fail = (failure: UpstreamFailure, cause?: unknown) =>
       new UpstreamError({ service, method, path: pathForLog, failure, attempts: attemptNo, requestId: call.requestId, cause });
-    // One timer per attempt, cleared as soon as the attempt settles: `AbortSignal.timeout` and
-    // `AbortSignal.any` would keep a timer and a signal alive for the whole timeout after every
-    // call (tens of thousands under load). The attempt's budget is also the request's deadline.
+    // The attempt's budget is also the request's deadline; the transport times it out and ends
+    // it when the caller leaves.
     const remainingMs = call.deadlineAt - Date.now();
     if (remainingMs <= 0) throw fail({ kind: 'deadline' });
     const byDeadline = remainingMs < timeoutMs;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), byDeadline ? remainingMs : timeoutMs);
-    const onCallerGone = () => controller.abort();
-    if (call.signal.aborted) controller.abort();
-    else call.signal.addEventListener('abort', onCallerGone, { once: true });
     let response: TransportResponse;
     try {
-      response = await transport.send({ method, url, headers, body, signal: controller.signal, maxBodyBytes });
+      response = await transport.send({ method, url, headers, body, signal: call.signal, timeoutMs: byDeadline ? remainingMs : timeoutMs, maxBodyBytes });
     } catch (error) {
       if (!isTransportError(error)) throw error;
-      if (error.kind === 'aborted') throw fail({ kind: call.signal.aborted ? 'aborted' : byDeadline ? 'deadline' : 'timeout' }, error);
+      if (error.kind === 'aborted') throw fail({ kind: 'aborted' }, error);
+      if (error.kind === 'timeout') throw fail({ kind: byDeadline ? 'deadline' : 'timeout' }, error);
       if (error.kind === 'too-large') throw fail({ kind: 'too-large', limitBytes: maxBodyBytes }, error);
       throw fail({ kind: error.kind }, error);
-    } finally {
-      clearTimeout(timer);
-      call.signal.removeEventListener('abort', onCallerGone);
     }
     const { status } = response;
     if ((status >= 200 && status < 300) || status === 304) return response;

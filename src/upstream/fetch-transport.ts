@@ -3,7 +3,7 @@
  * never followed, and the body read through its stream with a cap.
  */
 import { readCapped, transportErrorFrom } from './read-body.js';
-import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+import { limitAttempt, type Transport, type TransportError, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface FetchTransportOptions {
   /** The fetch to use. @default globalThis.fetch */
@@ -14,13 +14,19 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   return {
     async send(request: TransportRequest): Promise<TransportResponse> {
+      const controller = new AbortController();
+      let ended: TransportError | undefined;
+      const stopLimits = limitAttempt(request.signal, request.timeoutMs, (failure) => {
+        ended = failure;
+        controller.abort(failure);
+      });
       try {
         const response = await doFetch(request.url, {
           method: request.method,
           headers: request.headers,
           body: request.body,
           redirect: 'manual',
-          signal: request.signal,
+          signal: controller.signal,
         });
         const headers: Record<string, string> = {};
         response.headers.forEach((value, name) => {
@@ -31,7 +37,9 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
           : new Uint8Array(0);
         return { status: response.status, headers, body };
       } catch (error) {
-        throw transportErrorFrom(error, request.signal);
+        throw ended ?? transportErrorFrom(error, controller.signal);
+      } finally {
+        stopLimits();
       }
     },
     async close() {},

@@ -13,8 +13,10 @@ export interface TransportRequest {
   /** Lower-case header names. Shared between calls: a transport must not change it. */
   headers: Readonly<Record<string, string>>;
   body?: string;
-  /** Aborts the attempt: its `reason` tells a timeout (`TimeoutError`) from a caller abort. */
+  /** The caller's signal: when it aborts, the attempt ends with `aborted`. */
   signal: AbortSignal;
+  /** The attempt ends with `timeout` when it has not ended this many ms after it was sent. */
+  timeoutMs: number;
   /** Stop reading (and fail with `too-large`) past this many body bytes. */
   maxBodyBytes: number;
 }
@@ -43,6 +45,32 @@ export class TransportError extends Error {
 
 export function isTransportError(value: unknown): value is TransportError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+/**
+ * Ends an attempt when `timeoutMs` pass or `signal` aborts, whichever comes first, by calling
+ * `end` with the failure; the returned function clears both once the attempt has ended. One timer
+ * and one listener per attempt, both cleared at once: `AbortSignal.timeout` + `AbortSignal.any`
+ * would keep a timer and a signal alive for the whole timeout after every call.
+ */
+export function limitAttempt(signal: AbortSignal, timeoutMs: number, end: (failure: TransportError) => void): () => void {
+  if (signal.aborted) {
+    end(new TransportError('aborted', 'aborted by the caller', signal.reason));
+    return () => undefined;
+  }
+  const onAbort = () => {
+    clearTimeout(timer);
+    end(new TransportError('aborted', 'aborted by the caller', signal.reason));
+  };
+  const timer = setTimeout(() => {
+    signal.removeEventListener('abort', onAbort);
+    end(new TransportError('timeout', `no answer within ${timeoutMs} ms`));
+  }, timeoutMs);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  };
 }
 
 export interface Transport {

@@ -1,11 +1,18 @@
 /**
- * The Node transport: undici's `request` over one bounded keep-alive pool per upstream origin.
- * Measured against global `fetch` it serves fan-out queries several times faster and opens far
- * fewer connections. Never follows redirects (undici's `request` does not unless asked).
+ * The Node transport: undici over one bounded keep-alive pool per upstream origin. Measured
+ * against global `fetch` it serves fan-out queries several times faster and opens far fewer
+ * connections. Never follows redirects.
+ *
+ * It uses undici's `dispatch` with a handler that collects the body into buffers, rather than
+ * `request`: `request` wraps every response body in a Readable stream and adds its own abort
+ * listener, which cost about 10 µs a call when measured (a fan-out query makes 26 calls). The
+ * handler keeps what `request` gave: the body cap, aborting, and undici's errors mapped to
+ * transport failures. `dispatch` is undici's lower-level API and may change in its next major.
  */
-import { Pool } from 'undici';
-import { readCapped, transportErrorFrom } from './read-body.js';
-import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+import { Pool, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { transportErrorFrom } from './read-body.js';
+import { limitAttempt, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface UndiciTransportOptions {
   /** Most open connections per upstream origin. @default 64 */
@@ -30,30 +37,93 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   };
 
   return {
-    async send(request: TransportRequest): Promise<TransportResponse> {
-      const url = new URL(request.url);
-      try {
-        const response = await poolFor(url.origin).request({
-          method: request.method,
-          path: url.pathname + url.search,
-          headers: request.headers,
-          body: request.body,
-          signal: request.signal,
-        });
-        const body = await readCapped(response.body, request.maxBodyBytes, () => response.body.destroy());
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(response.headers)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    send(request: TransportRequest): Promise<TransportResponse> {
+      return new Promise((resolve, reject) => {
+        const attempt = new Attempt(request, resolve, reject);
+        if (attempt.ended) return; // the caller had already left
+        try {
+          const url = new URL(request.url);
+          poolFor(url.origin).dispatch({ origin: url.origin, path: url.pathname + url.search, method: request.method, headers: request.headers, body: request.body ?? null }, attempt);
+        } catch (error) {
+          attempt.onResponseError(undefined, error as Error);
         }
-        return { status: response.statusCode, headers, body };
-      } catch (error) {
-        throw transportErrorFrom(error, request.signal);
-      }
+      });
     },
     async close() {
       const closing = [...pools.values()].map((pool) => pool.close());
       pools.clear();
-      await Promise.allSettled(closing);
+      await Promise.all(closing.map((closed) => closed.catch(() => undefined)));
     },
   };
+}
+
+/** One attempt: collects the answer, or settles with the first failure and stops the exchange. */
+class Attempt implements Dispatcher.DispatchHandler {
+  private settled = false;
+  private controller: Dispatcher.DispatchController | undefined;
+  private status = 0;
+  private headers: Record<string, string> = {};
+  private readonly parts: Buffer[] = [];
+  private received = 0;
+  private stopLimits: () => void = () => undefined;
+
+  constructor(
+    private readonly request: TransportRequest,
+    private readonly resolve: (response: TransportResponse) => void,
+    private readonly reject: (error: TransportError) => void,
+  ) {
+    this.stopLimits = limitAttempt(request.signal, request.timeoutMs, (failure) => this.fail(failure));
+  }
+
+  get ended(): boolean {
+    return this.settled;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Ended (timed out, aborted) while it waited for a connection: never sent.
+    if (this.settled) controller.abort(new TransportError('aborted', 'attempt already ended'));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // 1xx: the answer is still to come
+    this.status = statusCode;
+    const flat: Record<string, string> = {};
+    for (const name of Object.keys(headers)) {
+      const value = headers[name];
+      if (value !== undefined && name !== '__proto__') flat[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    this.headers = flat;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.received += chunk.byteLength;
+    // Past the cap the rest is never buffered, and the connection is closed.
+    if (this.received > this.request.maxBodyBytes) return this.fail(new TransportError('too-large', `body over ${this.request.maxBodyBytes} bytes`));
+    this.parts.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.stopLimits();
+    const body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.received);
+    this.resolve({ status: this.status, headers: this.headers, body });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.stopLimits();
+    this.reject(transportErrorFrom(error, this.request.signal));
+  }
+
+  private fail(failure: TransportError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.stopLimits();
+    this.reject(failure);
+    this.controller?.abort(failure);
+  }
 }

@@ -1,0 +1,122 @@
+/**
+ * The Node transport on its own, against real loopback servers: what an attempt answers, and how
+ * it ends when it cannot (cap, timeout, the caller leaving, refused) — each time with the
+ * connection closed or left reusable as it should be.
+ */
+import type { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createUndiciTransport } from '../../src/upstream/undici-transport.js';
+import { isTransportError, type Transport, type TransportRequest } from '../../src/upstream/transport.js';
+import { json, refusedPort, waitUntil } from '../support/http-server.js';
+import { useTestResources } from '../support/resources.js';
+
+const use = useTestResources();
+
+function transport(connectionsPerOrigin?: number): Transport {
+  const made = createUndiciTransport(connectionsPerOrigin === undefined ? {} : { connectionsPerOrigin });
+  use.onClose(() => made.close());
+  return made;
+}
+
+const get = (url: string, overrides: Partial<TransportRequest> = {}): TransportRequest => ({
+  method: 'GET',
+  url,
+  headers: { accept: 'application/json' },
+  signal: new AbortController().signal,
+  timeoutMs: 5000,
+  maxBodyBytes: 1024,
+  ...overrides,
+});
+
+async function failureOf(sending: Promise<unknown>): Promise<string> {
+  const error = await sending.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  if (!isTransportError(error)) throw new Error(`expected a transport failure, got ${String(error)}`);
+  return error.kind;
+}
+
+describe('undici transport', () => {
+  it('answers status, lower-case headers (repeated ones joined) and the whole body, over kept-alive connections', async () => {
+    const upstream = await use.server((request, response) => {
+      response.setHeader('X-Thing', ['a', 'b']);
+      json(response, 201, { path: request.url, got: request.headers['x-request-id'] }, { ETag: '"v1"' });
+    });
+    const send = transport();
+    for (let round = 0; round < 6; round++) {
+      const answer = await send.send(get(`${upstream.url}/api/v1/things/t-1?page=2`, { headers: { 'x-request-id': `r-${round}` } }));
+      expect(answer.status).toBe(201);
+      expect(answer.headers['etag']).toBe('"v1"');
+      expect(answer.headers['x-thing']).toBe('a, b');
+      expect(JSON.parse(Buffer.from(answer.body).toString('utf8'))).toEqual({ path: '/api/v1/things/t-1?page=2', got: `r-${round}` });
+    }
+    // undici's pool may open a second connection while the first is handed back; never one per call.
+    expect(upstream.connections()).toBeLessThanOrEqual(2);
+  });
+
+  it('sends the body of a write as given', async () => {
+    const upstream = await use.server((request, response) => json(response, 200, { method: request.method, body: request.body }));
+    const answer = await transport().send(get(`${upstream.url}/x`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } }));
+    expect(JSON.parse(Buffer.from(answer.body).toString('utf8'))).toEqual({ method: 'POST', body: '{"a":1}' });
+  });
+
+  it('stops reading past the body cap with too-large, and closes that connection', async () => {
+    const sockets: Socket[] = [];
+    const upstream = await use.server((_request, response, socket) => {
+      sockets.push(socket);
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('['.padEnd(4096, ' '));
+      // never ends: only the cap can end the attempt
+    });
+    expect(await failureOf(transport().send(get(`${upstream.url}/big`)))).toBe('too-large');
+    await waitUntil(() => sockets.length === 1 && sockets[0]!.destroyed, 'the capped connection to be closed');
+  });
+
+  it('ends an attempt with no answer at its timeout, and closes that connection', async () => {
+    const sockets: Socket[] = [];
+    const upstream = await use.server((_request, _response, socket) => void sockets.push(socket));
+    expect(await failureOf(transport().send(get(`${upstream.url}/slow`, { timeoutMs: 100 })))).toBe('timeout');
+    await waitUntil(() => sockets.length === 1 && sockets[0]!.destroyed, 'the timed-out connection to be closed');
+  });
+
+  it('times out an attempt still waiting for a connection, without waiting for one to free up', async () => {
+    const upstream = await use.server((request, response) => {
+      if (request.url === '/hang') return; // holds the only connection
+      json(response, 200, {});
+    });
+    const send = transport(1);
+    let hangingEnded = false;
+    const hanging = failureOf(send.send(get(`${upstream.url}/hang`, { timeoutMs: 1000 }))).finally(() => (hangingEnded = true));
+    await waitUntil(() => upstream.requests.length === 1, 'the first call to hold the connection');
+    expect(await failureOf(send.send(get(`${upstream.url}/queued`, { timeoutMs: 100 })))).toBe('timeout');
+    expect(hangingEnded).toBe(false); // it did not wait for the connection to free up
+    expect(upstream.requests.map((request) => request.url)).toEqual(['/hang']);
+    expect(await hanging).toBe('timeout');
+  });
+
+  it('ends the attempt when the caller leaves, and never sends one whose caller has already left', async () => {
+    const sockets: Socket[] = [];
+    const upstream = await use.server((_request, _response, socket) => void sockets.push(socket));
+    const send = transport();
+    const leaving = new AbortController();
+    const pending = failureOf(send.send(get(`${upstream.url}/a`, { signal: leaving.signal })));
+    await waitUntil(() => upstream.requests.length === 1, 'the call to arrive');
+    leaving.abort();
+    expect(await pending).toBe('aborted');
+    await waitUntil(() => sockets[0]!.destroyed, 'the abandoned connection to be closed');
+
+    expect(await failureOf(send.send(get(`${upstream.url}/b`, { signal: leaving.signal })))).toBe('aborted');
+    expect(upstream.requests.map((request) => request.url)).toEqual(['/a']);
+  });
+
+  it('reports a refused connection as refused and a reset mid-body as reset', async () => {
+    expect(await failureOf(transport().send(get(`http://127.0.0.1:${await refusedPort()}/x`)))).toBe('refused');
+    const upstream = await use.server((_request, response, socket) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      response.write('{"partial":');
+      setTimeout(() => socket.destroy(), 20);
+    });
+    expect(await failureOf(transport().send(get(`${upstream.url}/x`)))).toBe('reset');
+  });
+});
