@@ -7,7 +7,7 @@ import type { Config, ServiceName } from './config.js';
 import { serviceNames } from './config.js';
 import type { ContractErrorOptions } from './errors/to-graphql-error.js';
 import type { Logger } from './log.js';
-import { contractMaskError, useErrorContract } from './plugins/use-error-contract.js';
+import { contractMaskError, useErrorContract, useErrorsWrittenAsJson } from './plugins/use-error-contract.js';
 import { requestIdFor, useRequestId } from './plugins/use-request-id.js';
 import { useRequestReport, type RequestReport } from './plugins/use-request-report.js';
 import { useRequireAuth } from './plugins/use-require-auth.js';
@@ -125,6 +125,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           endResponse(Response.json(report, { status: report.ready ? 200 : 503 }));
         },
       },
+      useErrorsWrittenAsJson(), // last: every plugin before it sees GraphQLErrors
     ],
     context: ({ request }): GatewayContext => {
       const requestId = requestIdFor(request);

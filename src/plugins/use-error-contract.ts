@@ -3,11 +3,11 @@
  * mapped in `onExecuteDone`, where the request id is known, so withheld detail is logged with
  * it (this plugin runs before yoga's masking, which then finds nothing left to mask).
  * `onResultProcess`, the last stop before serialisation, covers request-level errors (parse,
- * validation, bad HTTP requests) the same way, and hands the errors of a result with data to the
- * serialiser as the JSON they stand for (see `asWritten`).
+ * validation, bad HTTP requests) the same way. `useErrorsWrittenAsJson`, last in the plugin list,
+ * then hands the errors of a result with data to the serialiser as the JSON they stand for.
  */
-import { GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { isErrorCode } from '../errors/codes.js';
 import { toGraphQLError, type ContractErrorOptions } from '../errors/to-graphql-error.js';
 import { requestIdFor } from './use-request-id.js';
@@ -34,11 +34,6 @@ export function useErrorContract(options: ContractErrorOptions): Plugin {
       extensions: { ...mapped.extensions, requestId, ...(http === undefined ? {} : { http }) },
     });
   };
-  const onContract = (errors: readonly GraphQLError[], requestId: string, requestLevel: boolean): GraphQLError[] =>
-    errors.map((error) => {
-      const mapped = withRequestId(error, requestId, requestLevel);
-      return requestLevel ? mapped : asWritten(mapped);
-    });
   return {
     onExecute() {
       return {
@@ -54,22 +49,36 @@ export function useErrorContract(options: ContractErrorOptions): Plugin {
       if (Array.isArray(result)) {
         if (!result.some((item) => item.errors?.length)) return;
         const requestId = requestIdFor(request);
-        setResult(result.map((item) => (item.errors?.length ? { ...item, errors: onContract(item.errors, requestId, item.data === undefined) } : item)));
+        setResult(result.map((item) => (item.errors?.length ? { ...item, errors: item.errors.map((e) => withRequestId(e, requestId, item.data === undefined)) } : item)));
         return;
       }
       if (!('errors' in result) || !result.errors?.length) return;
-      setResult({ ...result, errors: onContract(result.errors, requestIdFor(request), result.data === undefined) });
+      const requestId = requestIdFor(request);
+      const requestLevel = result.data === undefined;
+      setResult({ ...result, errors: result.errors.map((e) => withRequestId(e, requestId, requestLevel)) });
     },
   };
 }
 
 /**
- * An execution error (its result has data) as the JSON it serialises to. graphql-yoga rebuilds
- * every `GraphQLError` it serialises, to strip internal extensions that contract errors never
- * carry, and each rebuild captures a stack trace: the largest single cost left on the error path
- * (README, "Benchmark"). It writes anything else as it is, and answers a result with data 200
- * either way. An error that carries `http` (a status or headers for yoga to apply) is left alone.
+ * The errors of a result with data, handed to graphql-yoga's serialiser as the JSON they stand
+ * for. Yoga rebuilds every `GraphQLError` it serialises, to strip internal extensions that
+ * contract errors never carry, and each rebuild captures a stack trace: the largest single cost
+ * left on the error path (bench/README.md). It writes anything else as it is, and answers a
+ * result with data 200 either way. Goes last in the plugin list, so that every other plugin
+ * (an embedder's too) still sees `GraphQLError`s.
  */
+export function useErrorsWrittenAsJson(): Plugin {
+  const written = (item: ExecutionResult): ExecutionResult => (item.data === undefined || !item.errors?.length ? item : { ...item, errors: item.errors.map(asWritten) });
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result)) setResult(result.map(written));
+      else if (!isAsyncIterable(result)) setResult(written(result));
+    },
+  };
+}
+
+/** An error as the JSON it serialises to; one that carries `http` (a status or headers for yoga to apply) is left alone. */
 function asWritten(error: GraphQLError): GraphQLError {
   if (error.extensions['http'] !== undefined) return error;
   return error.toJSON() as GraphQLError;
