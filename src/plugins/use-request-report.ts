@@ -33,6 +33,8 @@ export interface RequestReportOptions {
 
 interface Pending {
   startedAt?: number;
+  /** The request's path, read from the URL yoga has already parsed. */
+  path?: string;
   operation?: string;
   operationType?: string;
   /** `undefined` until a GraphQL result was made. */
@@ -50,8 +52,8 @@ const graphqlName = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
 export function useRequestReport(options: RequestReportOptions): { start: Plugin; finish: Plugin } {
   const pending = new WeakMap<Request, Pending>();
   const start: Plugin = {
-    onRequest({ request }) {
-      pending.set(request, { startedAt: performance.now(), errors: [] });
+    onRequest({ request, url }) {
+      pending.set(request, { startedAt: performance.now(), path: url.pathname, errors: [] });
     },
   };
   const finish: Plugin = {
@@ -83,11 +85,10 @@ export function useRequestReport(options: RequestReportOptions): { start: Plugin
     onResponse({ request, response }) {
       const entry: Pending = pending.get(request) ?? { errors: [] };
       pending.delete(request);
-      const url = new URL(request.url);
       // A response made before any result (a refused credential, a bad HTTP request) still counts as its error.
       if (entry.data === undefined && response.status >= 400) entry.errors.push({ code: codeForStatus(response.status) });
       const outcome = entry.errors.length === 0 ? 'success' : entry.data ? 'partial' : 'error';
-      const report: RequestReport = { requestId: requestIdFor(request), method: request.method, path: url.pathname, status: response.status, outcome, errors: entry.errors };
+      const report: RequestReport = { requestId: requestIdFor(request), method: request.method, path: entry.path ?? new URL(request.url).pathname, status: response.status, outcome, errors: entry.errors };
       // Optional members are set apart: in V8 a property after a spread in an object literal
       // takes a slow path (about 1 µs each), and this runs on every request.
       if (entry.operation !== undefined) report.operation = entry.operation;

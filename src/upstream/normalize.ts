@@ -37,8 +37,7 @@ export function readErrorReport(status: number, headers: Record<string, string>,
   const contentType = mediaTypeOf(lowerHeaders['content-type']);
   const parsed = parseObject(body);
   const reader = parsed === undefined ? undefined : dialectReaders.find((candidate) => candidate.recognise(parsed, contentType));
-  const report: UpstreamErrorReport =
-    parsed !== undefined && reader !== undefined ? { dialect: reader.dialect, ...withoutUndefined(reader.read(parsed)) } : { dialect: 'none', fieldErrors: [], details: {} };
+  const report: UpstreamErrorReport = parsed !== undefined && reader !== undefined ? reportOf(reader.dialect, reader.read(parsed)) : { dialect: 'none', fieldErrors: [], details: {} };
 
   const bodySources: JsonObject[] = parsed === undefined ? [] : [parsed, report.details];
   const nestedError = parsed === undefined ? undefined : memberOf(parsed, 'error');
@@ -140,11 +139,13 @@ function mediaTypeOf(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
+const utf8 = new TextDecoder('utf-8');
+
 /** The body as a JSON object, or `undefined` for anything else (arrays, scalars, text, bytes). */
 function parseObject(body: Uint8Array): JsonObject | undefined {
   if (!(body instanceof Uint8Array) || body.byteLength === 0) return undefined;
   // Invalid UTF-8 becomes U+FFFD; a byte-order mark is skipped.
-  const text = new TextDecoder('utf-8').decode(body).trim();
+  const text = utf8.decode(body).trim();
   if (!text.startsWith('{')) return undefined;
   let value: unknown;
   try {
@@ -156,8 +157,9 @@ function parseObject(body: Uint8Array): JsonObject | undefined {
   return isJsonObject(value) ? value : undefined;
 }
 
-function withoutUndefined<T extends object>(value: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [key, member] of Object.entries(value)) if (member !== undefined) out[key] = member;
-  return out as T;
+/** The dialect's reading with its name first and the members it left undefined dropped, in one pass. */
+function reportOf(dialect: UpstreamErrorReport['dialect'], read: object): UpstreamErrorReport {
+  const out: Record<string, unknown> = { dialect };
+  for (const [key, member] of Object.entries(read)) if (member !== undefined) out[key] = member;
+  return out as unknown as UpstreamErrorReport;
 }

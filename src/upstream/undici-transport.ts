@@ -9,6 +9,7 @@
  * handler keeps what `request` gave: the body cap, aborting, and undici's errors mapped to
  * transport failures. `dispatch` is undici's lower-level API and may change in its next major.
  */
+import { LRUCache } from 'lru-cache';
 import { Pool, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { transportErrorFrom } from './read-body.js';
@@ -36,14 +37,26 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
     return pool;
   };
 
+  // The same few URLs come back on every request: each is split into origin and path once.
+  const targets = new LRUCache<string, { origin: string; path: string }>({ max: 1000 });
+  const targetOf = (href: string): { origin: string; path: string } => {
+    let target = targets.get(href);
+    if (target === undefined) {
+      const url = new URL(href);
+      target = { origin: url.origin, path: url.pathname + url.search };
+      targets.set(href, target);
+    }
+    return target;
+  };
+
   return {
     send(request: TransportRequest): Promise<TransportResponse> {
       return new Promise((resolve, reject) => {
         const attempt = new Attempt(request, resolve, reject);
         if (attempt.ended) return; // the caller had already left
         try {
-          const url = new URL(request.url);
-          poolFor(url.origin).dispatch({ origin: url.origin, path: url.pathname + url.search, method: request.method, headers: request.headers, body: request.body ?? null }, attempt);
+          const { origin, path } = targetOf(request.url);
+          poolFor(origin).dispatch({ origin, path, method: request.method, headers: request.headers, body: request.body ?? null }, attempt);
         } catch (error) {
           attempt.onResponseError(undefined, error as Error);
         }
