@@ -77,8 +77,8 @@ export type ErrorLocation = Partial<Pick<GraphQLError, 'nodes' | 'source' | 'pos
  * `toGraphQLError` would make of graphql-js's wrapping of it, without that wrapping (each
  * `GraphQLError` costs several microseconds to build, and the error path builds few).
  */
-export function upstreamErrorAt(error: UpstreamError, options: ContractErrorOptions, requestId: string, at: ErrorLocation): GraphQLError {
-  return fromUpstreamError(error, options, at, requestId);
+export function upstreamErrorAt(error: UpstreamError, options: ContractErrorOptions, at: ErrorLocation): GraphQLError {
+  return fromUpstreamError(error, options, at);
 }
 
 /** Every error `build` made, so that mapping one again costs nothing. */
@@ -147,12 +147,12 @@ function withoutSuggestions(message: string): string {
   return message.replace(/\s*Did you mean [^?]{0,500}\?/g, '').trim();
 }
 
-function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, at: ErrorLocation | undefined, knownRequestId?: string): GraphQLError {
+function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, at: ErrorLocation | undefined): GraphQLError {
   const { failure, service } = error;
   const code = codeForFailure(failure, service, options.overrides);
   const serverSide = statusOfCode[code] >= 500;
   const report = failure.kind === 'response' ? failure.report : undefined;
-  const requestId = knownRequestId ?? options.requestId ?? error.requestId;
+  const requestId = options.requestId ?? error.requestId;
 
   const extensions = base(code, requestId);
   extensions['upstream'] = upstreamExtension(error, serverSide);
