@@ -2,13 +2,10 @@
  * Upstream text made fit for a client (ERRORS.md §4): one line, no control characters or
  * markup, bounded in length, and nothing that looks internal (stack frames, paths, SQL...).
  */
-import { looksInternal } from './internal-text.js';
+import { looksInternal, maxScannedLength } from './internal-text.js';
 
 /** The longest client message, in characters. */
 export const maxMessageLength = 300;
-
-// Text past this many characters is never looked at: it bounds the work on hostile input.
-export const maxScannedLength = 10_000;
 
 /**
  * Makes upstream text fit for a client: one line, control and invisible formatting characters
@@ -45,7 +42,7 @@ function cleanText(text: string): string {
 export function clientText(text: string | undefined): string {
   if (text === undefined) return '';
   const cleaned = sanitizeMessage(text);
-  return looksInternal(text.slice(0, maxScannedLength)) || looksInternal(cleaned) ? '' : cleaned;
+  return looksInternal(text) || looksInternal(cleaned) ? '' : cleaned;
 }
 
 /** Cleaned text when it fits in `maxLength` as it is; text that would need cutting is left out. */

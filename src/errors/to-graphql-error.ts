@@ -142,9 +142,13 @@ function codeForHttpStatus(http: unknown): ErrorCode {
   return status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_ERROR';
 }
 
-/** graphql-js names schema members it guessed at ("Did you mean …?"); that reveals the schema. */
+/**
+ * graphql-js names schema members it guessed at (" Did you mean …?"); that reveals the schema.
+ * One optional space before it, not `\s*`: a message can quote a caller's input, and `\s*` tried
+ * at every space of a long run of them takes quadratic time.
+ */
 function withoutSuggestions(message: string): string {
-  return message.replace(/\s*Did you mean [^?]{0,500}\?/g, '').trim();
+  return message.replace(/ ?Did you mean [^?]{0,500}\?/g, '').trim();
 }
 
 function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, at: ErrorLocation | undefined): GraphQLError {

@@ -100,6 +100,18 @@ describe('hostile upstreams', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
+  it('a 404 whose problem details are 300 kB of dotted text → NOT_FOUND, answered at once', async () => {
+    // Checking this text for internal host names once backtracked quadratically: about half a
+    // minute of CPU for this body, with the event loop blocked. Any upstream could stall the gateway.
+    const dotted = 'a.'.repeat(50_000);
+    const { error } = await expectCode((response) => {
+      response.writeHead(404, { 'content-type': 'application/problem+json' });
+      response.end(JSON.stringify({ type: 'https://problems.example/not-found', title: dotted, status: 404, detail: dotted, instance: dotted }));
+    }, 'NOT_FOUND');
+    expect(error.message).toMatch(/^(a\.)+a?…$/);
+    expect(error.message.length).toBeLessThanOrEqual(300);
+  }, 5_000);
+
   it('a 304 to a request that sent no If-None-Match → BAD_GATEWAY', async () => {
     await expectCode((response) => {
       response.writeHead(304, { etag: '"x"' });
