@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldNameFromPointer } from '../../src/upstream/dialects/dialect-reader.js';
+import { fieldNameFromPointer, maxDetailMembers, maxFieldErrors } from '../../src/upstream/dialects/dialect-reader.js';
 import { codeFromType } from '../../src/upstream/dialects/problem.js';
 import type { UpstreamErrorReport } from '../../src/upstream/failure.js';
 import { maxRetryAfterSeconds, parseRetryAfter, readErrorReport } from '../../src/upstream/normalize.js';
@@ -214,6 +214,22 @@ describe('readErrorReport: bodies it cannot read (ERRORS.md §3, last row)', () 
   it('keeps a one-megabyte message raw for the mapper to cut', () => {
     const message = 'x'.repeat(1_000_000);
     expect(readErrorReport(400, jsonHeaders, json({ code: 'BAD', message }), clock).message).toHaveLength(1_000_000);
+  });
+
+  it.each([
+    ['flat details', (members: Record<string, string>) => ({ code: 'BAD', message: 'm', details: members })],
+    ['Problem extension members', (members: Record<string, string>) => ({ type: 'https://x/y', status: 400, ...members })],
+    ['nested error members', (members: Record<string, string>) => ({ error: { code: 'bad', message: 'm', ...members } })],
+  ])(`keeps the first ${maxDetailMembers} of 20,000 %s`, (_name, shape) => {
+    const members = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 'v']));
+    const report = readErrorReport(400, jsonHeaders, json(shape(members)), clock);
+    expect(Object.keys(report.details)).toEqual(Array.from({ length: maxDetailMembers }, (_, i) => `k${i}`));
+  });
+
+  it(`keeps the first ${maxFieldErrors} of 20,000 field errors`, () => {
+    const errors = Array.from({ length: 20_000 }, (_, i) => ({ detail: 'bad', pointer: `#/f${i}` }));
+    const report = readErrorReport(400, problemHeaders, json({ type: 'https://x/y', status: 400, errors }), clock);
+    expect(report.fieldErrors.map((error) => error.field)).toEqual(Array.from({ length: maxFieldErrors }, (_, i) => `f${i}`));
   });
 
   it('does not pollute prototypes through __proto__ members', () => {

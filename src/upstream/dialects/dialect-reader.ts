@@ -46,15 +46,21 @@ export function firstString(body: JsonObject, keys: readonly string[]): string |
   return undefined;
 }
 
+/** The most detail members kept from one body, in the body's order; the rest are dropped. */
+export const maxDetailMembers = 100;
+
 /**
- * Copies own members but `exclude` into a fresh object. `__proto__` is dropped: assigning it
- * would change the copy's prototype instead of adding a member.
+ * Copies own members but `exclude` into a fresh object, at most `maxDetailMembers` of them: each
+ * one kept is looked at again when mapping and logging, and a body may hold a million. `__proto__`
+ * is dropped: assigning it would change the copy's prototype instead of adding a member.
  */
 export function membersExcept(body: JsonObject, exclude: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (key === '__proto__' || exclude.includes(key)) continue;
-    out[key] = value;
+  let kept = 0;
+  for (const key in body) {
+    if (!Object.hasOwn(body, key) || key === '__proto__' || exclude.includes(key)) continue;
+    if (kept++ === maxDetailMembers) break;
+    out[key] = body[key];
   }
   return out;
 }
