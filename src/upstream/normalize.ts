@@ -39,9 +39,12 @@ export function readErrorReport(status: number, headers: Record<string, string>,
   const reader = parsed === undefined ? undefined : dialectReaders.find((candidate) => candidate.recognise(parsed, contentType));
   const report: UpstreamErrorReport = parsed !== undefined && reader !== undefined ? reportOf(reader.dialect, reader.read(parsed)) : { dialect: 'none', fieldErrors: [], details: {} };
 
-  const bodySources: JsonObject[] = parsed === undefined ? [] : [parsed, report.details];
-  const nestedError = parsed === undefined ? undefined : memberOf(parsed, 'error');
-  if (isJsonObject(nestedError)) bodySources.push(nestedError);
+  // The body's own objects, not the report's copies: those keep only the first members.
+  const bodySources: JsonObject[] = parsed === undefined ? [] : [parsed];
+  for (const member of ['details', 'error']) {
+    const nested = parsed === undefined ? undefined : memberOf(parsed, member);
+    if (isJsonObject(nested)) bodySources.push(nested);
+  }
 
   const headerRetry = lowerHeaders['retry-after'];
   const retryAfterSeconds = (headerRetry === undefined ? undefined : parseRetryAfter(headerRetry, now())) ?? firstRetryAfterMember(bodySources);

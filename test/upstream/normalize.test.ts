@@ -226,6 +226,13 @@ describe('readErrorReport: bodies it cannot read (ERRORS.md §3, last row)', () 
     expect(Object.keys(report.details)).toEqual(Array.from({ length: maxDetailMembers }, (_, i) => `k${i}`));
   });
 
+  it(`still reads retry_after and the request id past the first ${maxDetailMembers} detail members`, () => {
+    const members = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`k${i}`, 'v']));
+    const report = readErrorReport(429, jsonHeaders, json({ code: 'RATE_LIMITED', message: 'm', details: { ...members, retry_after: 12, request_id: 'req-7' } }), clock);
+    expect(report).toMatchObject({ retryAfterSeconds: 12, upstreamRequestId: 'req-7' });
+    expect(report.details).not.toHaveProperty('retry_after');
+  });
+
   it(`keeps the first ${maxFieldErrors} of 20,000 field errors`, () => {
     const errors = Array.from({ length: 20_000 }, (_, i) => ({ detail: 'bad', pointer: `#/f${i}` }));
     const report = readErrorReport(400, problemHeaders, json({ type: 'https://x/y', status: 400, errors }), clock);
