@@ -53,7 +53,7 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   const upstreamUrls = Object.fromEntries(
     serviceNames.map((name) => [name, config.upstreamUrls[name] ?? demo?.services[name]?.url ?? '']),
   ) as Record<ServiceName, string>;
-  const transport = createUndiciTransport();
+  const transport = createUndiciTransport({ connectionsPerOrigin: config.upstreamConnections });
   const rateLimitStore =
     config.redisUrl === undefined
       ? undefined

@@ -11,6 +11,7 @@ describe('parseConfig', () => {
       upstreamUrls: { projects: undefined, workspaces: undefined, directory: undefined, knowledge: undefined },
       upstreamTimeoutMs: 10_000,
       upstreamMaxBodyBytes: 10_485_760,
+      upstreamConnections: 64,
       requestDeadlineMs: 30_000,
       rateLimitOperations: { limit: 500, windowMs: 3_600_000 },
       redisUrl: undefined,
@@ -28,6 +29,7 @@ describe('parseConfig', () => {
       PROJECTS_URL: 'http://127.0.0.1:9000/svc/',
       UPSTREAM_TIMEOUT_MS: '250',
       UPSTREAM_MAX_BODY_BYTES: '1024',
+      UPSTREAM_CONNECTIONS: '8',
       REQUEST_DEADLINE_MS: '5000',
       RATE_LIMIT_OPERATIONS: '100/30s',
       REDIS_URL: 'redis://127.0.0.1:6379/0',
@@ -41,6 +43,7 @@ describe('parseConfig', () => {
       upstreamUrls: { projects: 'http://127.0.0.1:9000/svc' },
       upstreamTimeoutMs: 250,
       upstreamMaxBodyBytes: 1024,
+      upstreamConnections: 8,
       requestDeadlineMs: 5000,
       rateLimitOperations: { limit: 100, windowMs: 30_000 },
       redisUrl: 'redis://127.0.0.1:6379/0',
@@ -163,6 +166,8 @@ describe('parseConfig', () => {
     ['MAX_DEPTH', '0'],
     ['MAX_TOKENS', 'many'],
     ['SHUTDOWN_GRACE_MS', '-5'],
+    ['UPSTREAM_CONNECTIONS', '0'],
+    ['UPSTREAM_CONNECTIONS', '10001'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     try {

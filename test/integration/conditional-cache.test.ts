@@ -1,7 +1,7 @@
 /**
  * Conditional GETs and connection reuse, seen from the upstream: a second identical query sends
  * `If-None-Match` and is served from a 304; a credential never gets a body cached for another;
- * repeated queries travel over the same keep-alive connection.
+ * repeated queries travel over the same keep-alive connection, never more of them than allowed.
  */
 import { describe, expect, it } from 'vitest';
 import { expectStillServing } from '../support/gateway.js';
@@ -123,5 +123,17 @@ describe('connection reuse', () => {
     expect(upstream.requests).toHaveLength(40);
     expect(upstream.connections()).toBeGreaterThan(1);
     expect(upstream.connections()).toBeLessThanOrEqual(8);
+  });
+
+  it('UPSTREAM_CONNECTIONS caps the connections to one upstream origin', async () => {
+    const upstream = await use.server((_request, response) => setTimeout(() => json(response, 200, { id: 'u-1', name: 'Ada' }), 20));
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url, UPSTREAM_CONNECTIONS: '2' });
+    const fields = Array.from({ length: 8 }, (_, i) => `u${i}: user(id: "u-${i}") { name }`).join(' ');
+    for (let round = 0; round < 3; round++) {
+      const reply = await gateway.graphql(`{ ${fields} }`);
+      expect(reply.body.errors).toBeUndefined();
+    }
+    expect(upstream.requests).toHaveLength(24);
+    expect(upstream.connections()).toBe(2);
   });
 });
