@@ -4,7 +4,7 @@
  * repeated queries travel over the same keep-alive connection, never more of them than allowed.
  */
 import { describe, expect, it } from 'vitest';
-import { expectStillServing } from '../support/gateway.js';
+import { expectStillServing, type TestGateway } from '../support/gateway.js';
 import { json } from '../support/http-server.js';
 import { useTestResources } from '../support/resources.js';
 
@@ -100,6 +100,17 @@ describe('conditional caching', () => {
 });
 
 describe('connection reuse', () => {
+  /** A directory service answering each user after 20 ms, so that one query's calls overlap. */
+  const slowDirectory = () => use.server((_request, response) => setTimeout(() => json(response, 200, { id: 'u-1', name: 'Ada' }), 20));
+  /** `rounds` queries one after another, each asking for 8 users at once. */
+  const sendEightUsers = async (gateway: TestGateway, rounds: number) => {
+    const fields = Array.from({ length: 8 }, (_, i) => `u${i}: user(id: "u-${i}") { name }`).join(' ');
+    for (let round = 0; round < rounds; round++) {
+      const reply = await gateway.graphql(`{ ${fields} }`);
+      expect(reply.body.errors).toBeUndefined();
+    }
+  };
+
   it('repeated queries reuse one keep-alive connection to the upstream', async () => {
     const upstream = await use.server((_request, response) => json(response, 200, { id: 'u-1', name: 'Ada' }));
     const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
@@ -113,26 +124,16 @@ describe('connection reuse', () => {
   });
 
   it('concurrent calls open several connections, then keep reusing them', async () => {
-    const upstream = await use.server((_request, response) => setTimeout(() => json(response, 200, { id: 'u-1', name: 'Ada' }), 20));
-    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
-    const fields = Array.from({ length: 8 }, (_, i) => `u${i}: user(id: "u-${i}") { name }`).join(' ');
-    for (let round = 0; round < 5; round++) {
-      const reply = await gateway.graphql(`{ ${fields} }`);
-      expect(reply.body.errors).toBeUndefined();
-    }
+    const upstream = await slowDirectory();
+    await sendEightUsers(await use.gateway({ DIRECTORY_URL: upstream.url }), 5);
     expect(upstream.requests).toHaveLength(40);
     expect(upstream.connections()).toBeGreaterThan(1);
     expect(upstream.connections()).toBeLessThanOrEqual(8);
   });
 
   it('UPSTREAM_CONNECTIONS caps the connections to one upstream origin', async () => {
-    const upstream = await use.server((_request, response) => setTimeout(() => json(response, 200, { id: 'u-1', name: 'Ada' }), 20));
-    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url, UPSTREAM_CONNECTIONS: '2' });
-    const fields = Array.from({ length: 8 }, (_, i) => `u${i}: user(id: "u-${i}") { name }`).join(' ');
-    for (let round = 0; round < 3; round++) {
-      const reply = await gateway.graphql(`{ ${fields} }`);
-      expect(reply.body.errors).toBeUndefined();
-    }
+    const upstream = await slowDirectory();
+    await sendEightUsers(await use.gateway({ DIRECTORY_URL: upstream.url, UPSTREAM_CONNECTIONS: '2' }), 3);
     expect(upstream.requests).toHaveLength(24);
     expect(upstream.connections()).toBe(2);
   });
