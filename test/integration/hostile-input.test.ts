@@ -11,12 +11,12 @@ import { assertNoLeaks } from '../support/leak-scan.js';
 import { send, sendRaw, type RawReply, type SendOptions } from '../support/raw-http.js';
 
 let gateway: TestGateway;
-/** The same gateway configured for production: limits tightened and exposed, introspection off, CORS and batching on. */
+/** The same gateway configured for production: limits tightened and exposed, introspection off, CORS and batching on, a 1.5 s deadline. */
 let strict: TestGateway;
 beforeAll(async () => {
   [gateway, strict] = await Promise.all([
     startTestGateway(),
-    startTestGateway({ INTROSPECTION: 'false', MAX_DEPTH: '2', MAX_COST: '10', EXPOSE_LIMITS: 'true', BATCH_LIMIT: '2', CORS_ORIGINS: 'https://app.example' }),
+    startTestGateway({ REQUEST_DEADLINE_MS: '1500', INTROSPECTION: 'false', MAX_DEPTH: '2', MAX_COST: '10', EXPOSE_LIMITS: 'true', BATCH_LIMIT: '2', CORS_ORIGINS: 'https://app.example' }),
   ]);
 });
 afterAll(() => Promise.all([gateway.stop(0), strict.stop(0)]));
@@ -179,6 +179,9 @@ const rows: Row[] = [
     calls: 0,
     check: (reply) => expect(reply.text).not.toMatch(/Did you mean/),
   },
+  // A slow client: the request must have arrived by the deadline. Node's default would wait 5 minutes.
+  { on: 'strict', input: 'headers never finished (REQUEST_DEADLINE_MS=1500)', request: { raw: 'POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' }, status: 408, code: 'VALIDATION_ERROR', calls: 0 },
+  { on: 'strict', input: 'a body shorter than its Content-Length (REQUEST_DEADLINE_MS=1500)', request: { raw: rawPost(['Authorization: Bearer demo-admin']).replace(/Content-Length: \d+/, 'Content-Length: 5000') }, status: 408, code: 'VALIDATION_ERROR', calls: 0 },
   { on: 'strict', input: 'GraphiQL with introspection off', request: { method: 'GET', headers: { accept: 'text/html' } }, status: 406, code: null, calls: 0, check: (reply) => expect(reply.text).not.toMatch(/graphiql/i) },
   { on: 'strict', input: 'a batch of 2 (BATCH_LIMIT=2)', request: { headers: json, body: JSON.stringify([{ query: '{ a: __typename }' }, { query: '{ b: __typename }' }]) }, status: 200, code: null, calls: 0 },
   { on: 'strict', input: 'a batch of 3 (BATCH_LIMIT=2)', request: { headers: json, body: JSON.stringify([1, 2, 3].map(() => ({ query: '{ __typename }' }))) }, status: 413, code: 'PAYLOAD_TOO_LARGE', calls: 0 },
