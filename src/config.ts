@@ -78,6 +78,8 @@ export interface Config {
   edge: EdgeConfig;
   /** How long SIGTERM waits for in-flight requests before closing them, in ms. @default 10000 */
   shutdownGraceMs: number;
+  /** How long an idle keep-alive connection from a caller stays open, in ms (Node entry only). @default 5000 */
+  keepAliveTimeoutMs: number;
 }
 
 /** Limits at the edge (README "Security"). */
@@ -165,6 +167,7 @@ export function parseConfig(env: Env): Config {
       exposeLimits: boolean(env, 'EXPOSE_LIMITS', false),
     },
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 5_000, 1, 600_000),
   };
 }
 

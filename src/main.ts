@@ -71,7 +71,7 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   metrics?.watchCircuits(gateway.clients);
   // A request's headers and body must arrive within its deadline (a 408 otherwise), checked every
   // second: under Node's defaults (5 minutes, checked every 30 s) a slow client holds a socket.
-  const server = createServer({ requestTimeout: config.requestDeadlineMs, connectionsCheckingInterval: 1_000 }, gateway.yoga);
+  const server = createServer({ requestTimeout: config.requestDeadlineMs, connectionsCheckingInterval: 1_000, keepAliveTimeout: config.keepAliveTimeoutMs }, gateway.yoga);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, logger));
   // In-flight requests, so that a shutdown ends as soon as the last one is answered.
   let active = 0;

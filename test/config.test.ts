@@ -86,6 +86,7 @@ describe('parseConfig', () => {
   it('gives the documented edge defaults and reads every edge variable', () => {
     expect(parseConfig({})).toMatchObject({
       shutdownGraceMs: 10_000,
+      keepAliveTimeoutMs: 5_000,
       edge: {
         maxRequestBodyBytes: 1_048_576,
         batchLimit: 0,
@@ -113,9 +114,11 @@ describe('parseConfig', () => {
       MAX_COST: '100',
       EXPOSE_LIMITS: 'true',
       SHUTDOWN_GRACE_MS: '2500',
+      KEEP_ALIVE_TIMEOUT_MS: '65000',
     });
     expect(config).toMatchObject({
       shutdownGraceMs: 2500,
+      keepAliveTimeoutMs: 65_000,
       edge: {
         maxRequestBodyBytes: 2048,
         batchLimit: 5,
@@ -168,6 +171,7 @@ describe('parseConfig', () => {
     ['SHUTDOWN_GRACE_MS', '-5'],
     ['UPSTREAM_CONNECTIONS', '0'],
     ['UPSTREAM_CONNECTIONS', '10001'],
+    ['KEEP_ALIVE_TIMEOUT_MS', '0'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     try {
