@@ -40,6 +40,11 @@ export interface ServerFigures {
   p99Ms: number;
   /** The server's CPU time per request (user + system), in ms: the median over its turns. */
   cpuMsPerRequest: number | null;
+  /**
+   * The upstream's CPU time per request to this server, in ms (the median over its turns): what
+   * the calls it makes cost on the other side, on the same cores.
+   */
+  upstreamCpuMsPerRequest: number | null;
   /** Upstream calls one query makes, counted by the upstream on a lone probe request. */
   callsPerQuery: number;
   /** Upstream calls per completed request during the turns. */
@@ -168,6 +173,7 @@ function upstreamCounter(url: string): UpstreamCounter {
 
 async function runScenario(scenario: Scenario, children: Map<ServerName, Child>, counter: UpstreamCounter, options: BenchOptions, log: (line: string) => void): Promise<ScenarioResult> {
   const servers = scenario.servers.map((name) => ({ name, child: children.get(name)! }));
+  const upstream = children.get('upstream')!;
   const probes = new Map<ServerName, number>();
   for (const { name, child } of servers) {
     await counter.reset();
@@ -182,7 +188,7 @@ async function runScenario(scenario: Scenario, children: Map<ServerName, Child>,
   for (let round = 0; round < options.rounds; round++) {
     for (const { name, child } of servers) {
       await counter.reset();
-      const turn = await drive(child.url, requestFor(scenario, name), options.connections, options.durationSec, () => child.cpuMs());
+      const turn = await drive(child.url, requestFor(scenario, name), options.connections, options.durationSec, () => child.cpuMs(), () => upstream.cpuMs());
       calls.set(name, calls.get(name)! + (await counter.read()));
       turns.get(name)!.push(turn);
       log(`  ${name.padEnd(16)} round ${round + 1}: ${turn.rps.toFixed(0)} req/s, p50 ${turn.p50Ms} ms, p99 ${turn.p99Ms} ms${turn.non2xx ? `, ${turn.non2xx} non-2xx` : ''}`);
@@ -197,7 +203,8 @@ async function runScenario(scenario: Scenario, children: Map<ServerName, Child>,
       rps: own.reduce((sum, turn) => sum + turn.rps, 0) / own.length,
       p50Ms: median(own.map((turn) => turn.p50Ms)),
       p99Ms: median(own.map((turn) => turn.p99Ms)),
-      cpuMsPerRequest: own.some((turn) => turn.cpuMsPerRequest === null) ? null : median(own.map((turn) => turn.cpuMsPerRequest!)),
+      cpuMsPerRequest: medianOf(own.map((turn) => turn.cpuMsPerRequest)),
+      upstreamCpuMsPerRequest: medianOf(own.map((turn) => turn.upstreamCpuMsPerRequest)),
       callsPerQuery: probes.get(name)!,
       loadCallsPerQuery: requests === 0 ? 0 : calls.get(name)! / requests,
       non2xx: own.reduce((sum, turn) => sum + turn.non2xx, 0),
@@ -217,6 +224,11 @@ async function runScenario(scenario: Scenario, children: Map<ServerName, Child>,
     }
   }
   return { name: scenario.name, description: scenario.description, servers: figures, ratios };
+}
+
+/** The median, or `null` when any value is missing (CPU time is read on Linux only). */
+function medianOf(values: readonly (number | null)[]): number | null {
+  return values.some((value) => value === null) ? null : median(values as number[]);
 }
 
 /** One request, read to the end; fails loudly on a refused credential or a server error. */

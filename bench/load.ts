@@ -17,11 +17,17 @@ export interface Turn {
   errors: number;
   /** The server's CPU time per completed request during the turn, in ms; `null` off Linux. */
   cpuMsPerRequest: number | null;
+  /** The upstream's CPU time per completed request during the turn, in ms; `null` off Linux. */
+  upstreamCpuMsPerRequest: number | null;
 }
 
-/** One throughput turn against `baseUrl`. */
-export async function drive(baseUrl: string, scenario: Scenario, connections: number, durationSec: number, cpuMs: () => number | undefined = () => undefined): Promise<Turn> {
+type CpuClock = () => number | undefined;
+const noClock: CpuClock = () => undefined;
+
+/** One throughput turn against `baseUrl`, reading the server's and the upstream's CPU time before and after. */
+export async function drive(baseUrl: string, scenario: Scenario, connections: number, durationSec: number, cpuMs: CpuClock = noClock, upstreamCpuMs: CpuClock = noClock): Promise<Turn> {
   const cpuBefore = cpuMs();
+  const upstreamBefore = upstreamCpuMs();
   const result = await autocannon({
     url: `${baseUrl}${scenario.path}`,
     method: scenario.method,
@@ -33,9 +39,10 @@ export async function drive(baseUrl: string, scenario: Scenario, connections: nu
     timeout: 10,
   });
   const requests = result['2xx'] + result.non2xx;
-  const cpuAfter = cpuMs();
+  const perRequest = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined || requests === 0 ? null : (after - before) / requests);
   return {
-    cpuMsPerRequest: cpuBefore === undefined || cpuAfter === undefined || requests === 0 ? null : (cpuAfter - cpuBefore) / requests,
+    cpuMsPerRequest: perRequest(cpuBefore, cpuMs()),
+    upstreamCpuMsPerRequest: perRequest(upstreamBefore, upstreamCpuMs()),
     rps: requests / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,

@@ -17,6 +17,7 @@ const serverLabels: Record<ServerName, string> = {
 };
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+const cpu = (value: number | null) => (value === null ? '—' : fixed(value, 3));
 const times = (value: number | null | undefined) => (value === undefined ? '' : value === null ? '—' : `${fixed(value, 2)}×`);
 
 export function renderMarkdown(results: BenchResults): string {
@@ -26,15 +27,15 @@ export function renderMarkdown(results: BenchResults): string {
       `${settings.rounds} turns of ${settings.durationSec} s per server per scenario (A B A B), ${settings.connections} connections, loopback. ` +
       'The load generator, the upstream and the server share the machine.',
     '',
-    '| scenario | server | req/s | p50 ms | p99 ms | CPU ms / req | upstream calls / query | peak RSS MiB | Conflux ÷ this, req/s | by CPU |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| scenario | server | req/s | p50 ms | p99 ms | CPU ms / req | upstream calls / query | upstream CPU ms / req | peak RSS MiB | Conflux ÷ this, req/s | by CPU |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const scenario of results.scenarios) {
     for (const server of scenario.servers) {
       const ratio = scenario.ratios[server.server];
       const failed = server.non2xx > 0 ? ` (${server.non2xx} non-2xx)` : '';
       lines.push(
-        `| ${scenario.name} | ${serverLabels[server.server]} | ${fixed(server.rps, 0)}${failed} | ${server.p50Ms} | ${server.p99Ms} | ${server.cpuMsPerRequest === null ? '—' : fixed(server.cpuMsPerRequest, 3)} | ${server.callsPerQuery} | ${server.peakRssMb === null ? '—' : fixed(server.peakRssMb, 0)} | ${times(ratio?.mean)} | ${times(ratio?.cpu)} |`,
+        `| ${scenario.name} | ${serverLabels[server.server]} | ${fixed(server.rps, 0)}${failed} | ${server.p50Ms} | ${server.p99Ms} | ${cpu(server.cpuMsPerRequest)} | ${server.callsPerQuery} | ${cpu(server.upstreamCpuMsPerRequest)} | ${server.peakRssMb === null ? '—' : fixed(server.peakRssMb, 0)} | ${times(ratio?.mean)} | ${times(ratio?.cpu)} |`,
       );
     }
   }

@@ -26,7 +26,11 @@ describe('the benchmark harness', () => {
         expect(server.rps, `${scenario.name} ${server.server}`).toBeGreaterThan(0);
         expect(Number.isFinite(server.p50Ms) && Number.isFinite(server.p99Ms)).toBe(true);
         expect(server.non2xx, `${scenario.name} ${server.server}`).toBe(0);
-        if (process.platform === 'linux') expect(server.peakRssMb).toBeGreaterThan(0);
+        if (process.platform === 'linux') {
+          expect(server.peakRssMb).toBeGreaterThan(0);
+          // Every scenario here calls the upstream, whose CPU is read around each turn too.
+          expect(server.upstreamCpuMsPerRequest, `${scenario.name} ${server.server}`).toBeGreaterThan(0);
+        }
       }
     }
     const calls = (name: string) =>
