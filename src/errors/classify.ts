@@ -134,10 +134,16 @@ export function codeForFailure(failure: UpstreamFailure, service: string, overri
   }
 }
 
+/**
+ * An upstream code longer than this is not read as one (nor shown: `extensions.upstream.code`
+ * keeps 128 characters at most). Folding a megabyte-long code took a quarter of a second.
+ */
+export const maxCodeLength = 512;
+
 function codeForResponse(status: number, upstreamCode: string | undefined, problemType: string | undefined, overrides: Readonly<Record<string, ErrorCode>> | undefined): ErrorCode {
   // ERRORS.md §7: a 401 or 403 never turns into NOT_FOUND, whoever asks.
   const allowed = (code: ErrorCode) => !((status === 401 || status === 403) && code === 'NOT_FOUND');
-  const folded = upstreamCode === undefined ? undefined : foldCode(upstreamCode);
+  const folded = upstreamCode === undefined || upstreamCode.length > maxCodeLength ? undefined : foldCode(upstreamCode);
 
   const overridden = overrides === undefined ? undefined : overrideFor(overrides, folded, problemType);
   if (overridden !== undefined && allowed(overridden)) return overridden;

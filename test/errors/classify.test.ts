@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeForFailure, foldCode, wellKnownCodes, type ErrorOverrides } from '../../src/errors/classify.js';
+import { codeForFailure, foldCode, maxCodeLength, wellKnownCodes, type ErrorOverrides } from '../../src/errors/classify.js';
 import { statusOfCode, type ErrorCode } from '../../src/errors/codes.js';
 import type { UpstreamErrorReport, UpstreamFailure } from '../../src/upstream/failure.js';
 
@@ -157,6 +157,13 @@ describe('codeForFailure: prefix and suffix patterns', () => {
     ['sync_in_progress', 503, 'SERVICE_UNAVAILABLE'],
   ])('ignores %j on a %i, whose class disagrees (%s by status)', (code, status, expected) => {
     expect(classify(status, code)).toBe(expected);
+  });
+
+  it(`reads a code of up to ${maxCodeLength} characters, and goes by the status past that`, () => {
+    const code = (length: number) => `${'x'.repeat(length - '_not_configured'.length)}_not_configured`;
+    expect(classify(500, code(maxCodeLength))).toBe('SERVICE_UNAVAILABLE');
+    expect(classify(500, code(maxCodeLength + 1))).toBe('UPSTREAM_ERROR');
+    expect(classify(500, code(1_000_000))).toBe('UPSTREAM_ERROR');
   });
 });
 

@@ -231,6 +231,16 @@ describe('toGraphQLError: 5xx messages never carry upstream text (ERRORS.md §4)
     expect(logger.entries).toEqual([expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ requestId: 'req-1', failure: failure.kind }) })]);
   });
 
+  it('clips the upstream text it logs to 2,000 characters, the code and type included', () => {
+    const logger = createRecordingLogger();
+    const long = 'aB'.repeat(500_000);
+    toGraphQLError(answered('projects', 500, { type: long, title: long, status: 500, detail: long, instance: long, code: long }, problemHeaders), { ...opts, logger });
+    const fields = logger.entries[0]!.fields as Record<string, unknown>;
+    for (const name of ['upstreamCode', 'upstreamType', 'upstreamMessage', 'upstreamTitle', 'upstreamInstance']) {
+      expect(fields[name], name).toBe(`${long.slice(0, 2_000)}…`);
+    }
+  });
+
   it('logs withheld detail once, however often the same failure is mapped', () => {
     const logger = createRecordingLogger();
     const upstream = answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'Agent timed out' });
