@@ -244,8 +244,8 @@ function withheldDetail(error: UpstreamError, serverSide: boolean): Extensions |
     upstreamTitle: serverSide || suppressed ? clip(report.title) : undefined,
     upstreamInstance: serverSide || suppressed ? clip(report.instance) : undefined,
     upstreamRequestId: report.upstreamRequestId,
-    fieldErrors: serverSide && report.fieldErrors.length > 0 ? report.fieldErrors : undefined,
-    details: hasHidden ? hiddenDetails : undefined,
+    fieldErrors: serverSide && report.fieldErrors.length > 0 ? clipJson(report.fieldErrors) : undefined,
+    details: hasHidden ? clipJson(hiddenDetails) : undefined,
   });
 }
 
@@ -274,6 +274,12 @@ function textOf(value: unknown): string {
     // An object whose toString throws still gets a name in the log.
     return Object.prototype.toString.call(value);
   }
+}
+
+/** Parsed JSON for the log: as it is, or its text cut to `maxLoggedTextLength` when longer (an upstream may send megabytes). */
+function clipJson(value: object): object | string {
+  const text = JSON.stringify(value);
+  return text.length <= maxLoggedTextLength ? value : `${text.slice(0, maxLoggedTextLength)}…`;
 }
 
 function clip(text: string | undefined): string | undefined {

@@ -241,6 +241,17 @@ describe('toGraphQLError: 5xx messages never carry upstream text (ERRORS.md §4)
     }
   });
 
+  it('logs hidden details and field errors as they are, or as their JSON cut to 2,000 characters', () => {
+    const logger = createRecordingLogger();
+    const trace = 'x'.repeat(100_000);
+    toGraphQLError(answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'm', details: { trace }, errors: [{ field: 'a', message: trace }] }), { ...opts, logger });
+    toGraphQLError(answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'm', details: { trace: 'short' } }), { ...opts, logger });
+    const [long, short] = logger.entries.map((entry) => entry.fields as Record<string, unknown>);
+    expect(long!['details']).toBe(`${JSON.stringify({ trace }).slice(0, 2_000)}…`);
+    expect(long!['fieldErrors']).toBe(`${JSON.stringify([{ field: 'a', message: trace }]).slice(0, 2_000)}…`);
+    expect(short!['details']).toEqual({ trace: 'short' });
+  });
+
   it('logs withheld detail once, however often the same failure is mapped', () => {
     const logger = createRecordingLogger();
     const upstream = answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'Agent timed out' });
