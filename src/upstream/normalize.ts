@@ -40,11 +40,7 @@ export function readErrorReport(status: number, headers: Record<string, string>,
   const report: UpstreamErrorReport = parsed !== undefined && reader !== undefined ? reportOf(reader.dialect, reader.read(parsed)) : { dialect: 'none', fieldErrors: [], details: {} };
 
   // The body's own objects, not the report's copies: those keep only the first members.
-  const bodySources: JsonObject[] = parsed === undefined ? [] : [parsed];
-  for (const member of ['details', 'error']) {
-    const nested = parsed === undefined ? undefined : memberOf(parsed, member);
-    if (isJsonObject(nested)) bodySources.push(nested);
-  }
+  const bodySources: JsonObject[] = parsed === undefined ? [] : [parsed, memberOf(parsed, 'details'), memberOf(parsed, 'error')].filter(isJsonObject);
 
   const headerRetry = lowerHeaders['retry-after'];
   const retryAfterSeconds = (headerRetry === undefined ? undefined : parseRetryAfter(headerRetry, now())) ?? firstRetryAfterMember(bodySources);

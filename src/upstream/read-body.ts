@@ -11,7 +11,7 @@ export async function readCapped(chunks: AsyncIterable<Uint8Array>, maxBytes: nu
     total += chunk.byteLength;
     if (total > maxBytes) {
       cancel();
-      throw new TransportError('too-large', `body over ${maxBytes} bytes`);
+      throw bodyTooLarge(maxBytes);
     }
     parts.push(chunk);
   }
@@ -23,6 +23,11 @@ export async function readCapped(chunks: AsyncIterable<Uint8Array>, maxBytes: nu
     offset += part.byteLength;
   }
   return body;
+}
+
+/** The failure of a body that went past `maxBytes`, however it was read. */
+export function bodyTooLarge(maxBytes: number): TransportError {
+  return new TransportError('too-large', `body over ${maxBytes} bytes`);
 }
 
 const refusedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);

@@ -12,7 +12,7 @@
 import { LRUCache } from 'lru-cache';
 import { Pool, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
-import { transportErrorFrom } from './read-body.js';
+import { bodyTooLarge, transportErrorFrom } from './read-body.js';
 import { limitAttempt, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface UndiciTransportOptions {
@@ -78,6 +78,8 @@ class Attempt implements Dispatcher.DispatchHandler {
   private headers: Record<string, string> = {};
   private readonly parts: Buffer[] = [];
   private received = 0;
+  // Set before the constructor's call: `limitAttempt` ends an attempt whose caller already left
+  // before it returns, and ending one stops its limits.
   private stopLimits: () => void = () => undefined;
 
   constructor(
@@ -113,7 +115,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.received += chunk.byteLength;
     // Past the cap the rest is never buffered, and the connection is closed.
-    if (this.received > this.request.maxBodyBytes) return this.fail(new TransportError('too-large', `body over ${this.request.maxBodyBytes} bytes`));
+    if (this.received > this.request.maxBodyBytes) return this.fail(bodyTooLarge(this.request.maxBodyBytes));
     this.parts.push(chunk);
   }
 
