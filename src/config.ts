@@ -5,6 +5,7 @@
  */
 import type { ErrorCode } from './errors/codes.js';
 import { isErrorCode } from './errors/codes.js';
+import { trailingSlashes } from './upstream/url.js';
 
 /** The upstream services the schema is built over. */
 export type ServiceName = 'projects' | 'workspaces' | 'directory' | 'knowledge';
@@ -241,7 +242,7 @@ function baseUrl(env: Env, name: string): string | undefined {
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
     fail(name, value, 'an http(s) URL without query, fragment or credentials');
   }
-  return url.href.replace(/\/+$/, '');
+  return url.href.replace(trailingSlashes, '');
 }
 
 function redisUrl(env: Env, name: string): string | undefined {

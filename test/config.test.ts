@@ -54,6 +54,13 @@ describe('parseConfig', () => {
     expect(parseConfig({ RATE_LIMIT_OPERATIONS: 'off' }).rateLimitOperations).toBeUndefined();
   });
 
+  it('trims trailing slashes from a URL, and reads one with a long run of inner slashes at once', () => {
+    expect(parseConfig({ PROJECTS_URL: 'http://127.0.0.1:9000/svc///' }).upstreamUrls.projects).toBe('http://127.0.0.1:9000/svc');
+    // The trim was quadratic in such a run: 200,000 slashes took over a minute.
+    const inner = `http://127.0.0.1:9000/svc${'/'.repeat(200_000)}v1`;
+    expect(parseConfig({ PROJECTS_URL: inner }).upstreamUrls.projects).toBe(inner);
+  });
+
   it('gives the rate-limit defaults and reads their variables', () => {
     expect(parseConfig({})).toMatchObject({
       rateLimitFields: { startSynthesis: { limit: 3, windowMs: 60_000 }, knowledge: { limit: 30, windowMs: 60_000 } },

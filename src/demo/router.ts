@@ -3,6 +3,7 @@
  * `/api/v1/projects/:projectId`, matched against already-decoded path segments.
  */
 import type { DemoOutcome, DemoRequest } from './http.js';
+import { trailingSlashes } from '../upstream/url.js';
 
 /** One route of a demo service. */
 export interface DemoRoute {
@@ -26,7 +27,7 @@ export function route(method: string, pattern: string, handle: DemoRoute['handle
 
 /** A path prefix as `/svc` (leading slash, no trailing one), or `''` for none. */
 export function normalizeBasePath(basePath: string | undefined): string {
-  const trimmed = (basePath ?? '').replace(/\/+$/, '');
+  const trimmed = (basePath ?? '').replace(trailingSlashes, '');
   return trimmed === '' ? '' : trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
 }
 

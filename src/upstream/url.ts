@@ -49,6 +49,12 @@ export function path(strings: TemplateStringsArray, ...ids: string[]): UpstreamP
 }
 
 /**
+ * Trailing slashes, matched in linear time: `/\/+$/` starts again at every slash of a long run
+ * that is not at the end (50,000 slashes before a letter took 4 s).
+ */
+export const trailingSlashes = /(?<!\/)\/+$/;
+
+/**
  * Joins a base URL (which may carry a path prefix) and a path, adds the query, and checks that
  * the parsed URL still sits under the base with the same number of segments. The base is parsed
  * once, when the builder is made, not on every call; a path without a query is checked once and
@@ -56,7 +62,7 @@ export function path(strings: TemplateStringsArray, ...ids: string[]): UpstreamP
  */
 export function urlBuilder(baseUrl: string): (target: UpstreamPath, query?: Readonly<Record<string, string | undefined>>) => string {
   const base = new URL(baseUrl);
-  const prefix = base.pathname.replace(/\/+$/, '');
+  const prefix = base.pathname.replace(trailingSlashes, '');
   const prefixSegments = prefix === '' ? 0 : prefix.split('/').length - 1;
   const remembered = new LRUCache<string, string>({ max: rememberedPaths });
   return (target, query) => {

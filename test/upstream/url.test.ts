@@ -33,6 +33,11 @@ describe('urlBuilder', () => {
     }
   });
 
+  it('keeps a base path of inner slashes as it is, and drops trailing ones', () => {
+    const prefix = `/a${'/'.repeat(200_000)}b`;
+    expect(urlBuilder(`http://127.0.0.1:9090${prefix}//`)(path`/projects/${'p-1'}`)).toBe(`http://127.0.0.1:9090${prefix}/projects/p-1`);
+  });
+
   it('keeps each service to its own base URL', () => {
     const other = urlBuilder('http://127.0.0.1:9090');
     expect(build(path`/projects/${'p-1'}`)).toBe('http://127.0.0.1:8080/base/v2/projects/p-1');
