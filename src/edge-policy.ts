@@ -4,15 +4,13 @@
  * (CSRF). Upstream response headers never reach the caller at all: resolvers return data only.
  */
 import type { CORSOptions } from 'graphql-yoga';
+import { isSaneIdempotencyKey } from './upstream/client.js';
 
 /** Caller headers passed on to upstreams (the request id and `Idempotency-Key` are set apart). */
 export const forwardedHeaders = ['authorization', 'accept-language', 'traceparent'] as const;
 
 /** Headers that mark a request as not a simple cross-site one; yoga's own name and Apollo's. */
 export const csrfHeaders = ['x-graphql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'] as const;
-
-/** The longest `Idempotency-Key` forwarded, in characters. */
-export const maxIdempotencyKeyLength = 255;
 
 const saneHeaderValue = /^[\t\x20-\x7e]{1,1024}$/;
 
@@ -37,7 +35,7 @@ export function forwardableHeaders(headers: Headers): Record<string, string> {
 export function idempotencyKeyFrom(headers: Headers): string | undefined {
   const value = headers.get('idempotency-key');
   if (value === null || hopByHop(headers).has('idempotency-key')) return undefined;
-  return saneHeaderValue.test(value) && value.length <= maxIdempotencyKeyLength ? value : undefined;
+  return isSaneIdempotencyKey(value) ? value : undefined;
 }
 
 /**

@@ -109,9 +109,10 @@ const codeOfStatus: Readonly<Record<number, ErrorCode>> = {
 /**
  * The canonical code for a failed upstream call to `service`. Transport failures have no
  * response to read: refused and reset → `SERVICE_UNAVAILABLE`, timeout and deadline →
- * `GATEWAY_TIMEOUT`, too-large, invalid-body and redirect → `BAD_GATEWAY`, an open circuit →
- * `SERVICE_UNAVAILABLE`, an id refused before the call → `VALIDATION_ERROR`, and a caller who
- * left (aborted) → `GATEWAY_TIMEOUT`: the upstream had not answered by the time it mattered.
+ * `GATEWAY_TIMEOUT`, too-large, invalid-body, malformed and redirect → `BAD_GATEWAY`, an open
+ * circuit → `SERVICE_UNAVAILABLE`, an id or idempotency key refused before the call →
+ * `VALIDATION_ERROR`, and a caller who left (aborted) → `GATEWAY_TIMEOUT`: the upstream had not
+ * answered by the time it mattered.
  */
 export function codeForFailure(failure: UpstreamFailure, service: string, overrides?: ErrorOverrides): ErrorCode {
   switch (failure.kind) {
@@ -127,9 +128,11 @@ export function codeForFailure(failure: UpstreamFailure, service: string, overri
       return 'GATEWAY_TIMEOUT';
     case 'too-large':
     case 'invalid-body':
+    case 'malformed':
     case 'redirect':
       return 'BAD_GATEWAY';
     case 'invalid-id':
+    case 'invalid-key':
       return 'VALIDATION_ERROR';
   }
 }

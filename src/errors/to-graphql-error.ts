@@ -159,7 +159,8 @@ function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, 
   const requestId = options.requestId ?? error.requestId;
 
   const extensions = base(code, requestId);
-  extensions['upstream'] = upstreamExtension(error, serverSide);
+  // ERRORS.md §4: `upstream` only when an upstream caused the error, not for input refused before any call.
+  if (!refusedBeforeCall(failure)) extensions['upstream'] = upstreamExtension(error, serverSide);
   const details = report === undefined || serverSide ? undefined : clientDetails(report);
   if (details !== undefined) extensions['details'] = details;
   const retryAfter = retryAfterFor(code, failure);
@@ -175,11 +176,17 @@ function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, 
   return build(messageFor(code, error, report), extensions, at);
 }
 
+function refusedBeforeCall(failure: UpstreamFailure): boolean {
+  return failure.kind === 'invalid-id' || failure.kind === 'invalid-key';
+}
+
 function messageFor(code: ErrorCode, error: UpstreamError, report: UpstreamErrorReport | undefined): string {
-  if (error.failure.kind === 'invalid-id') {
-    // The reason names the rule broken, never the id; cut short in case a caller put one in.
-    const reason = sanitizeMessage(error.failure.reason, 64).replace(/[.\s]+$/, '');
-    return reason === '' ? 'Invalid id.' : `Invalid id: ${reason}.`;
+  const { failure } = error;
+  if (failure.kind === 'invalid-id' || failure.kind === 'invalid-key') {
+    // The reason names the rule broken, never the value; cut short in case a caller put one in.
+    const what = failure.kind === 'invalid-id' ? 'Invalid id' : 'Invalid idempotency key';
+    const reason = sanitizeMessage(failure.reason, 64).replace(/[.\s]+$/, '');
+    return reason === '' ? `${what}.` : `${what}: ${reason}.`;
   }
   if (statusOfCode[code] >= 500) return serverMessageFor(code, error.service);
   const upstreamMessage = clientText(report?.message);
@@ -190,7 +197,7 @@ function messageFor(code: ErrorCode, error: UpstreamError, report: UpstreamError
 function upstreamExtension(error: UpstreamError, serverSide: boolean): UpstreamExtension {
   const { failure } = error;
   const upstream: UpstreamExtension = { service: error.service };
-  if (failure.kind === 'response' || failure.kind === 'redirect') upstream.status = failure.status;
+  if (failure.kind === 'response' || failure.kind === 'redirect' || failure.kind === 'invalid-body') upstream.status = failure.status;
   if (failure.kind !== 'response') return upstream;
   const { report } = failure;
   const code = shortText(report.code, 128);
@@ -222,7 +229,7 @@ function retryAfterFor(code: ErrorCode, failure: UpstreamFailure): number | unde
 /** What the client does not see of an upstream failure, for the log; `undefined` when it sees it all. */
 function withheldDetail(error: UpstreamError, serverSide: boolean): Extensions | undefined {
   const { failure } = error;
-  if (failure.kind === 'invalid-id') return undefined;
+  if (refusedBeforeCall(failure)) return undefined;
   if (failure.kind !== 'response') {
     const { kind, ...facts } = failure;
     return compact({ failure: kind, ...facts, cause: causeText(error.cause) });
@@ -276,9 +283,18 @@ function textOf(value: unknown): string {
   }
 }
 
-/** Parsed JSON for the log: as it is, or its text cut to `maxLoggedTextLength` when longer (an upstream may send megabytes). */
+/**
+ * Parsed JSON for the log: as it is, or its text cut to `maxLoggedTextLength` when longer (an
+ * upstream may send megabytes). JSON nested some thousands deep parses, but overflows the stack
+ * when written back: that is logged as a note, never thrown while mapping the failure.
+ */
 function clipJson(value: object): object | string {
-  const text = JSON.stringify(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return '(not logged: nested too deeply to write)';
+  }
   return text.length <= maxLoggedTextLength ? value : `${text.slice(0, maxLoggedTextLength)}…`;
 }
 

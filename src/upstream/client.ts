@@ -126,6 +126,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       if (error.kind === 'aborted') throw fail({ kind: 'aborted' }, error);
       if (error.kind === 'timeout') throw fail({ kind: byDeadline ? 'deadline' : 'timeout' }, error);
       if (error.kind === 'too-large') throw fail({ kind: 'too-large', limitBytes: maxBodyBytes }, error);
+      if (error.kind === 'malformed') throw fail({ kind: 'malformed' }, error);
       throw fail({ kind: error.kind }, error);
     }
     const { status } = response;
@@ -190,7 +191,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
     let value: unknown;
     if (response.status === 304) {
-      if (!cached) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', reason: '304 to an unconditional request' }, attempts: 1, requestId: call.requestId });
+      if (!cached) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', status: 304, reason: '304 to an unconditional request' }, attempts: 1, requestId: call.requestId });
       value = cached.value;
     } else if (response.status === 204 || response.body.byteLength === 0 && method !== 'GET') {
       value = null;
@@ -198,7 +199,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       try {
         value = JSON.parse(utf8.decode(response.body));
       } catch (error) {
-        throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', reason: 'not JSON' }, attempts: 1, requestId: call.requestId, cause: error });
+        throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', status: response.status, reason: 'not JSON' }, attempts: 1, requestId: call.requestId, cause: error });
       }
       const etag = response.headers['etag'];
       if (cacheKey !== undefined && etag) etags.set(cacheKey, { etag, value });
@@ -206,13 +207,17 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     try {
       return options.decode(value);
     } catch (error) {
-      throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', reason: 'unexpected shape' }, attempts: 1, requestId: call.requestId, cause: error });
+      throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', status: response.status, reason: 'unexpected shape' }, attempts: 1, requestId: call.requestId, cause: error });
     }
   }
 
   return {
     service,
     async request<T>(method: HttpMethod, target: () => UpstreamPath, call: CallContext, options: RequestOptions<T>): Promise<T> {
+      if (options.idempotencyKey !== undefined && !isSaneIdempotencyKey(options.idempotencyKey)) {
+        const reason = `1 to ${maxIdempotencyKeyLength} printable ASCII characters, no space at either end`;
+        throw new UpstreamError({ service, method, path: '(invalid key)', failure: { kind: 'invalid-key', reason }, attempts: 0, requestId: call.requestId });
+      }
       let url: string;
       let pathForLog: string;
       try {
@@ -264,10 +269,23 @@ function copyOf(headers: Readonly<Record<string, string>>): Record<string, strin
   return copy;
 }
 
-/** Failures that say the service itself is unwell: refused, reset, timeouts, 5xx but 501. */
+/** The longest `Idempotency-Key` sent, in characters. */
+export const maxIdempotencyKeyLength = 255;
+
+const idempotencyKeyShape = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+/**
+ * Whether `key` can go out as an `Idempotency-Key` header as it is: printable ASCII, not blank,
+ * no space at either end (a header value would lose it), at most `maxIdempotencyKeyLength`.
+ */
+export function isSaneIdempotencyKey(key: string): boolean {
+  return key.length <= maxIdempotencyKeyLength && idempotencyKeyShape.test(key);
+}
+
+/** Failures that say the service itself is unwell: refused, reset, unreadable answers, timeouts, 5xx but 501. */
 function countsAgainstCircuit(failure: UpstreamFailure): boolean {
-  if (failure.kind === 'response') return failure.status >= 500 && failure.status !== 501;
-  return failure.kind === 'refused' || failure.kind === 'reset' || failure.kind === 'timeout';
+  if (failure.kind === 'response') return failure.status >= 500 && failure.status < 600 && failure.status !== 501;
+  return failure.kind === 'refused' || failure.kind === 'reset' || failure.kind === 'malformed' || failure.kind === 'timeout';
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -43,18 +43,22 @@ export type UpstreamFailure =
   | { kind: 'refused' }
   /** The connection was reset or closed before the whole body arrived. */
   | { kind: 'reset' }
+  /** What came back was not HTTP, or broke its framing. */
+  | { kind: 'malformed' }
   /** One attempt took longer than the upstream timeout. */
   | { kind: 'timeout' }
   /** The whole GraphQL request's deadline passed. */
   | { kind: 'deadline' }
   /** The body was larger than the configured maximum; reading stopped there. */
   | { kind: 'too-large'; limitBytes: number }
-  /** A 2xx whose body is not the JSON that was promised. */
-  | { kind: 'invalid-body'; reason: string }
+  /** A 2xx whose body is not the JSON that was promised, or a 304 no request asked for. */
+  | { kind: 'invalid-body'; status: number; reason: string }
   /** The service's circuit is open: no call was made. */
   | { kind: 'circuit-open'; retryAfterSeconds: number }
   /** An id could not be put in a path as exactly one segment: no call was made. */
   | { kind: 'invalid-id'; reason: string }
+  /** An `Idempotency-Key` given as an argument could not be sent as one: no call was made. */
+  | { kind: 'invalid-key'; reason: string }
   /** The caller went away; the call was abandoned. */
   | { kind: 'aborted' };
 

@@ -32,7 +32,10 @@ export function bodyTooLarge(maxBytes: number): TransportError {
 
 const refusedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** Maps a low-level network error to a transport failure; an aborted signal wins over the error itself. */
+/**
+ * Maps a low-level network error to a transport failure; an aborted signal wins over the error
+ * itself. An answer undici's HTTP parser refused (its codes start `HPE_`) is `malformed`.
+ */
 export function transportErrorFrom(error: unknown, signal: AbortSignal): TransportError {
   if (error instanceof TransportError) return error;
   if (signal.aborted) return new TransportError('aborted', 'aborted', signal.reason);
@@ -40,7 +43,19 @@ export function transportErrorFrom(error: unknown, signal: AbortSignal): Transpo
   for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
     code = (current as { code?: unknown }).code ?? code;
     if (typeof code === 'string' && refusedCodes.has(code)) return new TransportError('refused', code, error);
+    if ((typeof code === 'string' && code.startsWith('HPE_')) || (current as { name?: unknown }).name === 'HTTPParserError') {
+      return new TransportError('malformed', typeof code === 'string' ? code : 'not HTTP', error);
+    }
     current = (current as { cause?: unknown }).cause;
   }
   return new TransportError('reset', typeof code === 'string' ? code : 'connection failed', error);
+}
+
+/**
+ * Whether undici refused to send the request as built (a header value it cannot write, say).
+ * That is the gateway's own bug, not the upstream's failure: it must not count against the
+ * service's circuit, nor be retried.
+ */
+export function isRequestRefusedByClient(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG';
 }

@@ -16,10 +16,12 @@ export function shouldRetry(failure: UpstreamFailure): boolean {
   switch (failure.kind) {
     case 'refused':
     case 'reset':
+    case 'malformed':
     case 'timeout':
       return true;
     case 'response':
-      return failure.status >= 500 && failure.status !== 501;
+      // Not 600 and above: no HTTP status, and nothing says trying again would help.
+      return failure.status >= 500 && failure.status < 600 && failure.status !== 501;
     default:
       return false;
   }

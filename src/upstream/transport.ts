@@ -29,7 +29,8 @@ export interface TransportResponse {
 }
 
 /** Transport failures, each with a stable kind. */
-export type TransportFailureKind = 'refused' | 'reset' | 'timeout' | 'too-large' | 'aborted';
+/** `malformed`: what came back was not HTTP, or broke HTTP's framing (undici's parser refused it). */
+export type TransportFailureKind = 'refused' | 'reset' | 'malformed' | 'timeout' | 'too-large' | 'aborted';
 
 const brand = Symbol.for('conflux.TransportError');
 

@@ -12,7 +12,7 @@
 import { LRUCache } from 'lru-cache';
 import { Pool, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
-import { bodyTooLarge, transportErrorFrom } from './read-body.js';
+import { bodyTooLarge, isRequestRefusedByClient, transportErrorFrom } from './read-body.js';
 import { limitAttempt, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface UndiciTransportOptions {
@@ -85,7 +85,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   constructor(
     private readonly request: TransportRequest,
     private readonly resolve: (response: TransportResponse) => void,
-    private readonly reject: (error: TransportError) => void,
+    private readonly reject: (error: Error) => void,
   ) {
     this.stopLimits = limitAttempt(request.signal, request.timeoutMs, (failure) => this.fail(failure));
   }
@@ -131,7 +131,8 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     this.stopLimits();
-    this.reject(transportErrorFrom(error, this.request.signal));
+    // A request undici would not send is passed on as it is: a gateway bug, not a transport failure.
+    this.reject(isRequestRefusedByClient(error) ? error : transportErrorFrom(error, this.request.signal));
   }
 
   private fail(failure: TransportError): void {

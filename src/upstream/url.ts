@@ -15,9 +15,12 @@ export const maxIdLength = 256;
 export function idProblem(id: string): string | undefined {
   if (id.length === 0) return 'an id must not be empty';
   if (id === '.' || id === '..') return 'an id must not be "." or ".."';
-  if (id.length > maxIdLength) return `an id must be at most ${maxIdLength} characters`;
+  // Characters are code points: an emoji is one, though it takes two UTF-16 units.
+  if (id.length > maxIdLength && (id.length > 2 * maxIdLength || [...id].length > maxIdLength)) return `an id must be at most ${maxIdLength} characters`;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(id)) return 'an id must not contain control characters';
+  // Half of a surrogate pair has no UTF-8 form: it cannot be percent-encoded.
+  if (/\p{Cs}/u.test(id)) return 'an id must be well-formed Unicode';
   return undefined;
 }
 

@@ -251,13 +251,15 @@ describe('codeForFailure: transport failures (ERRORS.md §2)', () => {
   it.each<[UpstreamFailure, ErrorCode]>([
     [{ kind: 'refused' }, 'SERVICE_UNAVAILABLE'],
     [{ kind: 'reset' }, 'SERVICE_UNAVAILABLE'],
+    [{ kind: 'malformed' }, 'BAD_GATEWAY'],
     [{ kind: 'timeout' }, 'GATEWAY_TIMEOUT'],
     [{ kind: 'deadline' }, 'GATEWAY_TIMEOUT'],
     [{ kind: 'too-large', limitBytes: 1024 }, 'BAD_GATEWAY'],
-    [{ kind: 'invalid-body', reason: 'not JSON' }, 'BAD_GATEWAY'],
+    [{ kind: 'invalid-body', status: 200, reason: 'not JSON' }, 'BAD_GATEWAY'],
     [{ kind: 'redirect', status: 302 }, 'BAD_GATEWAY'],
     [{ kind: 'circuit-open', retryAfterSeconds: 5 }, 'SERVICE_UNAVAILABLE'],
     [{ kind: 'invalid-id', reason: 'an id must not be empty' }, 'VALIDATION_ERROR'],
+    [{ kind: 'invalid-key', reason: 'too long' }, 'VALIDATION_ERROR'],
     [{ kind: 'aborted' }, 'GATEWAY_TIMEOUT'],
   ])('maps %o to %s', (failure, code) => {
     expect(codeForFailure(failure, 'svc', { svc: { refused: 'NOT_FOUND' } })).toBe(code);

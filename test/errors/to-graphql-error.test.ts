@@ -174,9 +174,16 @@ describe('toGraphQLError: 4xx messages are the upstream’s, sanitised (ERRORS.m
     const id = 'x'.repeat(200);
     const error = toGraphQLError(failed('projects', { kind: 'invalid-id', reason: 'an id must not be empty' }), opts);
     expect(error.message).toBe('Invalid id: an id must not be empty.');
-    expect(error.extensions).toEqual({ code: 'VALIDATION_ERROR', status: 400, requestId: 'req-1', upstream: { service: 'projects' } });
+    // No `upstream`: no upstream was called, let alone caused it (ERRORS.md §4).
+    expect(error.extensions).toEqual({ code: 'VALIDATION_ERROR', status: 400, requestId: 'req-1' });
     const long = toGraphQLError(failed('projects', { kind: 'invalid-id', reason: `the id ${id} is not one segment` }), opts);
     expect(long.message).not.toContain('x'.repeat(65));
+  });
+
+  it('names the rule an idempotency key broke, without the key', () => {
+    const error = toGraphQLError(failed('knowledge', { kind: 'invalid-key', reason: '1 to 255 printable ASCII characters' }), opts);
+    expect(error.message).toBe('Invalid idempotency key: 1 to 255 printable ASCII characters.');
+    expect(error.extensions).toEqual({ code: 'VALIDATION_ERROR', status: 400, requestId: 'req-1' });
   });
 });
 
@@ -219,7 +226,8 @@ describe('toGraphQLError: 5xx messages never carry upstream text (ERRORS.md §4)
     [{ kind: 'deadline' }, 'GATEWAY_TIMEOUT'],
     [{ kind: 'aborted' }, 'GATEWAY_TIMEOUT'],
     [{ kind: 'too-large', limitBytes: 10 }, 'BAD_GATEWAY'],
-    [{ kind: 'invalid-body', reason: 'not JSON at db-1.internal:8080' }, 'BAD_GATEWAY'],
+    [{ kind: 'invalid-body', status: 200, reason: 'not JSON at db-1.internal:8080' }, 'BAD_GATEWAY'],
+    [{ kind: 'malformed' }, 'BAD_GATEWAY'],
     [{ kind: 'redirect', status: 301 }, 'BAD_GATEWAY'],
     [{ kind: 'circuit-open', retryAfterSeconds: 4 }, 'SERVICE_UNAVAILABLE'],
   ])('gives the fixed sentence for a %o transport failure and logs its facts', (failure, code) => {
@@ -352,6 +360,8 @@ describe('toGraphQLError: upstream members (ERRORS.md §4)', () => {
     ],
     ['has only the service for a transport failure', () => failed('knowledge', { kind: 'reset' }), { service: 'knowledge' }],
     ['has the status of a redirect', () => failed('knowledge', { kind: 'redirect', status: 302 }), { service: 'knowledge', status: 302 }],
+    ['has the status of an answer with an unusable body', () => failed('knowledge', { kind: 'invalid-body', status: 200, reason: 'not JSON' }), { service: 'knowledge', status: 200 }],
+    ['has the status of a 304 nobody asked for', () => failed('knowledge', { kind: 'invalid-body', status: 304, reason: '304 to an unconditional request' }), { service: 'knowledge', status: 304 }],
     ['has no code when the body had none', () => answered('knowledge', 404, 'Not Found'), { service: 'knowledge', status: 404 }],
     ['leaves out a code too long to be one', () => answered('knowledge', 400, { code: 'X'.repeat(600), message: 'm' }), { service: 'knowledge', status: 400 }],
     ['cleans a code of control characters', () => answered('knowledge', 400, { code: 'BAD\nCODE', message: 'm' }), { service: 'knowledge', status: 400, code: 'BAD CODE' }],

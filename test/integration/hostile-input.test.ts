@@ -61,6 +61,19 @@ const rows: Row[] = [
   { input: 'id with NUL', request: byId('p-1\u0000'), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'id with CR LF', request: byId('p-1\r\nX-Injected: 1'), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'id with DEL', request: byId('\u007f'), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
+  // Half a surrogate pair cannot be percent-encoded: it once failed as INTERNAL_SERVER_ERROR.
+  { input: 'id with a lone high surrogate', request: { headers: json, body: '{"query":"query ($id: ID!) { project(id: $id) { name } }","variables":{"id":"p-\\ud800"}}' }, status: 200, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'id with a lone low surrogate in the document (a syntax error)', request: post('{ user(id: "a\\udfffb") { name } }'), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'id of 200 emoji (400 UTF-16 units, 200 characters)', request: byId('\u{1F600}'.repeat(200)), status: 200, code: 'NOT_FOUND', calls: 1 },
+  // An idempotency key given as an argument must be sendable as a header, as it is.
+  ...['ключ', '', ' ', 'a\u0000b', ' padded', 'k'.repeat(256)].map((key): Row => ({
+    input: `idempotencyKey ${JSON.stringify(key).slice(0, 20)}`,
+    request: post('mutation ($key: String) { rememberFact(contextId: "c-1", text: "t", idempotencyKey: $key) { id } }', { variables: { key } }),
+    status: 200,
+    code: 'VALIDATION_ERROR',
+    calls: 0,
+    check: (reply) => expect(JSON.parse(reply.text).errors[0].message).toMatch(/^Invalid idempotency key: /),
+  })),
   { input: 'workspace id ".." inline', request: post('{ workspace(id: "..") { name } }'), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
   {
     input: 'id "../../admin" stays one segment',

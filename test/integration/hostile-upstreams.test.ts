@@ -112,11 +112,49 @@ describe('hostile upstreams', () => {
     expect(error.message.length).toBeLessThanOrEqual(300);
   }, 5_000);
 
-  it('a 304 to a request that sent no If-None-Match → BAD_GATEWAY', async () => {
-    await expectCode((response) => {
+  it('a 304 to a request that sent no If-None-Match → BAD_GATEWAY, with the status', async () => {
+    const { error } = await expectCode((response) => {
       response.writeHead(304, { etag: '"x"' });
       response.end();
     }, 'BAD_GATEWAY');
+    expect(error.extensions['upstream'].status).toBe(304);
+  });
+
+  it('a 200 whose body is not the promised shape → BAD_GATEWAY, with the status', async () => {
+    const { error } = await expectCode((response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"unexpected": true}');
+    }, 'BAD_GATEWAY');
+    expect(error.extensions['upstream'].status).toBe(200);
+  });
+
+  it('an answer that is not HTTP → BAD_GATEWAY, tried 3 times like a 502', async () => {
+    const { error, upstream } = await expectCode((_response, socket) => {
+      socket.end('SSH-2.0-OpenSSH_9.6 secret\r\n');
+    }, 'BAD_GATEWAY');
+    expect(error.message).toBe('The knowledge service answered with something unusable');
+    expect(error.extensions['upstream'].status).toBeUndefined();
+    expect(upstream.requests).toHaveLength(3);
+  });
+
+  it('a status past 599, which HTTP does not have → BAD_GATEWAY, not retried', async () => {
+    const { error, upstream } = await expectCode((response) => {
+      response.writeHead(999, { 'content-type': 'application/json' });
+      response.end('{"code": "internal_error", "message": "secret"}');
+    }, 'BAD_GATEWAY');
+    expect(error.extensions['upstream'].status).toBe(999);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('a 404 whose body nests 100,000 levels deep → NOT_FOUND with its message', async () => {
+    // Writing such JSON back for the log overflowed the stack: the failure became INTERNAL_SERVER_ERROR.
+    const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+    const { error } = await expectCode((response) => {
+      response.writeHead(404, { 'content-type': 'application/json' });
+      response.end(`{"code": "not_found", "message": "Context c-1 is gone", "details": {"trace": ${deep}}}`);
+    }, 'NOT_FOUND');
+    expect(error.message).toBe('Context c-1 is gone');
+    expect(error.extensions['upstream'].code).toBe('not_found');
   });
 
   it('an HTML 502 from a proxy → BAD_GATEWAY with no HTML in the message', async () => {

@@ -12,18 +12,21 @@ describe('shouldRetry', () => {
   it.each<[string, UpstreamFailure, boolean]>([
     ['a refused connection', { kind: 'refused' }, true],
     ['a reset', { kind: 'reset' }, true],
+    ['an answer that is not HTTP', { kind: 'malformed' }, true],
     ['an attempt timeout', { kind: 'timeout' }, true],
     ['a 500', response(500), true],
     ['a 502', response(502), true],
     ['a 503', response(503), true],
     ['a 501', response(501), false],
+    ['a status of 600 or more, which is no HTTP status', response(600), false],
+    ['a status of 999', response(999), false],
     ['a 429', response(429), false],
     ['a 404', response(404), false],
     ['a redirect', { kind: 'redirect', status: 302 }, false],
     ['the request deadline', { kind: 'deadline' }, false],
     ['the caller leaving', { kind: 'aborted' }, false],
     ['a body over the limit', { kind: 'too-large', limitBytes: 1 }, false],
-    ['an unusable body', { kind: 'invalid-body', reason: 'not JSON' }, false],
+    ['an unusable body', { kind: 'invalid-body', status: 200, reason: 'not JSON' }, false],
     ['an open circuit', { kind: 'circuit-open', retryAfterSeconds: 3 }, false],
   ])('%s → %s', (_name, failure, expected) => {
     expect(shouldRetry(failure)).toBe(expected);
