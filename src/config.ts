@@ -248,7 +248,16 @@ function baseUrl(env: Env, name: string): string | undefined {
 function redisUrl(env: Env, name: string): string | undefined {
   const value = raw(env, name);
   if (value === undefined) return undefined;
-  if (!/^rediss?:\/\/[^\s]+$/.test(value)) fail(name, value, 'a redis:// or rediss:// URL');
+  const expected = 'a redis:// or rediss:// URL with a host, a port up to 65535 and at most a database number as its path';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(name, value, expected);
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || /\s/.test(value) || !/^(?:\/(?:\d{1,9})?)?$/.test(url.pathname)) {
+    fail(name, value, expected);
+  }
   return value;
 }
 
@@ -259,6 +268,9 @@ function keyPrefix(env: Env, name: string, fallback: string): string {
 }
 
 const windowUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Bounds of a budget: past them a header would read `1e+23`, or a `Retry-After` millions of years. */
+export const maxBudgetLimit = 1_000_000_000;
+export const maxBudgetWindowMs = 366 * 86_400_000;
 
 /** Parses `N/<window>` (`500/1h`, `100/30s`, `10/m`); `off` gives `undefined`. */
 export function parseBudget(value: string): RateBudget | undefined | null {
@@ -267,14 +279,14 @@ export function parseBudget(value: string): RateBudget | undefined | null {
   if (!match) return null;
   const limit = Number(match[1]);
   const windowMs = Number(match[2] || '1') * (windowUnits[match[3]!] ?? 0);
-  if (limit < 1 || windowMs < 1) return null;
+  if (limit < 1 || windowMs < 1 || limit > maxBudgetLimit || windowMs > maxBudgetWindowMs) return null;
   return { limit, windowMs };
 }
 
 function budget(env: Env, name: string, fallback: string): RateBudget | undefined {
   const value = raw(env, name) ?? fallback;
   const parsed = parseBudget(value);
-  if (parsed === null) return fail(name, value, "N/<window> such as 500/1h, 100/30s or 'off'");
+  if (parsed === null) return fail(name, value, "N/<window> such as 500/1h, 100/30s or 'off' (N at most 1000000000, the window at most 366d)");
   return parsed;
 }
 
@@ -293,11 +305,15 @@ function overrides(env: Env, name: string): OverrideTable {
   const merged: Record<string, Record<string, ErrorCode>> = {};
   for (const [service, table] of Object.entries(defaultErrorOverrides)) merged[service] = { ...table };
   for (const [service, table] of Object.entries(parsed as Record<string, unknown>)) {
+    // A misspelt service would silently override nothing; `__proto__` would reach Object.prototype.
+    if (!(serviceNames as readonly string[]).includes(service)) return fail(name, value, `${expected}; the services are ${serviceNames.join(', ')}`);
     if (typeof table !== 'object' || table === null || Array.isArray(table)) return fail(name, value, expected);
-    for (const [code, canonical] of Object.entries(table as Record<string, unknown>)) {
+    const entries = Object.entries(table as Record<string, unknown>);
+    for (const [, canonical] of entries) {
       if (!isErrorCode(canonical)) return fail(name, value, `${expected}; ${JSON.stringify(canonical)} is not a canonical code`);
-      (merged[service] ??= {})[code] = canonical;
     }
+    // fromEntries makes every key an own property, `__proto__` included.
+    merged[service] = Object.fromEntries([...Object.entries(merged[service] ?? {}), ...entries]) as Record<string, ErrorCode>;
   }
   return merged;
 }

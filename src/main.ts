@@ -82,10 +82,16 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
       if (--active === 0) drained?.();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    await gateway.close();
+    await demo?.close();
+    throw listenFailure(error as NodeJS.ErrnoException, config.host, config.port);
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let stopping: Promise<void> | undefined;
@@ -126,6 +132,25 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
   const body = JSON.stringify({ errors: [{ message, extensions: { code: 'VALIDATION_ERROR', status: 400, requestId } }] });
   const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, `x-request-id: ${requestId}`, 'connection: close'];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+}
+
+/** A failed listen as one line naming the variable to change: a port in use, a host that is not this machine's. */
+function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const at = `${host}:${port}`;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`PORT=${port} is invalid: the address ${at} is already in use`);
+    case 'EACCES':
+      return new ConfigError(`PORT=${port} is invalid: not allowed to listen on ${at} (ports below 1024 need privileges)`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return new ConfigError(`HOST=${JSON.stringify(host)} is invalid: expected an address of this machine (${error.code})`);
+    default:
+      return error;
+  }
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config.js';
 
@@ -179,6 +181,17 @@ describe('parseConfig', () => {
     ['UPSTREAM_CONNECTIONS', '0'],
     ['UPSTREAM_CONNECTIONS', '10001'],
     ['KEEP_ALIVE_TIMEOUT_MS', '0'],
+    // A service name that is not one would override nothing, or reach Object.prototype.
+    ['ERROR_OVERRIDES', '{"__proto__":{"X":"CONFLICT"}}'],
+    ['ERROR_OVERRIDES', '{"constructor":{"X":"CONFLICT"}}'],
+    ['ERROR_OVERRIDES', '{"workspace":{"X":"CONFLICT"}}'],
+    ['REDIS_URL', 'redis://:::'],
+    ['REDIS_URL', 'redis://127.0.0.1:99999'],
+    ['REDIS_URL', 'redis://[::1'],
+    ['REDIS_URL', 'redis://127.0.0.1:6379/abc'],
+    ['REDIS_URL', 'redis:///0'],
+    ['RATE_LIMIT_OPERATIONS', '99999999999999999999999/1h'],
+    ['RATE_LIMIT_OPERATIONS', '1/9999999999d'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     try {
@@ -199,6 +212,35 @@ describe('parseConfig', () => {
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe('conflux: UPSTREAM_TIMEOUT_MS="soon" is invalid: expected a whole number from 1 to 600000');
     expect(result.stdout).toBe('');
+  });
+
+  it('names PORT in one line when the port is taken, and HOST when it is no address of this machine', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const start = (env: Record<string, string>) =>
+        spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 });
+      const inUse = start({ HOST: '127.0.0.1', PORT: String(port) });
+      expect(inUse.status).toBe(1);
+      expect(inUse.stderr.trim()).toBe(`conflux: PORT=${port} is invalid: the address 127.0.0.1:${port} is already in use`);
+      const elsewhere = start({ HOST: '192.0.2.1', PORT: '0' }); // TEST-NET-1: never an address of this machine
+      expect(elsewhere.status).toBe(1);
+      expect(elsewhere.stderr.trim()).toBe('conflux: HOST="192.0.2.1" is invalid: expected an address of this machine (EADDRNOTAVAIL)');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  }, 60_000);
+
+  it('keeps an override keyed `__proto__` as an own key, touching no prototype', () => {
+    const config = parseConfig({ ERROR_OVERRIDES: '{"projects":{"__proto__":"CONFLICT"}}' });
+    expect(Object.hasOwn(config.errorOverrides['projects']!, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(config.errorOverrides['projects'])).toBe(Object.prototype);
+  });
+
+  it('accepts the largest budget, and a Redis URL with credentials, a database and options', () => {
+    expect(parseConfig({ RATE_LIMIT_OPERATIONS: '1000000000/366d' }).rateLimitOperations).toEqual({ limit: 1_000_000_000, windowMs: 366 * 86_400_000 });
+    expect(parseConfig({ REDIS_URL: 'rediss://user:pw@cache.example:6380/3?family=6' }).redisUrl).toBe('rediss://user:pw@cache.example:6380/3?family=6');
   });
 });
 
