@@ -120,6 +120,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(options.plugins ?? []),
       {
         async onRequest({ url, endResponse }) {
+          // yoga answers `/health` only when the URL ends with it: a probe with a query string got a 404.
+          if (url.pathname === '/health') return endResponse(new Response(null, { status: 200 }));
           if (url.pathname !== '/ready') return;
           const report = await checkReadiness({ upstreamUrls, clients, transport, extraChecks: sharedStoreCheck });
           endResponse(Response.json(report, { status: report.ready ? 200 : 503 }));

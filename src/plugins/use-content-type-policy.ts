@@ -1,11 +1,19 @@
 /**
- * Which request bodies the GraphQL endpoint reads: JSON (and `application/graphql`), and form
- * bodies (`multipart/form-data`, `application/x-www-form-urlencoded`) only when configured: a
- * browser sends those cross-site without a preflight, and the schema takes no uploads. yoga
- * parses urlencoded bodies whatever its `multipart` option says, and answers other types with
- * an empty 415; here every refusal is a 415 with a `VALIDATION_ERROR` in the body.
+ * Which request bodies the GraphQL endpoint reads, and what a caller gets when one cannot be
+ * read. JSON (and `application/graphql`) always; form bodies (`multipart/form-data`,
+ * `application/x-www-form-urlencoded`) only when configured: a browser sends those cross-site
+ * without a preflight, and the schema takes no uploads. yoga parses urlencoded bodies whatever
+ * its `multipart` option says, and answers other types with an empty 415; here every refusal is
+ * a 415 with a `VALIDATION_ERROR` in the body.
+ *
+ * What yoga leaves to chance is mended here too. It matches media types case-sensitively
+ * (`Application/JSON` got an empty 415), and a query string's `variables` or `extensions` that
+ * is not JSON threw a bare `SyntaxError` (a masked `INTERNAL_SERVER_ERROR`). A body that is not
+ * JSON is a malformed HTTP request, 400 whatever the caller accepts (ERRORS.md §5), where yoga
+ * answers 200 to `Accept: application/json`.
  */
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { createGraphQLError, isPromise, type Plugin } from 'graphql-yoga';
 
 export interface ContentTypePolicyOptions {
   /** Read form bodies too. @default false */
@@ -20,16 +28,67 @@ export function mediaTypeOf(contentType: string | null): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+type RequestParser = (request: Request) => unknown;
+
 export function useContentTypePolicy(options: ContentTypePolicyOptions = {}): Plugin {
   const accepted = new Set([...jsonTypes, ...(options.allowFormBodies ? formTypes : [])]);
   return {
-    onRequestParse({ request }) {
-      if (request.method !== 'POST') return;
-      const type = mediaTypeOf(request.headers.get('content-type'));
-      if (accepted.has(type)) return;
-      throw createGraphQLError(`Content-Type ${type === '' ? '(none)' : JSON.stringify(type.slice(0, 100))} is not accepted: send application/json.`, {
-        extensions: { code: 'VALIDATION_ERROR', http: { status: 415 } },
-      });
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      let parser = requestParser as RequestParser | undefined;
+      if (request.method === 'POST') {
+        const type = mediaTypeOf(request.headers.get('content-type'));
+        if (!accepted.has(type)) {
+          throw createGraphQLError(`Content-Type ${type === '' ? '(none)' : JSON.stringify(type.slice(0, 100))} is not accepted: send application/json.`, {
+            extensions: { code: 'VALIDATION_ERROR', http: { status: 415 } },
+          });
+        }
+        // Set when yoga's own parsers did not recognise the type as written.
+        parser ??= type === 'application/json' ? readJsonBody : type === 'application/graphql' ? readGraphQLBody : undefined;
+      }
+      if (parser !== undefined) setRequestParser(withReadableFailures(parser) as never);
     },
   };
+}
+
+function malformed(message: string): GraphQLError {
+  return createGraphQLError(message, { extensions: { code: 'VALIDATION_ERROR', http: { status: 400 } } });
+}
+
+async function readJsonBody(request: Request): Promise<unknown> {
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    throw malformed('POST body sent invalid JSON.');
+  }
+  if (body === null || typeof body !== 'object') throw malformed(`POST body is expected to be object but received ${body === null ? 'null' : typeof body}`);
+  return body;
+}
+
+async function readGraphQLBody(request: Request): Promise<{ query: string }> {
+  return { query: await request.text() };
+}
+
+/** A parser whose failures are 400s with `VALIDATION_ERROR`, whether it throws or rejects. */
+function withReadableFailures(parser: RequestParser): RequestParser {
+  return (request) => {
+    let parsed: unknown;
+    try {
+      parsed = parser(request);
+    } catch (error) {
+      throw readableFailure(error);
+    }
+    return isPromise(parsed) ? parsed.catch((error: unknown) => Promise.reject(readableFailure(error))) : parsed;
+  };
+}
+
+function readableFailure(error: unknown): unknown {
+  // yoga's JSON body parser: `spec: true` would make it a 200 under `Accept: application/json`.
+  if (error instanceof GraphQLError) {
+    const http = error.extensions['http'] as { spec?: boolean } | undefined;
+    return http?.spec ? malformed(error.message) : error;
+  }
+  // JSON.parse of a query string's `variables` or `extensions` (GET, urlencoded forms).
+  if (error instanceof SyntaxError) return malformed('The variables or extensions parameter is not valid JSON.');
+  return error;
 }

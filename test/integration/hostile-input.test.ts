@@ -142,6 +142,16 @@ const rows: Row[] = [
   { input: 'JSON string body', request: { headers: json, body: '"{ projects { id } }"' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'invalid JSON', request: { headers: json, body: '{"query": ' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'empty body', request: { headers: json, body: '' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  // A body that is not JSON is a malformed request: 400 under application/json too (yoga says 200).
+  { input: 'invalid JSON, accepting application/json only', request: { headers: { ...json, accept: 'application/json' }, body: '{"query": ' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'empty body, accepting anything', request: { headers: { ...json, accept: '*/*' }, body: '' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  // Media types are case-insensitive: yoga matched them as written, and refused with an empty 415.
+  { input: 'Content-Type APPLICATION/JSON', request: { headers: { ...json, 'content-type': 'APPLICATION/JSON' }, body: '{"query":"{ projects { id } }"}' }, status: 200, code: null, calls: 1 },
+  { input: 'Content-Type Application/GraphQL; charset=UTF-8', request: { headers: { ...json, 'content-type': 'Application/GraphQL; charset=UTF-8' }, body: '{ projects { id } }' }, status: 200, code: null, calls: 1 },
+  // A query string's variables or extensions that are not JSON once gave INTERNAL_SERVER_ERROR.
+  { input: 'GET with variables that are not JSON', request: { ...get('{ projects { id } }', { 'x-graphql-csrf': '1' }), path: `/graphql?query=${encodeURIComponent('{ projects { id } }')}&variables=%7Bbad` }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'GET with extensions that are not JSON', request: { ...get('{ projects { id } }', { 'x-graphql-csrf': '1' }), path: `/graphql?query=${encodeURIComponent('{ projects { id } }')}&extensions=%5B` }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'GET /health with a query string', request: { method: 'GET', path: '/health?probe=1', headers: {} }, status: 200, code: null, calls: 0 },
   { input: 'text/plain body', request: { headers: { ...json, 'content-type': 'text/plain' }, body: '{"query":"{ projects { id } }"}' }, status: 403, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'form body', request: { headers: { ...json, 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=%7B%20projects%20%7B%20id%20%7D%20%7D' }, status: 403, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'form body with a CSRF header', request: { headers: { ...json, 'content-type': 'application/x-www-form-urlencoded', 'x-graphql-csrf': '1' }, body: 'query=%7B%20projects%20%7B%20id%20%7D%20%7D' }, status: 415, code: 'VALIDATION_ERROR', calls: 0 },
