@@ -8,12 +8,17 @@
  * whose `errors` call for a retry is raised as one below it and turned back into that result
  * above it once the attempts are spent: with `errorPolicy: 'all'` the caller still gets the
  * last partial data.
+ *
+ * The caller's own abort or timeout (`context.fetchOptions.signal`) ends the loop: Apollo's
+ * `HttpLink` gives every attempt a signal of its own and would send a retry regardless. A
+ * `Retry-After` on a server-side failure is a floor for the wait; one longer than the link's
+ * longest wait hands the failure over at once.
  */
 import { ApolloLink } from '@apollo/client/link';
 import { RetryLink } from '@apollo/client/link/retry';
 import { catchError, map, of, throwError } from 'rxjs';
 import { ConnectionError, RateLimitError, ServerError } from './errors.js';
-import { toConfluxError, toConfluxErrors } from './to-conflux-error.js';
+import { isAbort, toConfluxError, toConfluxErrors } from './to-conflux-error.js';
 
 /** Options of `createRetryLink`. */
 export interface RetryLinkOptions {
@@ -37,20 +42,32 @@ export function createRetryLink(options: RetryLinkOptions = {}): ApolloLink {
   const settle = new ApolloLink((operation, forward) =>
     forward(operation).pipe(catchError((error: unknown) => (error instanceof RetryableResult ? of(error.result) : throwError(() => error)))),
   );
+  const longestMs = Math.max(...delaysMs);
+  /** The wait before the next attempt, or `undefined` when the server asked for longer than the link waits. */
+  const waitMs = (attempt: number, error: unknown): number | undefined => {
+    const chosen = retryWaitMs(attempt, delaysMs, jitter);
+    const asked = askedWaitMs(error);
+    if (asked === undefined) return chosen;
+    return asked > longestMs ? undefined : Math.max(chosen, asked);
+  };
   const retry = new RetryLink({
-    attempts: (attempt, operation, error) => attempt < maxAttempts && isQuery(operation) && isRetryable(error),
-    delay: (attempt) => retryWaitMs(attempt, delaysMs, jitter),
+    attempts: (attempt, operation, error) =>
+      attempt < maxAttempts && isQuery(operation) && !callerLeft(operation) && isRetryable(error) && waitMs(attempt, error) !== undefined,
+    delay: (attempt, _operation, error) => waitMs(attempt, error) ?? 0,
   });
-  const raise = new ApolloLink((operation, forward) =>
-    forward(operation).pipe(
+  const raise = new ApolloLink((operation, forward) => {
+    // Each attempt passes here: one due after the caller left is never sent.
+    const signal = signalOf(operation);
+    if (signal?.aborted) return throwError(() => signal.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
+    return forward(operation).pipe(
       map((result) => {
         if (isQuery(operation) && !('hasNext' in result) && 'errors' in result && isRetryableResult(result.errors)) {
           throw new RetryableResult(result);
         }
         return result;
       }),
-    ),
-  );
+    );
+  });
   return ApolloLink.from([settle, retry, raise]);
 }
 
@@ -60,12 +77,17 @@ export function createRetryLink(options: RetryLinkOptions = {}): ApolloLink {
  */
 export function retryWaitMs(attempt: number, delaysMs: readonly number[] = defaultRetryDelaysMs, jitter = 0.2, random: () => number = Math.random): number {
   const base = delaysMs[Math.min(attempt, delaysMs.length) - 1] ?? 0;
-  return Math.round(base * (1 - jitter + 2 * jitter * random()));
+  // Spread, but never past the longest wait configured (1000 ms by default).
+  return Math.min(Math.max(...delaysMs), Math.round(base * (1 - jitter + 2 * jitter * random())));
 }
 
-/** A query failing with this error is retried: no response, or a server-side failure. */
+/**
+ * A query failing with this error is retried: no response, or a server-side failure (any 5xx,
+ * as in the SDK policy of the source documents). Not the caller's own abort or timeout.
+ */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof RetryableResult) return true;
+  if (isAbort(error)) return false;
   const mapped = toConfluxError(error);
   return mapped instanceof ConnectionError || mapped instanceof ServerError;
 }
@@ -77,8 +99,24 @@ function isRetryableResult(errors: unknown): boolean {
   return mapped.some((error) => error instanceof ServerError) && !mapped.some((error) => error instanceof RateLimitError);
 }
 
+/** The longest `retryAfter` (in ms) among the server-side failures `error` stands for. */
+function askedWaitMs(error: unknown): number | undefined {
+  const mapped = error instanceof RetryableResult ? (error.result.errors ?? []).flatMap((item) => toConfluxErrors(item)) : [toConfluxError(error)];
+  const asked = mapped.filter((item) => item instanceof ServerError && item.retryAfter !== undefined).map((item) => item.retryAfter! * 1000);
+  return asked.length === 0 ? undefined : Math.max(...asked);
+}
+
 function isQuery(operation: ApolloLink.Operation): boolean {
   return (operation.operationType as string) === 'query';
+}
+
+function signalOf(operation: ApolloLink.Operation): AbortSignal | undefined {
+  const signal = (operation.getContext() as { fetchOptions?: { signal?: unknown } }).fetchOptions?.signal;
+  return signal instanceof AbortSignal ? signal : undefined;
+}
+
+function callerLeft(operation: ApolloLink.Operation): boolean {
+  return signalOf(operation)?.aborted === true;
 }
 
 /** A result whose errors call for a retry, carried through `RetryLink` as an error. */

@@ -19,7 +19,10 @@ export function toConfluxError(error: unknown): ConfluxError {
 export function toConfluxErrors(error: unknown): ConfluxError[] {
   if (error === undefined || error === null) return [];
   if (error instanceof ConfluxError) return [error];
-  if (CombinedGraphQLErrors.is(error)) return error.errors.map((item) => fromGraphQLError(item, undefined, error));
+  if (CombinedGraphQLErrors.is(error)) {
+    // A server that is not Conflux may put anything in `errors`, `null` included.
+    return error.errors.map((item) => (isRecord(item) ? fromGraphQLError(item, undefined, error) : unknownError('The response held an error entry that is not an object.', error)));
+  }
   if (ApolloServerError.is(error) || ServerParseError.is(error)) return fromHttpResponse(error);
   if (isGraphQLErrorLike(error)) return [fromGraphQLError(error, undefined, error)];
   if (isConnectionFailure(error)) {
@@ -44,16 +47,20 @@ export function fromGraphQLError(error: GraphQLFormattedError, response?: Respon
   });
 }
 
-/** HTTP code → canonical code, for answers that carry no GraphQL error (a proxy's page ...). */
+/**
+ * HTTP code → canonical code, for answers that carry no GraphQL error (a proxy's page ...), by
+ * the contract's status table: what failed is then whatever stands between the client and
+ * Conflux, an upstream as the client sees it.
+ */
 export function codeOfStatus(status: number): string {
   const known: Record<number, string> = {
-    401: 'UNAUTHENTICATED', 402: 'QUOTA_EXCEEDED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT',
-    413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED',
+    401: 'UNAUTHENTICATED', 402: 'QUOTA_EXCEEDED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 408: 'GATEWAY_TIMEOUT', 409: 'CONFLICT',
+    410: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED',
     502: 'BAD_GATEWAY', 503: 'SERVICE_UNAVAILABLE', 504: 'GATEWAY_TIMEOUT',
   };
   if (known[status]) return known[status];
   if (status >= 400 && status < 500) return 'VALIDATION_ERROR';
-  if (status >= 500) return 'INTERNAL_SERVER_ERROR';
+  if (status >= 500 && status < 600) return 'UPSTREAM_ERROR';
   // A 2xx or 3xx that Apollo could not use: the answer was not a GraphQL response.
   return 'BAD_GATEWAY';
 }
@@ -75,9 +82,20 @@ function fromHttpResponse(error: ApolloServerError | ServerParseError): ConfluxE
   ];
 }
 
+/**
+ * fetch rejects with a `TypeError` when no response arrives, worded by each runtime; aborts and
+ * timeouts are `DOMException`s. Any other `TypeError` is a bug, not a connection failure.
+ */
+const fetchFailureMessages = new Set(['fetch failed', 'Failed to fetch', 'NetworkError when attempting to fetch resource.', 'Load failed', 'Network request failed']);
+
 function isConnectionFailure(error: unknown): boolean {
-  // fetch rejects with a TypeError when no response arrives; aborts and timeouts are DOMExceptions.
-  return error instanceof TypeError || (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'));
+  if (error instanceof TypeError) return fetchFailureMessages.has(error.message);
+  return isAbort(error);
+}
+
+/** The caller's own abort or timeout: a `ConnectionError`, but never one to retry. */
+export function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
 }
 
 function unknownError(message: string, cause: unknown): ConfluxError {
@@ -87,7 +105,9 @@ function unknownError(message: string, cause: unknown): ConfluxError {
 function retryAfterHeader(response: Response): number | undefined {
   const value = response.headers.get('retry-after')?.trim();
   if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d+(?:\.\d+)?$/.test(value)) return Math.ceil(Number(value));
+  // An HTTP date names its weekday and month; `Date.parse('1.5')` would read a year 2001 date.
+  if (!/[a-z]{3}/i.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }

@@ -13,6 +13,11 @@ describe('retryWaitMs', () => {
     expect(retryWaitMs(1, defaultRetryDelaysMs, 0.2, () => 1)).toBe(300);
     expect(retryWaitMs(2, [10, 20], 0, Math.random)).toBe(20);
   });
+
+  it('never waits past the longest step, jitter included', () => {
+    expect(retryWaitMs(3, defaultRetryDelaysMs, 0.2, () => 1)).toBe(1000);
+    expect(retryWaitMs(5, defaultRetryDelaysMs, 0.2, () => 1)).toBe(1000);
+  });
 });
 
 describe('createRetryLink', () => {
@@ -35,5 +40,11 @@ describe('isRetryable', () => {
     expect(isRetryable({ message: 'x', extensions: { code: 'RATE_LIMITED', retryAfter: 5 } })).toBe(false);
     expect(isRetryable({ message: 'x', extensions: { code: 'NOT_FOUND' } })).toBe(false);
     expect(isRetryable(new RangeError('a bug in a link'))).toBe(false);
+    expect(isRetryable(new TypeError('Cannot read properties of undefined'))).toBe(false);
+  });
+
+  it("never retries the caller's own abort or timeout", () => {
+    expect(isRetryable(new DOMException('aborted', 'AbortError'))).toBe(false);
+    expect(isRetryable(new DOMException('timed out', 'TimeoutError'))).toBe(false);
   });
 });

@@ -102,7 +102,44 @@ describe('toConfluxError', () => {
 
   it('maps a fetch that got no response, or was aborted, to a ConnectionError', () => {
     expect(toConfluxError(new TypeError('fetch failed'))).toBeInstanceOf(ConnectionError);
+    expect(toConfluxError(new TypeError('Failed to fetch'))).toBeInstanceOf(ConnectionError);
     expect(toConfluxError(new DOMException('The operation timed out.', 'TimeoutError'))).toMatchObject({ code: 'CONNECTION_ERROR' });
+  });
+
+  it('does not call any other TypeError a connection failure: that is a bug', () => {
+    const bug = toConfluxError(new TypeError("Cannot read properties of null (reading 'data')"));
+    expect(bug).not.toBeInstanceOf(ConnectionError);
+    expect(bug.code).toBe('UNKNOWN');
+  });
+
+  it('maps an errors entry that is not an object without throwing', () => {
+    const combined = new CombinedGraphQLErrors({ data: { user: null }, errors: [null, graphQLError('NOT_FOUND')] as never });
+    expect(toConfluxErrors(combined).map((error) => error.code)).toEqual(['UNKNOWN', 'NOT_FOUND']);
+  });
+
+  it.each([
+    [408, 'GATEWAY_TIMEOUT', ServerError],
+    [410, 'NOT_FOUND', NotFoundError],
+    [418, 'VALIDATION_ERROR', ValidationError],
+    [500, 'UPSTREAM_ERROR', ServerError],
+    [501, 'UPSTREAM_ERROR', ServerError],
+    [505, 'UPSTREAM_ERROR', ServerError],
+  ])('maps a bodiless HTTP %i by the contract status table to %s', (status, code, type) => {
+    const response = new Response('<html>no</html>', { status });
+    const error = toConfluxError(new ApolloServerError('x', { response, bodyText: '<html>no</html>' }));
+    expect(error).toBeInstanceOf(type);
+    expect(error.code).toBe(code);
+  });
+
+  it.each([
+    ['12', 12],
+    ['1.5', 2],
+    ['-5', undefined],
+    ['12 seconds', undefined],
+    ['soon', undefined],
+  ])('reads Retry-After %j as %s seconds', (value, seconds) => {
+    const response = new Response('', { status: 429, headers: { 'retry-after': value } });
+    expect(toConfluxError(new ApolloServerError('x', { response, bodyText: '' })).retryAfter).toBe(seconds);
   });
 
   it('finds no errors in a result without one', () => {

@@ -3,9 +3,9 @@
  * calls stand in for `directory` or `workspaces`; they answer 501, which the gateway does not
  * retry itself (ERRORS.md §6), so every extra call counted is one the link made.
  */
-import { gql } from '@apollo/client';
+import { ApolloClient, ApolloLink, InMemoryCache, gql } from '@apollo/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionError, RateLimitError, ServerError, toConfluxError } from '../../src/client/index.js';
+import { ConnectionError, RateLimitError, ServerError, createRetryLink, toConfluxError } from '../../src/client/index.js';
 import { createTestApolloClient } from '../support/apollo.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { json, startTestServer, type TestServer } from '../support/http-server.js';
@@ -103,5 +103,50 @@ describe('the retry link', () => {
     );
     expect(toConfluxError(failure)).toBeInstanceOf(ConnectionError);
     expect(seen.get('Start')).toBe(1);
+  });
+
+  it('stops when the caller aborts: no attempt is sent after it, and the abort is what the caller gets', async () => {
+    // The gateway answers late: the caller gives up first. Apollo's HttpLink gives each attempt
+    // a signal of its own, so without the link's check a retry went out and even resolved.
+    const late = await startTestServer((_request, response) => void setTimeout(() => json(response, 200, { data: { workspace: { name: 'Core' } } }), 300));
+    opened.push(late);
+    const client = createTestApolloClient(late.url, { retry: fastRetries });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const outcome = await client.query({ query: gql`query Workspace { workspace(id: "w-1") { name } }`, context: { fetchOptions: { signal: controller.signal } } }).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    expect(outcome).not.toBe('resolved');
+    expect(toConfluxError(outcome)).toBeInstanceOf(ConnectionError);
+    // Long enough for the retries' waits (20, 40 ms) and a late attempt to have arrived.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(late.requests).toHaveLength(1);
+  });
+
+  it('hands over at once a failure whose Retry-After is longer than its longest wait', async () => {
+    // A 503 asking for 30 s: longer than the request deadline allows the gateway to wait, and
+    // than the link's 80 ms. Retrying sooner than asked would only add load.
+    const directory = await scriptedUpstream([(response) => json(response, 503, { error: { code: 'unavailable', message: 'down' } }, { 'retry-after': '30' }), ada]);
+    const gateway = await gatewayWith({ DIRECTORY_URL: directory.url, REQUEST_DEADLINE_MS: '5000' });
+    const client = createTestApolloClient(gateway.url, { retry: fastRetries });
+    const result = await client.query({ query: userQuery, errorPolicy: 'all' });
+    expect(toConfluxError(result.error)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: 30 });
+    expect(directory.requests).toHaveLength(1);
+  });
+
+  it('does not retry a bug in a link below it, and does not call it a connection failure', async () => {
+    let calls = 0;
+    const broken = new ApolloLink(() => {
+      calls++;
+      throw new TypeError("Cannot read properties of undefined (reading 'x')");
+    });
+    const client = new ApolloClient({ link: ApolloLink.from([createRetryLink(fastRetries), broken]), cache: new InMemoryCache() });
+    const failure = await client.query({ query: userQuery, fetchPolicy: 'no-cache' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(toConfluxError(failure)).not.toBeInstanceOf(ConnectionError);
+    expect(calls).toBe(1);
   });
 });
