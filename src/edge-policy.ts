@@ -3,7 +3,7 @@
  * origins may call (CORS), and which headers prove a request was not a cross-site form post
  * (CSRF). Upstream response headers never reach the caller at all: resolvers return data only.
  */
-import type { CORSOptions } from 'graphql-yoga';
+import type { CORSOptions, Plugin } from 'graphql-yoga';
 import { isSaneIdempotencyKey } from './upstream/client.js';
 
 /** Caller headers passed on to upstreams (the request id and `Idempotency-Key` are set apart). */
@@ -56,5 +56,20 @@ export function corsFor(origins: readonly string[]): false | ((request: Request)
       exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
       maxAge: 600,
     };
+  };
+}
+
+/**
+ * With an allowlist every answer depends on the caller's `Origin` (CORS headers or none), so
+ * every answer says so: a shared cache must not hand one origin's answer to another. yoga adds
+ * `Vary: Origin` only when it picks among several allowed origins itself.
+ */
+export function useVaryOnOrigin(): Plugin {
+  return {
+    onResponse({ response }) {
+      const vary = response.headers.get('vary');
+      if (vary === null) response.headers.set('vary', 'Origin');
+      else if (!/(?:^|,)\s*origin\s*(?:,|$)/i.test(vary)) response.headers.set('vary', `${vary}, Origin`);
+    },
   };
 }

@@ -15,7 +15,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useContentTypePolicy } from './plugins/use-content-type-policy.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
-import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom } from './edge-policy.js';
+import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom, useVaryOnOrigin } from './edge-policy.js';
 import { useFieldLimits } from './plugins/use-field-limits.js';
 import { useOperationBudget } from './plugins/use-operation-budget.js';
 import { createRateLimiter } from './rate-limit/limiter.js';
@@ -108,6 +108,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     plugins: [
       requestReport.start,
       useRequestId(),
+      ...(edge.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
       ...(config.requireAuth ? [useRequireAuth()] : []),
       ...(config.rateLimitOperations ? [useOperationBudget({ limiter, budget: config.rateLimitOperations, trustedProxies })] : []),
       useFieldLimits({ limiter, limits: config.rateLimitFields, trustedProxies }),

@@ -58,6 +58,9 @@ export function readErrorReport(status: number, headers: Record<string, string>,
 export function parseRetryAfter(value: string, now: number): number | undefined {
   const text = value.trim();
   if (/^\d+$/.test(text)) return clampSeconds(Number(text));
+  // The header sent twice reaches here joined (`5, 7`): the first delay counts.
+  const first = /^(\d+)\s*,/.exec(text);
+  if (first) return clampSeconds(Number(first[1]));
   const at = parseHttpDate(text, now);
   if (at === undefined) return undefined;
   return clampSeconds(Math.ceil((at - now) / 1000));

@@ -218,8 +218,23 @@ const rows: Row[] = [
     check: (reply) => {
       expect(reply.headers.get('access-control-allow-origin')).toBe('https://app.example');
       expect(reply.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(reply.headers.get('vary')).toMatch(/\bOrigin\b/);
     },
   },
+  {
+    // Whatever the Origin, the answer depends on it: a shared cache must key on it.
+    on: 'strict',
+    input: 'a GET query from an allowed Origin, and one from none, both Vary: Origin',
+    request: get('{ __typename }', { 'x-graphql-csrf': '1', origin: 'https://app.example' }),
+    status: 200,
+    code: null,
+    calls: 0,
+    check: (reply) => {
+      expect(reply.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(reply.headers.get('vary')).toMatch(/\bOrigin\b/);
+    },
+  },
+  { on: 'strict', input: 'a GET query with no Origin says Vary: Origin', request: get('{ __typename }', { 'x-graphql-csrf': '1' }), status: 200, code: null, calls: 0, check: (reply) => expect(reply.headers.get('vary')).toMatch(/\bOrigin\b/) },
   {
     on: 'strict',
     input: 'a foreign Origin preflight with an allowlist',
@@ -227,7 +242,10 @@ const rows: Row[] = [
     status: 204,
     code: null,
     calls: 0,
-    check: (reply) => expect(reply.headers.get('access-control-allow-origin')).toBeNull(),
+    check: (reply) => {
+      expect(reply.headers.get('access-control-allow-origin')).toBeNull();
+      expect(reply.headers.get('vary')).toMatch(/\bOrigin\b/);
+    },
   },
 ];
 

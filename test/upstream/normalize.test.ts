@@ -160,6 +160,13 @@ describe('readErrorReport: dialects (ERRORS.md §3)', () => {
       { errors: [{ title: 'Bad filter', code: 'BAD_FILTER' }] },
       { dialect: 'list', code: 'BAD_FILTER', message: 'Bad filter' },
     ],
+    [
+      'reads an error list whose later items are not objects, by its first',
+      409,
+      jsonHeaders,
+      { errors: [{ code: 'locked', detail: 'The record is locked', source: { pointer: '/data/id' } }, 'stray', null] },
+      { dialect: 'list', code: 'locked', message: 'The record is locked', fieldErrors: [{ field: 'data.id', message: 'The record is locked' }] },
+    ],
   ])('%s', (_name, status, headers, body, expected) => {
     const report = readErrorReport(status, headers, json(body), clock);
     // `undefined` in a row means "absent": toMatchObject would want the key present.
@@ -329,6 +336,7 @@ describe('readErrorReport: retryAfterSeconds', () => {
 
   it.each<[string, number | undefined]>([
     ['60', 60],
+    ['5, 7', 5],
     ['Wed, 01 Jan 2025 00:02:00 GMT', 120],
     ['Wed, 32 Jan 2025 00:02:00 GMT', undefined],
     ['Wed, 01 Foo 2025 00:02:00 GMT', undefined],

@@ -4,12 +4,15 @@
  */
 import { firstString, isJsonObject, memberOf, readFieldErrors, stringMember, type DialectReader } from './dialect-reader.js';
 
-/** Recognised by a non-empty `errors` array whose items are all objects. */
+/**
+ * Recognised by a non-empty `errors` array whose first item is an object: a stray string further
+ * on must not cost the code and message the first item carries. Only object items are read.
+ */
 export const listDialect: DialectReader = {
   dialect: 'list',
   recognise(body) {
     const errors = memberOf(body, 'errors');
-    return Array.isArray(errors) && errors.length > 0 && errors.every(isJsonObject);
+    return Array.isArray(errors) && isJsonObject(errors[0]);
   },
   read(body) {
     const errors = memberOf(body, 'errors') as unknown[];
