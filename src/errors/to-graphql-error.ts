@@ -56,6 +56,7 @@ export function toGraphQLError(error: unknown, options: ContractErrorOptions = {
     // Mapping is idempotent: an error this module made is already on the contract (yoga's masking
     // and the contract plugin both see every execution error).
     if (contractErrors.has(error) && (options.requestId === undefined || error.extensions['requestId'] === options.requestId)) return error;
+    logWithRequestId(error, options.requestId);
     const original = error.originalError;
     if (original === undefined || original === null) return fromRequestError(error, options);
     if (isUpstreamError(original)) return fromUpstreamError(original, options, error);
@@ -259,9 +260,25 @@ function withheldDetail(error: UpstreamError, serverSide: boolean): Extensions |
 function unexpected(thrown: unknown, options: ContractErrorOptions, at: GraphQLError | undefined): GraphQLError {
   const extensions = base('INTERNAL_SERVER_ERROR', options.requestId);
   const described = describe(thrown);
-  if (options.logger && firstSighting(thrown)) options.logger.error({ requestId: options.requestId, err: described }, 'unexpected error');
   if (options.exposeDetail) extensions['debug'] = described;
-  return build(unexpectedErrorMessage, extensions, at);
+  const masked = build(unexpectedErrorMessage, extensions, at);
+  if (options.logger && firstSighting(thrown)) {
+    // yoga's masking knows no request: the line waits for the mapping that knows its id.
+    if (options.requestId === undefined) unlogged.set(masked, { logger: options.logger, described });
+    else options.logger.error({ requestId: options.requestId, err: described }, 'unexpected error');
+  }
+  return masked;
+}
+
+/** Masked failures whose log line waits for the request id (see `unexpected`). */
+const unlogged = new WeakMap<GraphQLError, { logger: Logger; described: Extensions }>();
+
+/** Logs a masked failure that waited for its request id, now that one is known. */
+function logWithRequestId(error: GraphQLError, requestId: string | undefined): void {
+  const waiting = unlogged.get(error);
+  if (waiting === undefined || requestId === undefined) return;
+  unlogged.delete(error);
+  waiting.logger.error({ requestId, err: waiting.described }, 'unexpected error');
 }
 
 function describe(thrown: unknown): Extensions {

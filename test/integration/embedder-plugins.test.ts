@@ -54,4 +54,29 @@ describe('plugins given by an embedder', () => {
     ]);
     expect(seen).toEqual([{ isGraphQLError: true, code: 'NOT_FOUND', path: ['missing'] }]);
   });
+
+  it('that fail before execution give a masked INTERNAL_SERVER_ERROR, logged once with the request id', async () => {
+    const logger = createRecordingLogger();
+    const broken: Plugin = {
+      onRequestParse() {
+        throw new Error('boom near db-1.internal:5432');
+      },
+    };
+    const upstreamUrls = Object.fromEntries(serviceNames.map((name) => [name, 'http://127.0.0.1:9'])) as Record<ServiceName, string>;
+    const transport = createUndiciTransport();
+    use.onClose(() => transport.close());
+    const gateway = createGateway({ config: parseConfig({}), upstreamUrls, transport, logger, plugins: [broken] });
+    const response = await gateway.fetch(
+      new Request('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin', 'x-request-id': 'embedder-2' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      }),
+    );
+    const text = await response.text();
+    expect(text).not.toContain('boom');
+    expect(JSON.parse(text).errors).toEqual([{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500, requestId: 'embedder-2' } }]);
+    const logged = logger.entries.filter((entry) => entry.message === 'unexpected error');
+    expect(logged).toEqual([expect.objectContaining({ level: 'error', fields: expect.objectContaining({ requestId: 'embedder-2', err: expect.objectContaining({ message: 'boom near db-1.internal:5432' }) }) })]);
+  });
 });
