@@ -69,7 +69,10 @@ async function readGraphQLBody(request: Request): Promise<{ query: string }> {
   return { query: await request.text() };
 }
 
-/** A parser whose failures are 400s with `VALIDATION_ERROR`, whether it throws or rejects. */
+/**
+ * A parser whose failures are 400s with `VALIDATION_ERROR`, whether it throws or rejects; an
+ * empty batch (`[]`, which yoga would answer with an empty 200) is one too.
+ */
 function withReadableFailures(parser: RequestParser): RequestParser {
   return (request) => {
     let parsed: unknown;
@@ -78,8 +81,13 @@ function withReadableFailures(parser: RequestParser): RequestParser {
     } catch (error) {
       throw readableFailure(error);
     }
-    return isPromise(parsed) ? parsed.catch((error: unknown) => Promise.reject(readableFailure(error))) : parsed;
+    return isPromise(parsed) ? parsed.then(notEmptyBatch, (error: unknown) => Promise.reject(readableFailure(error))) : notEmptyBatch(parsed);
   };
+}
+
+function notEmptyBatch(parsed: unknown): unknown {
+  if (Array.isArray(parsed) && parsed.length === 0) throw malformed('A batch must hold at least one operation.');
+  return parsed;
 }
 
 function readableFailure(error: unknown): unknown {

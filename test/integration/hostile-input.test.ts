@@ -207,6 +207,7 @@ const rows: Row[] = [
   { on: 'strict', input: 'a body shorter than its Content-Length (REQUEST_DEADLINE_MS=1500)', request: { raw: rawPost(['Authorization: Bearer demo-admin']).replace(/Content-Length: \d+/, 'Content-Length: 5000') }, status: 408, code: 'VALIDATION_ERROR', calls: 0 },
   { on: 'strict', input: 'GraphiQL with introspection off', request: { method: 'GET', headers: { accept: 'text/html' } }, status: 406, code: null, calls: 0, check: (reply) => expect(reply.text).not.toMatch(/graphiql/i) },
   { on: 'strict', input: 'a batch of 2 (BATCH_LIMIT=2)', request: { headers: json, body: JSON.stringify([{ query: '{ a: __typename }' }, { query: '{ b: __typename }' }]) }, status: 200, code: null, calls: 0 },
+  { on: 'strict', input: 'an empty batch (BATCH_LIMIT=2)', request: { headers: json, body: '[]' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { on: 'strict', input: 'a batch of 3 (BATCH_LIMIT=2)', request: { headers: json, body: JSON.stringify([1, 2, 3].map(() => ({ query: '{ __typename }' }))) }, status: 413, code: 'PAYLOAD_TOO_LARGE', calls: 0 },
   {
     on: 'strict',
