@@ -49,10 +49,50 @@ describe('createLogger', () => {
     expect(body).not.toContain(key);
   });
 
+  it('scrubs withheld details before cutting them short for the log', async () => {
+    // Details over 2,000 characters are logged as cut JSON text, whose keys the logger can no
+    // longer see: the token once went out whole.
+    upstream = await startTestServer((_request, response) =>
+      json(response, 400, { error: { code: 'bad_request', message: 'bad', token: 'SECRET_B_TOKEN', 'Idempotency-Key': 'SECRET_H_IDEM', padding: 'x'.repeat(2500) } }),
+    );
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
+    gateway = await startGateway({ PORT: '0', DIRECTORY_URL: upstream.url, LOG_LEVEL: 'debug' }, { logger });
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+      body: JSON.stringify({ query: '{ user(id: "u-1") { name } }' }),
+    });
+    expect(await response.text()).toContain('VALIDATION_ERROR');
+    const log = lines.join('');
+    expect(log).toContain('upstream error detail withheld');
+    expect(log).not.toMatch(/SECRET_B_TOKEN|SECRET_H_IDEM/);
+  });
+
   it('scrubs credentials from free text and secret-named keys at any depth', () => {
     expect(
       scrubSecrets({ message: 'sent Bearer abc.DEF-123= and basic dXNlcjpwYXNz', nested: [{ Authorization: 'x', 'X-Api-Key': 'y', access_token: 'z', fine: 'kept' }] }),
     ).toEqual({ message: `sent Bearer ${redactedValue} and basic ${redactedValue}`, nested: [{ Authorization: redactedValue, 'X-Api-Key': redactedValue, access_token: redactedValue, fine: 'kept' }] });
+  });
+
+  it('scrubs keys that end like a secret, and secrets passed as parameters in text', () => {
+    expect(scrubSecrets({ refresh_token: 'a', sessionToken: 'b', private_key: 'c', db_password: 'd', maxTokens: 5, keyPrefix: 'k' })).toEqual({
+      refresh_token: redactedValue,
+      sessionToken: redactedValue,
+      private_key: redactedValue,
+      db_password: redactedValue,
+      maxTokens: 5,
+      keyPrefix: 'k',
+    });
+    expect(scrubSecrets('GET /cb?api_key=K1&access_token=T2&page=3 failed; password=hunter2')).toBe(
+      `GET /cb?api_key=${redactedValue}&access_token=${redactedValue}&page=3 failed; password=${redactedValue}`,
+    );
+  });
+
+  it('logs nothing below 8 levels of nesting, so nothing unchecked', () => {
+    let deep: Record<string, unknown> = { password: 'SECRET_DEEP_PW' };
+    for (let level = 0; level < 9; level++) deep = { level: deep };
+    expect(JSON.stringify(scrubSecrets({ details: deep }))).not.toContain('SECRET_DEEP_PW');
   });
 
   it('judges a key the same way every time it is seen, whatever its case', () => {

@@ -6,6 +6,7 @@
  */
 import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import type { Logger } from '../log.js';
+import { scrubSecrets } from '../redaction.js';
 import { isUpstreamError, type UpstreamError, type UpstreamErrorReport, type UpstreamFailure } from '../upstream/failure.js';
 import { codeForFailure, type ErrorOverrides } from './classify.js';
 import { clientDetails, isSafeDetailKey } from './client-details.js';
@@ -301,18 +302,15 @@ function textOf(value: unknown): string {
 }
 
 /**
- * Parsed JSON for the log: as it is, or its text cut to `maxLoggedTextLength` when longer (an
- * upstream may send megabytes). JSON nested some thousands deep parses, but overflows the stack
- * when written back: that is logged as a note, never thrown while mapping the failure.
+ * Parsed JSON for the log, its secrets scrubbed: as it is, or its text cut to
+ * `maxLoggedTextLength` when longer (an upstream may send megabytes). Scrubbed first: once cut
+ * to text, a secret's key can no longer be told apart. Scrubbing also stops at a depth, so JSON
+ * nested thousands deep (which parses, but overflowed the stack when written back) is not.
  */
 function clipJson(value: object): object | string {
-  let text: string;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    return '(not logged: nested too deeply to write)';
-  }
-  return text.length <= maxLoggedTextLength ? value : `${text.slice(0, maxLoggedTextLength)}…`;
+  const scrubbed = scrubSecrets(value) as object;
+  const text = JSON.stringify(scrubbed);
+  return text.length <= maxLoggedTextLength ? scrubbed : `${text.slice(0, maxLoggedTextLength)}…`;
 }
 
 function clip(text: string | undefined): string | undefined {

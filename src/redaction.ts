@@ -1,0 +1,65 @@
+/**
+ * What never reaches a log line: values under secret keys (headers that carry credentials,
+ * tokens, keys, passwords), judged by name at any depth, and credentials inside free text
+ * (`Bearer <token>`, `access_token=…` in a URL an upstream echoed). The production logger runs
+ * every record through `scrubSecrets`; withheld upstream detail is scrubbed before it is cut
+ * short for the log, since a cut is text, whose keys can no longer be told apart.
+ */
+
+/** The replacement for every redacted value. */
+export const redactedValue = '[redacted]';
+
+/** Put where a record nests deeper than is read: what lies below is not logged at all. */
+export const tooDeepValue = '[nested too deep to log]';
+
+const secretHeaders = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'idempotency-key'];
+/** Keys whose values are secrets wherever they appear (an upstream body echoing a key...), folded. */
+const secretKeys = new Set([...secretHeaders, 'token', 'apikey', 'xapikey', 'password', 'passwd', 'secret'].map(fold));
+/** Folded endings of secret keys: `refresh_token`, `private_key`, `db_password`, `client_secret`, `session_cookie`. */
+const secretEndings = ['token', 'secret', 'password', 'passwd', 'apikey', 'privatekey', 'credentials', 'cookie', 'authorization'];
+
+function fold(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
+}
+
+/** Keys already folded and judged: records repeat the same few keys on every line. */
+const knownKeys = new Map<string, boolean>();
+const maxKnownKeys = 1000;
+
+export function isSecretKey(key: string): boolean {
+  let secret = knownKeys.get(key);
+  if (secret === undefined) {
+    const folded = fold(key);
+    secret = secretKeys.has(folded) || secretEndings.some((ending) => folded.endsWith(ending));
+    if (knownKeys.size < maxKnownKeys) knownKeys.set(key, secret);
+  }
+  return secret;
+}
+
+const bearerInText = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
+/** A secret as a URL's query parameter or a `name=value` pair: `?api_key=…&access_token=…`. */
+const secretParameterInText = /\b((?:access|refresh|id|auth|session)?_?token|api_?key|client_?secret|secret|password|authorization|sig(?:nature)?)=[^&\s"'<>]+/gi;
+/** Cheap first look: text without any of these words holds nothing the patterns above replace. */
+const credentialWord = /bearer|basic|token|key=|secret|password|authorization|sig/i;
+const maxScrubDepth = 8;
+
+function scrubText(text: string): string {
+  if (!credentialWord.test(text)) return text;
+  return text.replace(bearerInText, `$1 ${redactedValue}`).replace(secretParameterInText, `$1=${redactedValue}`);
+}
+
+/**
+ * Replaces secrets in every string of a log record and under every secret key. Objects nested
+ * deeper than 8 levels are not logged (`tooDeepValue`): what is not read cannot be checked.
+ */
+export function scrubSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= maxScrubDepth) return tooDeepValue;
+  if (Array.isArray(value)) return value.map((item) => scrubSecrets(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = isSecretKey(key) ? redactedValue : scrubSecrets(item, depth + 1);
+  }
+  return out;
+}
