@@ -12,7 +12,18 @@ export const forwardedHeaders = ['authorization', 'accept-language', 'traceparen
 /** Headers that mark a request as not a simple cross-site one; yoga's own name and Apollo's. */
 export const csrfHeaders = ['x-graphql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'] as const;
 
-const saneHeaderValue = /^[\t\x20-\x7e]{1,1024}$/;
+/**
+ * The longest `Authorization` value read, in characters: accepted as a credential, forwarded to
+ * upstreams and counted as a rate-limit identity alike (a JWT is often longer than 1 KB).
+ */
+export const maxCredentialLength = 4096;
+
+/** Printable ASCII (and tab); at most 1024 characters, or `maxCredentialLength` for the credential. */
+const saneHeaderValue = /^[\t\x20-\x7e]+$/;
+
+function isSaneHeaderValue(name: string, value: string): boolean {
+  return value.length <= (name === 'authorization' ? maxCredentialLength : 1024) && saneHeaderValue.test(value);
+}
 
 /** Header names the caller declared hop-by-hop in `Connection`: never forwarded, even if allowlisted. */
 function hopByHop(headers: Headers): Set<string> {
@@ -20,13 +31,13 @@ function hopByHop(headers: Headers): Set<string> {
   return new Set(named.filter((token) => token !== ''));
 }
 
-/** The allowlisted caller headers with a sane value (printable ASCII, at most 1024 characters). */
+/** The allowlisted caller headers with a sane value (printable ASCII, at most 1024 characters; the credential up to `maxCredentialLength`). */
 export function forwardableHeaders(headers: Headers): Record<string, string> {
   const skipped = hopByHop(headers);
   const forwarded: Record<string, string> = {};
   for (const name of forwardedHeaders) {
     const value = headers.get(name);
-    if (value !== null && !skipped.has(name) && saneHeaderValue.test(value)) forwarded[name] = value;
+    if (value !== null && !skipped.has(name) && isSaneHeaderValue(name, value)) forwarded[name] = value;
   }
   return forwarded;
 }

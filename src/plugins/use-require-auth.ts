@@ -4,6 +4,7 @@
  * The GraphiQL page itself (a GET asking for HTML) and CORS preflights need no credential.
  */
 import type { Plugin } from 'graphql-yoga';
+import { maxCredentialLength } from '../edge-policy.js';
 import { statusOfCode } from '../errors/codes.js';
 import { requestIdFor } from './use-request-id.js';
 
@@ -11,7 +12,7 @@ import { requestIdFor } from './use-request-id.js';
 const wellFormedBearer = /^Bearer +[A-Za-z0-9\-._~+/]+=*$/i;
 
 export function isWellFormedBearer(value: string | null): boolean {
-  return value !== null && value.length <= 4096 && wellFormedBearer.test(value);
+  return value !== null && value.length <= maxCredentialLength && wellFormedBearer.test(value);
 }
 
 export interface RequireAuthOptions {

@@ -5,6 +5,7 @@
  * send one. WHATWG only: Web Crypto, no Node API.
  */
 import { LRUCache } from 'lru-cache';
+import { maxCredentialLength } from '../edge-policy.js';
 
 export interface IdentityOptions {
   /** Reverse proxies in front that append to `X-Forwarded-For`; 0 ignores the header. @default 0 */
@@ -30,7 +31,7 @@ export function identityFor(request: Request, serverContext: unknown, options: I
 
 async function computeIdentity(request: Request, serverContext: unknown, trustedProxies: number): Promise<string> {
   const authorization = request.headers.get('authorization');
-  const token = authorization !== null && authorization.length <= 4096 ? bearer.exec(authorization)?.[1] : undefined;
+  const token = authorization !== null && authorization.length <= maxCredentialLength ? bearer.exec(authorization)?.[1] : undefined;
   if (token !== undefined) {
     let hash = recentKeyHashes.get(token);
     if (hash === undefined) {

@@ -73,6 +73,14 @@ describe('headers at the edge', () => {
     expect(sent['authorization']).toBe('Bearer demo-admin');
   });
 
+  it('forwards every credential it accepts, a 4 KB bearer token included', async () => {
+    // A JWT is often over 1 KB: it was accepted, then silently not forwarded (every header was cut at 1024).
+    const jwt = `Bearer ${'a'.repeat(4096 - 'Bearer '.length)}`;
+    const reply = await send(gateway.url, { headers: { ...base, authorization: jwt }, body: query });
+    expect(reply.status).toBe(200);
+    expect(projects.requests.at(-1)!.headers['authorization']).toBe(jwt);
+  });
+
   it('does not forward a header value with characters outside printable ASCII', async () => {
     await send(gateway.url, { headers: { ...base, 'accept-language': 'fr\u00e9' }, body: query });
     expect(projects.requests.at(-1)!.headers).not.toHaveProperty('accept-language');
