@@ -2,7 +2,7 @@
  * The Node entry: reads the configuration, starts the embedded demo services for every
  * upstream whose URL is unset, and serves the gateway over HTTP until SIGTERM or SIGINT.
  */
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { GraphiQLOptions } from 'graphql-yoga';
@@ -76,9 +76,16 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   // In-flight requests, so that a shutdown ends as soon as the last one is answered.
   let active = 0;
   let drained: (() => void) | undefined;
-  server.on('request', (_request, response) => {
+  // Answers not yet written; once draining, each says `Connection: close`, so that a kept-alive
+  // client (a load balancer) sends nothing more on it.
+  const unanswered = new Set<ServerResponse>();
+  let draining = false;
+  server.on('request', (_request, response: ServerResponse) => {
     active++;
+    if (draining) response.setHeader('connection', 'close');
+    else unanswered.add(response);
     response.once('close', () => {
+      unanswered.delete(response);
       if (--active === 0) drained?.();
     });
   });
@@ -97,7 +104,11 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   let stopping: Promise<void> | undefined;
   const stop = (graceMs = config.shutdownGraceMs): Promise<void> => {
     stopping ??= (async () => {
-      // Stop accepting at once; requests already in flight get up to `graceMs` to finish.
+      // Stop accepting at once; requests already in flight get up to `graceMs` to finish, and
+      // their connections close after them.
+      draining = true;
+      for (const response of unanswered) if (!response.headersSent) response.setHeader('connection', 'close');
+      unanswered.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const idle = active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));

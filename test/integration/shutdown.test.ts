@@ -56,7 +56,7 @@ describe('SIGTERM', () => {
 
     const replies = Array.from({ length: inFlight }, (_, i) =>
       send(url!, {
-        headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+        headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin', connection: 'keep-alive' },
         body: JSON.stringify({ query: `{ project(id: "p-${i}") { name } }` }),
       }),
     );
@@ -71,6 +71,8 @@ describe('SIGTERM', () => {
     answered.forEach((reply, i) => {
       expect(reply.status).toBe(200);
       expect(JSON.parse(reply.text)).toEqual({ data: { project: { name: `Project p-${i}` } } });
+      // A kept-alive client must not send its next request down a connection that is going away.
+      expect(reply.headers.get('connection')).toBe('close');
     });
     expect(await exited).toBe(0);
   });
