@@ -12,6 +12,7 @@ import { ConfigError, parseConfig, serviceNames, type Config, type ServiceName }
 import { statusOfCode } from './errors/codes.js';
 import { unexpectedErrorMessage } from './errors/to-graphql-error.js';
 import { createConsoleLogger } from './log.js';
+import { requestIdFor } from './plugins/use-request-id.js';
 import type { Gateway } from './server.js';
 
 /** The bindings the worker reads: the variables of the Configuration table, as strings. */
@@ -53,9 +54,11 @@ export async function handleEdgeRequest(request: Request, env: EdgeEnv): Promise
     gateway = await gatewayFor(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    createConsoleLogger('error').error({ event: 'config_error', reason: error.message }, 'conflux is misconfigured');
-    const body = { errors: [{ message: unexpectedErrorMessage, extensions: { code: 'INTERNAL_SERVER_ERROR', status: statusOfCode.INTERNAL_SERVER_ERROR } }] };
-    return Response.json(body, { status: 500 });
+    // Like every answer, this one carries the request id, and so does its log line.
+    const requestId = requestIdFor(request);
+    createConsoleLogger('error').error({ requestId, event: 'config_error', reason: error.message }, 'conflux is misconfigured');
+    const body = { errors: [{ message: unexpectedErrorMessage, extensions: { code: 'INTERNAL_SERVER_ERROR', status: statusOfCode.INTERNAL_SERVER_ERROR, requestId } }] };
+    return Response.json(body, { status: 500, headers: { 'x-request-id': requestId } });
   }
   return gateway.fetch(request);
 }

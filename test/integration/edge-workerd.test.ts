@@ -97,9 +97,10 @@ describe('the edge entry in workerd', () => {
 
   it('answers a masked INTERNAL_SERVER_ERROR when an upstream URL is not bound', async () => {
     const { KNOWLEDGE_URL: _unset, ...partial } = demoBindings();
-    const reply = await graphql(worker(partial), '{ projects { id } }');
+    const reply = await graphql(worker(partial), '{ projects { id } }', { authorization: 'Bearer demo-admin', 'x-request-id': 'edge-unbound-1' });
     expect(reply.status).toBe(500);
-    expect(reply.body.errors).toEqual([{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500 } }]);
+    expect(reply.requestId).toBe('edge-unbound-1');
+    expect(reply.body.errors).toEqual([{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500, requestId: 'edge-unbound-1' } }]);
   });
 
   it('serves the GraphiQL page, unless GRAPHIQL=false', async () => {
