@@ -2,6 +2,7 @@
  * Several instances on one Redis: one budget, enforced exactly; and what the gateway does when
  * Redis goes away (fail open by default, fail closed when configured).
  */
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -79,6 +80,33 @@ describe('rate limiting across instances through Redis', () => {
     expect(reply.body).toEqual({ data: { project: { name: 'Atlas' } } });
     const warning = gateway.logger.entries.find((entry) => entry.level === 'warn' && entry.message.includes('rate-limit store failed'));
     expect(warning?.fields).toMatchObject({ store: 'redis', failureMode: 'open', err: { message: expect.stringMatching(/timed out/i) } });
+  });
+
+  it('leaves a hung Redis alone after one timeout, so that the commands it wakes up to are few', async () => {
+    // Six limited mutations in a row: each waited out REDIS_TIMEOUT_MS, and each command, left
+    // queued on the hung connection, was counted against the caller once Redis woke up.
+    redis = await startTestRedis();
+    const prefix = `test:${crypto.randomUUID()}:`;
+    const gateway = await startSharing({ RATE_LIMIT_OPERATIONS: 'off', RATE_LIMIT_START_SYNTHESIS: '100/1m', REDIS_TIMEOUT_MS: '200', RATE_LIMIT_KEY_PREFIX: prefix });
+    redis.freeze();
+    const six = Array.from({ length: 6 }, (_, i) => `s${i}: startSynthesis(workspaceId: "w-1") { id }`).join(' ');
+    const reply = await gateway.graphql(`mutation { ${six} }`);
+    expect(reply.status).toBe(200);
+    expect(Object.keys(reply.body.data!)).toHaveLength(6);
+    redis.thaw();
+
+    const inspector = new Redis(redis.url);
+    try {
+      let counted = 0;
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const keys = await inspector.keys(`${prefix}*`);
+        counted = (await Promise.all(keys.map((key) => inspector.get(key)))).reduce((sum, value) => sum + Number(value ?? 0), 0);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(counted).toBe(1);
+    } finally {
+      inspector.disconnect();
+    }
   });
 
   it('nulls a limited field with SERVICE_UNAVAILABLE, keeping the rest, when Redis stops and RATE_LIMIT_STORE_FAILURE=closed', async () => {

@@ -12,8 +12,10 @@ export interface TestRedis {
   url: string;
   /** Takes Redis away from the gateway, as a crash would: the server is killed (or, for `REDIS_URL`, the relay cut). */
   stop(): Promise<void>;
-  /** Makes Redis look hung: the relay stops passing bytes (until `stop()`). */
+  /** Makes Redis look hung: the relay stops passing bytes (until `thaw()` or `stop()`). */
   freeze(): void;
+  /** Ends a `freeze()`: what the gateway sent meanwhile reaches Redis now, as after a long pause. */
+  thaw(): void;
 }
 
 export const missingRedisMessage =
@@ -79,6 +81,10 @@ async function relay(target: URL, kill: () => Promise<void>): Promise<TestRedis>
     freeze() {
       frozen = true;
       for (const socket of sockets) socket.pause();
+    },
+    thaw() {
+      frozen = false;
+      for (const socket of sockets) socket.resume();
     },
     async stop() {
       await kill();
