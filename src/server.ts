@@ -17,6 +17,7 @@ import { useContentTypePolicy } from './plugins/use-content-type-policy.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom, useVaryOnOrigin } from './edge-policy.js';
 import { useFieldLimits } from './plugins/use-field-limits.js';
+import { useIdempotencyKeyScope } from './plugins/use-idempotency-key-scope.js';
 import { useOperationBudget } from './plugins/use-operation-budget.js';
 import { createRateLimiter } from './rate-limit/limiter.js';
 import { createMemoryStore } from './rate-limit/memory-store.js';
@@ -112,6 +113,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(config.requireAuth ? [useRequireAuth()] : []),
       ...(config.rateLimitOperations ? [useOperationBudget({ limiter, budget: config.rateLimitOperations, trustedProxies })] : []),
       useFieldLimits({ limiter, limits: config.rateLimitFields, trustedProxies }),
+      useIdempotencyKeyScope(),
       useErrorContract(contract),
       requestReport.finish,
       useCSRFPrevention({ requestHeaders: [...csrfHeaders] }),
