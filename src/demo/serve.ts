@@ -24,13 +24,21 @@ export interface DemoServiceDefinition {
   internalCode?: string;
 }
 
+/**
+ * The log keeps the latest requests only: it lives as long as the gateway that embeds the demo
+ * services, and anyone could fill it (1 MB bodies, no key needed). Past `maxLoggedRequests`,
+ * the oldest half is dropped; each body is kept to `maxLoggedBodyChars`.
+ */
+export const maxLoggedRequests = 5000;
+export const maxLoggedBodyChars = 4096;
+
 /** One received request, as kept in a service's log. */
 export interface DemoRequestRecord {
   method: string;
   /** The raw request target: path and query. */
   path: string;
   headers: Record<string, string | string[] | undefined>;
-  /** The body as text (cut at `maxDemoBodyBytes`). */
+  /** The body as text, cut at `maxLoggedBodyChars`. */
   body: string;
 }
 
@@ -125,7 +133,8 @@ function send(response: ServerResponse, status: number, headers: Record<string, 
 async function handle(definition: DemoServiceDefinition, basePath: string, log: DemoRequestRecord[], request: IncomingMessage, response: ServerResponse): Promise<void> {
   const body = await readBody(request);
   const rawUrl = request.url ?? '/';
-  log.push({ method: request.method ?? '', path: rawUrl, headers: { ...request.headers }, body: body.text });
+  if (log.length >= maxLoggedRequests) log.splice(0, maxLoggedRequests / 2);
+  log.push({ method: request.method ?? '', path: rawUrl, headers: { ...request.headers }, body: body.text.slice(0, maxLoggedBodyChars) });
   const target = splitTarget(rawUrl);
   let outcome: DemoOutcome;
   try {

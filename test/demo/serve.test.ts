@@ -4,7 +4,7 @@ import { failure } from '../../src/demo/http.js';
 import { demoKeys, demoServiceNames, startDemoService, startDemoUpstreams, type DemoService, type DemoServiceName } from '../../src/demo/index.js';
 import { problemDialect } from '../../src/demo/dialects.js';
 import { route } from '../../src/demo/router.js';
-import { maxDemoBodyBytes, serveDemo } from '../../src/demo/serve.js';
+import { maxDemoBodyBytes, maxLoggedBodyChars, maxLoggedRequests, serveDemo } from '../../src/demo/serve.js';
 import { call } from './demo-client.js';
 
 // A readable path of each service, and a write route that takes a JSON body.
@@ -98,6 +98,20 @@ describe('all demo services', () => {
     const target = service('knowledge');
     await call(target, 'POST', '/api/v1/contexts/c-1/facts', { body: { text: 'logged' } });
     expect(target.requests.at(-1)).toMatchObject({ method: 'POST', body: '{"text":"logged"}' });
+  });
+
+  it('keeps a bounded log: the latest requests, each body cut short', async () => {
+    // The log lives as long as a gateway embedding the services; 1 MB bodies from callers
+    // without a key once stayed in it for good.
+    const target = service('workspaces');
+    await call(target, 'POST', '/api/v1/workspaces/w-1/synthesis', { rawBody: 'x'.repeat(100_000) });
+    expect(target.requests.at(-1)!.body).toHaveLength(maxLoggedBodyChars);
+    for (let i = target.requests.length; i <= maxLoggedRequests; i++) {
+      target.requests.push({ method: 'GET', path: '/filler', headers: {}, body: '' });
+    }
+    await call(target, 'GET', '/api/v1/workspaces/w-1');
+    expect(target.requests.length).toBeLessThanOrEqual(maxLoggedRequests);
+    expect(target.requests.at(-1)).toMatchObject({ method: 'GET', path: '/api/v1/workspaces/w-1' });
   });
 
   it('answers an over-large body with 413', async () => {
