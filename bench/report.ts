@@ -24,8 +24,9 @@ export function renderMarkdown(results: BenchResults): string {
   const { machine, settings } = results;
   const lines = [
     `Measured ${results.generatedAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}; ` +
-      `${settings.rounds} turns of ${settings.durationSec} s per server per scenario (A B A B), ${settings.connections} connections, loopback. ` +
-      'The load generator, the upstream and the server share the machine.',
+      `${settings.rounds} turns of ${settings.durationSec} s per server per scenario (the servers taking turns, A B C A B C), ${settings.connections} connections, loopback. ` +
+      'The load generator, the upstream and the server share the machine. ' +
+      '"Conflux ÷ this" is the geometric mean of the ratios of turns run one after the other, so it can differ a little from the quotient of the req/s columns.',
     '',
     '| scenario | server | req/s | p50 ms | p99 ms | CPU ms / req | upstream calls / query | upstream CPU ms / req | peak RSS MiB | Conflux ÷ this, req/s | by CPU |',
     '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',

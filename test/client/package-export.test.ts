@@ -33,3 +33,24 @@ describe('the conflux/client package subpath', () => {
     expect(resolved.resolvedModule?.resolvedFileName).toBe(join(root, 'dist', 'client', 'index.d.ts'));
   });
 });
+
+describe('the package main entry', () => {
+  it('imports by package name and starts a gateway that answers', async () => {
+    // `exports["."]` once named a file the build never made.
+    const script = `
+      import { startGateway, createGateway, parseConfig, errorCodes } from 'conflux';
+      const running = await startGateway({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+      const response = await fetch(running.url + '/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' }, body: JSON.stringify({ query: '{ project(id: "p-1") { name } }' }) });
+      console.log(JSON.stringify({ body: await response.json(), createGateway: typeof createGateway, port: parseConfig({ PORT: '8080' }).port, codes: errorCodes.length }));
+      await running.stop(0);
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ body: { data: { project: { name: 'Atlas' } } }, createGateway: 'function', port: 8080, codes: 14 });
+  });
+
+  it('resolves its type declarations with NodeNext resolution', () => {
+    const options = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext };
+    const resolved = ts.resolveModuleName('conflux', join(root, 'test', 'consumer.mts'), options, ts.sys);
+    expect(resolved.resolvedModule?.resolvedFileName).toBe(join(root, 'dist', 'index.d.ts'));
+  });
+});
