@@ -3,7 +3,7 @@
  * codes, a scope-guarded email route and a per-key rate limit on organisation members.
  */
 import { nestedDialect } from './dialects.js';
-import { failure, reply, type DemoOutcome, type DemoRequest } from './http.js';
+import { bearerChallenge, failure, reply, type DemoOutcome, type DemoRequest } from './http.js';
 import { route } from './router.js';
 import type { DemoServiceDefinition } from './serve.js';
 
@@ -87,7 +87,7 @@ export function createDirectoryService(now: () => number = Date.now): DemoServic
 
   return {
     dialect: nestedDialect,
-    unauthorized: failure(401, 'invalid_api_key', 'API key missing, wrong, revoked or expired'),
+    unauthorized: failure(401, 'invalid_api_key', 'API key missing, wrong, revoked or expired', bearerChallenge),
     readOnly: failure(403, 'insufficient_scope', 'This API key may only read'),
     internalCode: 'query_failed',
     routes: [

@@ -87,6 +87,9 @@ export function failure(
   return { kind: 'error', status, code, message, ...more };
 }
 
+/** What a 401 must say of the scheme it wants (RFC 9110 §11.6.1): a bearer key. */
+export const bearerChallenge = { headers: { 'www-authenticate': 'Bearer' } } as const;
+
 /** An unexpected failure: its message carries a fresh request id for support, as 500s do. */
 export function internalFailure(code = 'internal_error'): DemoError {
   const requestId = `req_${randomBytes(8).toString('hex')}`;

@@ -4,7 +4,7 @@
  * so context ids cannot be enumerated.
  */
 import { problemDialect } from './dialects.js';
-import { asObject, failure, headerValue, reply, stringMember, type DemoError, type DemoOutcome, type DemoRequest } from './http.js';
+import { asObject, bearerChallenge, failure, headerValue, reply, stringMember, type DemoError, type DemoOutcome, type DemoRequest } from './http.js';
 import { route } from './router.js';
 import type { DemoServiceDefinition } from './serve.js';
 
@@ -40,7 +40,7 @@ interface ContextState {
   facts: DemoFact[];
 }
 
-const unauthorized = failure(401, 'unauthorized', 'Missing or invalid API key');
+const unauthorized = failure(401, 'unauthorized', 'Missing or invalid API key', bearerChallenge);
 
 function fieldErrors(detail: string, errors: ReadonlyArray<{ detail: string; pointer: string }>): DemoError {
   return failure(400, 'validation_error', detail, { extensions: { errors } });

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { problemDialect } from './dialects.js';
-import { failure, headerValue, internalFailure, reply, type DemoOutcome, type DemoRequest } from './http.js';
+import { bearerChallenge, failure, headerValue, internalFailure, reply, type DemoOutcome, type DemoRequest } from './http.js';
 import { route } from './router.js';
 import type { DemoServiceDefinition } from './serve.js';
 
@@ -119,7 +119,7 @@ export function createProjectsService(): DemoServiceDefinition {
 
   return {
     dialect: problemDialect,
-    unauthorized: failure(401, 'unauthorized', 'Missing, invalid or expired API key'),
+    unauthorized: failure(401, 'unauthorized', 'Missing, invalid or expired API key', bearerChallenge),
     readOnly: failure(403, 'forbidden', 'This API key may only read'),
     routes: [
       route('GET', '/api/v1/projects', () => reply(200, [...projects.values()])),

@@ -3,7 +3,7 @@
  * insights with a status workflow, and one workspace per synthesis failure.
  */
 import { flatDialect } from './dialects.js';
-import { failure, reply, stringMember, type DemoError, type DemoOutcome, type DemoRequest } from './http.js';
+import { bearerChallenge, failure, reply, stringMember, type DemoError, type DemoOutcome, type DemoRequest } from './http.js';
 import { route } from './router.js';
 import type { DemoServiceDefinition } from './serve.js';
 
@@ -129,7 +129,7 @@ export function createWorkspacesService(): DemoServiceDefinition {
 
   return {
     dialect: flatDialect,
-    unauthorized: failure(401, 'unauthorized', 'Invalid or expired authentication token.'),
+    unauthorized: failure(401, 'unauthorized', 'Invalid or expired authentication token.', bearerChallenge),
     readOnly: failure(403, 'forbidden', 'This API key may only read'),
     routes: [
       route('GET', '/api/v1/workspaces/:workspaceId', getWorkspace),

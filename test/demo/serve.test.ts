@@ -51,6 +51,8 @@ describe('all demo services', () => {
     const denied = await call(service(name), 'GET', probes[name].read, { key: null, headers: { 'x-request-id': 'trace-456' } });
     expect(denied.status).toBe(401);
     expect(denied.headers.get('x-request-id')).toBe('trace-456');
+    // RFC 9110: a 401 names the scheme it wants.
+    expect(denied.headers.get('www-authenticate')).toBe('Bearer');
     expect((await call(service(name), 'GET', probes[name].read)).headers.get('x-request-id')).toBeNull();
   });
 
