@@ -129,6 +129,9 @@ function fromRequestError(error: GraphQLError, options: ContractErrorOptions): G
   const { code: given, requestId: givenRequestId } = error.extensions;
   const rest: Extensions = {};
   for (const key of keptExtensions) if (error.extensions[key] !== undefined) rest[key] = error.extensions[key];
+  // yoga failing to pick the operation (an unknown operationName) is a request error like an
+  // invalid document: 200 under application/json, 400 under graphql-response+json (ERRORS.md §5).
+  if (given === 'OPERATION_RESOLUTION_FAILURE' && typeof rest['http'] === 'object' && rest['http'] !== null) rest['http'] = { ...rest['http'], spec: true };
   if (options.exposeDetail && error.extensions['debug'] !== undefined) rest['debug'] = error.extensions['debug'];
   const code: ErrorCode = isErrorCode(given) ? given : codeForHttpStatus(error.extensions['http']);
   const requestId = options.requestId ?? (typeof givenRequestId === 'string' ? givenRequestId : undefined);

@@ -153,6 +153,8 @@ const rows: Row[] = [
   { input: 'variables as a string', request: post('query ($id: ID!) { project(id: $id) { name } }', { variables: '{"id":"p-1"}' }), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'unknown operationName', request: post('query A { projects { id } }', { operationName: 'B' }), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'two operations, no operationName', request: post('query A { projects { id } } query B { projects { id } }'), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  // Like an invalid document: 200 for a client that accepts application/json only (it was 400).
+  { input: 'unknown operationName, accepting application/json only', request: post('query A { projects { id } }', { operationName: 'B' }, { accept: 'application/json' }), status: 200, code: 'VALIDATION_ERROR', calls: 0 },
 
   // The HTTP request.
   { input: 'JSON null body', request: { headers: json, body: 'null' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
