@@ -91,7 +91,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       upstreamSeconds.observe({ service: report.service, method: report.method, outcome: report.outcome }, report.durationMs / 1000);
     },
     onRequestReport(report) {
-      if (report.path !== graphqlEndpoint) return;
+      // No operation ran and nothing failed: the GraphiQL page or a CORS preflight, not a GraphQL request.
+      if (report.path !== graphqlEndpoint || (report.operationType === undefined && report.errors.length === 0)) return;
       requests.inc({ operation: operationLabel(report.operation), outcome: report.outcome });
       for (const error of report.errors) errors.inc({ code: error.code, service: error.service ?? 'gateway' });
     },

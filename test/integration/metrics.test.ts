@@ -31,6 +31,8 @@ beforeAll(async () => {
   await gateway.graphql('query Dashboard { projects { id owner { name } } }');
   await gateway.graphql('{ project(id: "p-1") { name } }');
   await gateway.graphql('{ project(id: "p-1") { name } }', { authorization: null });
+  // Not a GraphQL request: the GraphiQL page, which must not count as an anonymous success.
+  expect((await fetch(`${gateway.url}/graphql`, { headers: { accept: 'text/html' } })).status).toBe(200);
   const response = await fetch(`${gateway.url}/metrics`);
   scrape = { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
 });
@@ -93,7 +95,7 @@ describe('createMetrics', () => {
   it('counts operation names past the cap as other', async () => {
     const metrics = createMetrics({ maxOperationNames: 2 });
     for (const operation of ['A', 'B', 'C', 'D', 'A']) {
-      metrics.onRequestReport({ requestId: 'r', method: 'POST', path: '/graphql', operation, status: 200, durationMs: 1, outcome: 'success', errors: [] });
+      metrics.onRequestReport({ requestId: 'r', method: 'POST', path: '/graphql', operation, operationType: 'query', status: 200, durationMs: 1, outcome: 'success', errors: [] });
     }
     const text = await metrics.registry.metrics();
     expect(sample(text, 'conflux_graphql_requests_total', { operation: 'A', outcome: 'success' })).toBe(2);
