@@ -23,7 +23,8 @@ export function rateLimitedError(options: RateLimitedErrorOptions): GraphQLError
     field === undefined
       ? `Operation budget spent: retry in ${retryAfter} s.`
       : `Too many calls to ${field}: retry in ${retryAfter} s.`;
-  const extensions: Record<string, unknown> = { code: 'RATE_LIMITED', status: statusOfCode.RATE_LIMITED, retryAfter, limit };
+  // The budget goes in `details`, the contract's place for usage figures (ERRORS.md §4).
+  const extensions: Record<string, unknown> = { code: 'RATE_LIMITED', status: statusOfCode.RATE_LIMITED, retryAfter, details: { limit } };
   if (field === undefined) extensions['http'] = { status: 429, headers: { 'Retry-After': String(retryAfter) } };
   return graphQLErrorWithoutStack(message, { extensions });
 }

@@ -122,7 +122,7 @@ function base(code: ErrorCode, requestId: string | undefined): Extensions {
  * for the response status and strips it). Anything else, such as yoga's `originalError` on a bad
  * HTTP body, could leak internals and is dropped.
  */
-const keptExtensions = ['upstream', 'details', 'retryAfter', 'limit', 'http'] as const;
+const keptExtensions = ['upstream', 'details', 'retryAfter', 'http'] as const;
 
 /** Parse and validation errors, and contract errors already made: the message stays. */
 function fromRequestError(error: GraphQLError, options: ContractErrorOptions): GraphQLError {
@@ -198,6 +198,8 @@ function messageFor(code: ErrorCode, error: UpstreamError, report: UpstreamError
   return upstreamMessage === '' ? defaultClientMessages[code] : upstreamMessage;
 }
 
+const identifierShape = /^[A-Za-z0-9][\w.:/-]*$/;
+
 /** For a 5xx code only the members that are not free text: the service, status, code, type and request id. */
 function upstreamExtension(error: UpstreamError, serverSide: boolean): UpstreamExtension {
   const { failure } = error;
@@ -205,8 +207,10 @@ function upstreamExtension(error: UpstreamError, serverSide: boolean): UpstreamE
   if (failure.kind === 'response' || failure.kind === 'redirect' || failure.kind === 'invalid-body') upstream.status = failure.status;
   if (failure.kind !== 'response') return upstream;
   const { report } = failure;
+  // A code is an identifier: one with spaces is free text (`Deadlock found when trying to get
+  // lock`), which a 5xx must never show; the status alone then decided.
   const code = shortText(report.code, 128);
-  if (code !== undefined) upstream.code = code;
+  if (code !== undefined && identifierShape.test(code)) upstream.code = code;
   const type = shortText(report.problemType, 512);
   if (type !== undefined) upstream.type = type;
   if (!serverSide) {

@@ -12,12 +12,13 @@ import { oauthDialect } from './dialects/oauth.js';
 import { problemDialect } from './dialects/problem.js';
 
 /**
- * Dialects in the order they are tried; the first that recognises a body reads it. Problem
- * Details come first (its media type is explicit), then the shapes keyed by `error` (an object
- * with `code`, then a string) before the flat `code` + `message`, and the `errors` list last:
- * a body with both `error` and `errors` is read by its `error`.
+ * Dialects in the order they are tried, that of ERRORS.md §3; the first that recognises a body
+ * reads it. Problem Details come first (its media type is explicit), then the flat `code` +
+ * `message` (Fastify's errors add a string `error` holding the reason phrase: the code is
+ * `code`), the shapes keyed by `error` (an object with `code`, then a string), and the `errors`
+ * list last: a body with both `error` and `errors` is read by its `error`.
  */
-export const dialectReaders: readonly DialectReader[] = [problemDialect, nestedDialect, oauthDialect, flatDialect, listDialect];
+export const dialectReaders: readonly DialectReader[] = [problemDialect, flatDialect, nestedDialect, oauthDialect, listDialect];
 
 /** The longest `Retry-After` kept, in seconds (one year); longer values are clamped to it. */
 export const maxRetryAfterSeconds = 365 * 24 * 60 * 60;

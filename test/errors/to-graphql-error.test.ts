@@ -364,7 +364,13 @@ describe('toGraphQLError: upstream members (ERRORS.md §4)', () => {
     ['has the status of a 304 nobody asked for', () => failed('knowledge', { kind: 'invalid-body', status: 304, reason: '304 to an unconditional request' }), { service: 'knowledge', status: 304 }],
     ['has no code when the body had none', () => answered('knowledge', 404, 'Not Found'), { service: 'knowledge', status: 404 }],
     ['leaves out a code too long to be one', () => answered('knowledge', 400, { code: 'X'.repeat(600), message: 'm' }), { service: 'knowledge', status: 400 }],
-    ['cleans a code of control characters', () => answered('knowledge', 400, { code: 'BAD\nCODE', message: 'm' }), { service: 'knowledge', status: 400, code: 'BAD CODE' }],
+    ['leaves out a code with control characters or spaces: not an identifier', () => answered('knowledge', 400, { code: 'BAD\nCODE', message: 'm' }), { service: 'knowledge', status: 400 }],
+    [
+      'leaves out free text sent as a code on a 5xx',
+      () => answered('knowledge', 500, { error: 'Deadlock found when trying to get lock; try restarting transaction' }),
+      { service: 'knowledge', status: 500 },
+    ],
+    ['keeps a code of any identifier shape', () => answered('knowledge', 409, { code: 'urn:acme:Sync-In.Progress/2', message: 'm' }), { service: 'knowledge', status: 409, code: 'urn:acme:Sync-In.Progress/2' }],
   ])('%s', (_name, make, expected) => {
     expect(toGraphQLError(make(), opts).extensions['upstream']).toEqual(expected);
   });

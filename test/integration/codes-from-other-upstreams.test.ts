@@ -37,6 +37,9 @@ describe('codes from other upstreams', () => {
     ['an HTML 502 from a proxy', 502, '<html><body><h1>502 Bad Gateway</h1><p>nginx/1.25</p></body></html>', 'BAD_GATEWAY', 502],
     ['a 504', 504, { code: 'gateway_timeout', message: 'upstream timed out' }, 'GATEWAY_TIMEOUT', 504],
     ['a 408', 408, '', 'GATEWAY_TIMEOUT', 504],
+    // Fastify's error shape: `error` is the reason phrase, `code` the code. Once read as OAuth style.
+    ['a Fastify 409 with an in-progress code', 409, { statusCode: 409, code: 'IMPORT_IN_PROGRESS', error: 'Conflict', message: 'An import is running' }, 'CONFLICT', 409],
+    ['a Fastify 404 whose reason phrase is not the code', 404, { statusCode: 404, code: 'FACT_MISSING', error: 'Not Found', message: 'No such fact' }, 'NOT_FOUND', 404],
   ])('%s → %s', async (_name, status, body, code, canonicalStatus) => {
     await knowledgeAnswering((_request, response) => {
       if (typeof body === 'string') {
@@ -49,6 +52,7 @@ describe('codes from other upstreams', () => {
     const error = errorAt(reply, ['rememberFact']);
     expect(error.extensions).toMatchObject({ code, status: canonicalStatus, upstream: { service: 'knowledge', status } });
     expect(error.message).not.toMatch(/<|nginx/);
+    if (typeof body === 'object' && 'statusCode' in body) expect(error.extensions['upstream'].code).toBe(body.code);
     if (code === 'VALIDATION_ERROR' && status === 422) {
       expect(error.extensions['details']).toEqual({ fieldErrors: [{ field: 'text', message: 'text is too short' }] });
     }

@@ -30,7 +30,7 @@ describe('operation budget', () => {
     expect(refused.body.errors).toEqual([
       {
         message: expect.stringContaining('retry in'),
-        extensions: { code: 'RATE_LIMITED', status: 429, retryAfter, limit: 2, requestId: refused.headers.get('x-request-id') },
+        extensions: { code: 'RATE_LIMITED', status: 429, retryAfter, details: { limit: 2 }, requestId: refused.headers.get('x-request-id') },
       },
     ]);
     expect(upstreamCalls(gateway)).toBe(callsBefore);
@@ -102,7 +102,7 @@ describe('field limits', () => {
     expect(reply.body.data).toMatchObject({ a: { id: expect.any(String) }, b: { id: expect.any(String) }, c: { id: expect.any(String) }, d: null, fact: { text: 'still runs' } });
     expect(reply.body.errors).toHaveLength(1);
     const error = errorAt(reply, ['d']);
-    expect(error.extensions).toEqual({ code: 'RATE_LIMITED', status: 429, retryAfter: expect.any(Number), limit: 3, requestId: reply.headers.get('x-request-id') });
+    expect(error.extensions).toEqual({ code: 'RATE_LIMITED', status: 429, retryAfter: expect.any(Number), details: { limit: 3 }, requestId: reply.headers.get('x-request-id') });
     expect(error.extensions['retryAfter']).toBeGreaterThan(0);
     expect(error.extensions['retryAfter']).toBeLessThanOrEqual(60);
     const synthesisCalls = gateway.demo!.services.workspaces!.requests.filter((request) => request.method === 'POST');
@@ -117,7 +117,7 @@ describe('field limits', () => {
     const second = await gateway.graphql(query);
     expect(second.status).toBe(200);
     expect(second.body.data).toEqual({ context: { name: expect.any(String), knowledge: null }, project: { name: 'Atlas' } });
-    expect(errorAt(second, ['context', 'knowledge']).extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number), limit: 1 });
+    expect(errorAt(second, ['context', 'knowledge']).extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: expect.any(Number), details: { limit: 1 } });
     const other = await gateway.graphql(query, { authorization: 'Bearer demo-reader' });
     expect(other.body.data?.['context']?.knowledge).not.toBeNull();
   });
