@@ -4,20 +4,30 @@
  * as a clash: writes lost without a word. A mutation with more than one root field that comes
  * with the header is refused before anything runs (`VALIDATION_ERROR`, like an invalid
  * document): one write per request, or `rememberFact`'s own `idempotencyKey` argument.
+ *
+ * A header whose value could not be forwarded as it is (not 1 to 255 printable ASCII
+ * characters) on a mutation is refused the same way: dropping it silently would send a write
+ * the client believes deduplicated, and a retry of it could apply twice.
  */
 import { getOperationAST, GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { isSaneIdempotencyKey, maxIdempotencyKeyLength } from '../upstream/client.js';
 
 export const oneWritePerKeyMessage =
   'An Idempotency-Key header covers one write: send one mutation field per request, or give each rememberFact its own idempotencyKey argument.';
 
+export const unusableKeyMessage = `The Idempotency-Key header must be 1 to ${maxIdempotencyKeyLength} printable ASCII characters, with no space at either end.`;
+
 export function useIdempotencyKeyScope(): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      if ((args.contextValue as { idempotencyKey?: string }).idempotencyKey === undefined) return;
+      const sent = (args.contextValue as { request?: Request }).request?.headers.get('idempotency-key');
+      if (sent === null || sent === undefined) return;
       const operation = getOperationAST(args.document, args.operationName);
-      if (operation?.operation !== 'mutation' || rootFields(operation.selectionSet, args.document, new Set()) <= 1) return;
-      setResultAndStopExecution({ errors: [new GraphQLError(oneWritePerKeyMessage, { nodes: operation, extensions: { code: 'VALIDATION_ERROR' } })] });
+      if (operation?.operation !== 'mutation') return;
+      const refuse = (message: string) => setResultAndStopExecution({ errors: [new GraphQLError(message, { nodes: operation, extensions: { code: 'VALIDATION_ERROR' } })] });
+      if (!isSaneIdempotencyKey(sent)) return refuse(unusableKeyMessage);
+      if (rootFields(operation.selectionSet, args.document, new Set()) > 1) refuse(oneWritePerKeyMessage);
     },
   };
 }

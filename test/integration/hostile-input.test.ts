@@ -82,6 +82,16 @@ const rows: Row[] = [
     code: 'VALIDATION_ERROR',
     calls: 0,
   },
+  // A key that could not be forwarded as it is was dropped without a word, and the write sent.
+  ...['k'.repeat(256), 'a\tb', 'cl\u00e9-1'].map((key): Row => ({
+    input: `an Idempotency-Key header ${JSON.stringify(key).slice(0, 16)} on a write`,
+    request: post('mutation { rememberFact(contextId: "c-1", text: "keyed") { id } }', {}, { 'idempotency-key': key }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    calls: 0,
+    check: (reply) => expect(JSON.parse(reply.text).errors[0].message).toMatch(/Idempotency-Key header must be/),
+  })),
+  { input: 'an unusable Idempotency-Key header on a query is ignored', request: post('{ project(id: "p-1") { name } }', {}, { 'idempotency-key': 'k'.repeat(256) }), status: 200, code: null, calls: 1 },
   { input: 'an Idempotency-Key header with one write', request: post('mutation { rememberFact(contextId: "c-1", text: "only") { id } }', {}, { 'idempotency-key': 'k-one-write' }), status: 200, code: null, calls: 1 },
   { input: 'two writes without an Idempotency-Key header', request: post('mutation { a: rememberFact(contextId: "c-1", text: "one") { id } b: rememberFact(contextId: "c-1", text: "two") { id } }'), status: 200, code: null, calls: 2 },
   // An idempotency key given as an argument must be sendable as a header, as it is.
