@@ -34,7 +34,8 @@ const refusedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUN
 
 /**
  * Maps a low-level network error to a transport failure; an aborted signal wins over the error
- * itself. An answer undici's HTTP parser refused (its codes start `HPE_`) is `malformed`.
+ * itself. An answer undici's HTTP parser refused (its codes start `HPE_`) is `malformed`, and so
+ * is a 101 Switching Protocols to a request that asked for no upgrade (undici: `bad upgrade`).
  */
 export function transportErrorFrom(error: unknown, signal: AbortSignal): TransportError {
   if (error instanceof TransportError) return error;
@@ -43,7 +44,8 @@ export function transportErrorFrom(error: unknown, signal: AbortSignal): Transpo
   for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
     code = (current as { code?: unknown }).code ?? code;
     if (typeof code === 'string' && refusedCodes.has(code)) return new TransportError('refused', code, error);
-    if ((typeof code === 'string' && code.startsWith('HPE_')) || (current as { name?: unknown }).name === 'HTTPParserError') {
+    const { name, message } = current as { name?: unknown; message?: unknown };
+    if ((typeof code === 'string' && code.startsWith('HPE_')) || name === 'HTTPParserError' || (code === 'UND_ERR_SOCKET' && message === 'bad upgrade')) {
       return new TransportError('malformed', typeof code === 'string' ? code : 'not HTTP', error);
     }
     current = (current as { cause?: unknown }).cause;

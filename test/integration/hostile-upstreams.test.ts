@@ -137,6 +137,12 @@ describe('hostile upstreams', () => {
     expect(upstream.requests).toHaveLength(3);
   });
 
+  it('a 101 Switching Protocols nobody asked for → BAD_GATEWAY', async () => {
+    await expectCode((_response, socket) => {
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nupgrade: secret-proto\r\nconnection: upgrade\r\n\r\n');
+    }, 'BAD_GATEWAY');
+  });
+
   it('a status past 599, which HTTP does not have → BAD_GATEWAY, not retried', async () => {
     const { error, upstream } = await expectCode((response) => {
       response.writeHead(999, { 'content-type': 'application/json' });
