@@ -311,6 +311,8 @@ function overrides(env: Env, name: string): OverrideTable {
     const entries = Object.entries(table as Record<string, unknown>);
     for (const [, canonical] of entries) {
       if (!isErrorCode(canonical)) return fail(name, value, `${expected}; ${JSON.stringify(canonical)} is not a canonical code`);
+      // ERRORS.md §1: INTERNAL_SERVER_ERROR is the gateway's own failure, never an upstream's.
+      if (canonical === 'INTERNAL_SERVER_ERROR') return fail(name, value, `${expected}; INTERNAL_SERVER_ERROR is kept for the gateway's own failures`);
     }
     // fromEntries makes every key an own property, `__proto__` included.
     merged[service] = Object.fromEntries([...Object.entries(merged[service] ?? {}), ...entries]) as Record<string, ErrorCode>;

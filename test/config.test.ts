@@ -185,6 +185,7 @@ describe('parseConfig', () => {
     ['ERROR_OVERRIDES', '{"__proto__":{"X":"CONFLICT"}}'],
     ['ERROR_OVERRIDES', '{"constructor":{"X":"CONFLICT"}}'],
     ['ERROR_OVERRIDES', '{"workspace":{"X":"CONFLICT"}}'],
+    ['ERROR_OVERRIDES', '{"workspaces":{"X":"INTERNAL_SERVER_ERROR"}}'],
     ['REDIS_URL', 'redis://:::'],
     ['REDIS_URL', 'redis://127.0.0.1:99999'],
     ['REDIS_URL', 'redis://[::1'],

@@ -4,7 +4,7 @@
  */
 import { looksInternal, maxScannedLength } from './internal-text.js';
 
-/** The longest client message, in characters. */
+/** The longest client message, in characters (code points: an emoji is one). */
 export const maxMessageLength = 300;
 
 /**
@@ -17,10 +17,10 @@ export function sanitizeMessage(text: string, maxLength = maxMessageLength): str
   const scanned = text.length > maxScannedLength;
   const cleaned = cleanText(scanned ? text.slice(0, maxScannedLength) : text);
   if (cleaned.length <= maxLength && !scanned) return cleaned;
-  let cut = cleaned.slice(0, Math.min(cleaned.length, maxLength - 1));
-  // Never end on half of a surrogate pair.
-  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut.trimEnd()}…`;
+  // Counted in code points (cleaned text has no lone surrogates), so a pair is never split.
+  const points = Array.from(cleaned);
+  if (points.length <= maxLength && !scanned) return cleaned;
+  return `${points.slice(0, maxLength - 1).join('').trimEnd()}…`;
 }
 
 function cleanText(text: string): string {

@@ -530,7 +530,10 @@ describe('sanitizeMessage', () => {
     ['a\u2028b\u2029c', undefined, 'a b c'],
     ['abcdef', 4, 'abc…'],
     ['ab   cdef', 4, 'ab…'],
-    ['\ud83d\ude00\ud83d\ude00\ud83d\ude00', 4, '\ud83d\ude00…'],
+    // Characters are code points: three emoji fit in 4, five are cut to three and `…`.
+    ['\ud83d\ude00\ud83d\ude00\ud83d\ude00', 4, '\ud83d\ude00\ud83d\ude00\ud83d\ude00'],
+    ['\ud83d\ude00\ud83d\ude00\ud83d\ude00\ud83d\ude00\ud83d\ude00', 4, '\ud83d\ude00\ud83d\ude00\ud83d\ude00…'],
+    ['\ud83d\ude00'.repeat(200), undefined, '\ud83d\ude00'.repeat(200)],
     ['lone \ud800 surrogate', undefined, 'lone surrogate'],
     ['x', 0, ''],
   ])('sanitises %j (max %j) to %j', (text, max, expected) => {
