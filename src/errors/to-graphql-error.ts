@@ -190,7 +190,7 @@ function messageFor(code: ErrorCode, error: UpstreamError, report: UpstreamError
   if (failure.kind === 'invalid-id' || failure.kind === 'invalid-key') {
     // The reason names the rule broken, never the value; cut short in case a caller put one in.
     const what = failure.kind === 'invalid-id' ? 'Invalid id' : 'Invalid idempotency key';
-    const reason = sanitizeMessage(failure.reason, 64).replace(/[.\s]+$/, '');
+    const reason = sanitizeMessage(failure.reason, 64).replace(/(?<![.\s])[.\s]+$/, '');
     return reason === '' ? `${what}.` : `${what}: ${reason}.`;
   }
   if (statusOfCode[code] >= 500) return serverMessageFor(code, error.service);
