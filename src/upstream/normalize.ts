@@ -40,8 +40,14 @@ export function readErrorReport(status: number, headers: Record<string, string>,
   const reader = parsed === undefined ? undefined : dialectReaders.find((candidate) => candidate.recognise(parsed, contentType));
   const report: UpstreamErrorReport = parsed !== undefined && reader !== undefined ? reportOf(reader.dialect, reader.read(parsed)) : { dialect: 'none', fieldErrors: [], details: {} };
 
-  // The body's own objects, not the report's copies: those keep only the first members.
-  const bodySources: JsonObject[] = parsed === undefined ? [] : [parsed, memberOf(parsed, 'details'), memberOf(parsed, 'error')].filter(isJsonObject);
+  // The body's own objects, not the report's copies: those keep only the first members. A nested
+  // `error` may have `details` of its own, and an error list's first item carries the rest.
+  const error = parsed === undefined ? undefined : memberOf(parsed, 'error');
+  const errors = parsed === undefined ? undefined : memberOf(parsed, 'errors');
+  const bodySources: JsonObject[] =
+    parsed === undefined
+      ? []
+      : [parsed, memberOf(parsed, 'details'), error, isJsonObject(error) ? memberOf(error, 'details') : undefined, Array.isArray(errors) ? errors[0] : undefined].filter(isJsonObject);
 
   const headerRetry = lowerHeaders['retry-after'];
   const retryAfterSeconds = (headerRetry === undefined ? undefined : parseRetryAfter(headerRetry, now())) ?? firstRetryAfterMember(bodySources);

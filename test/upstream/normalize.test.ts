@@ -330,6 +330,8 @@ describe('readErrorReport: retryAfterSeconds', () => {
     ['ignores a non-numeric body value', {}, { code: 'X', message: 'y', retry_after: 'soon' }, undefined],
     ['reads a Problem extension member', {}, { type: 'https://x/rate-limited', status: 429, retryAfter: 3 }, 3],
     ['reads a member of a nested error', {}, { error: { code: 'rate_limited', message: 'slow down', retry_after: 21 } }, 21],
+    ['reads the details of a nested error', {}, { error: { code: 'rate_limited', message: 'slow down', details: { retry_after: 8 } } }, 8],
+    ['reads the first item of an error list', {}, { errors: [{ code: 'throttled', detail: 'slow down', retryAfter: 6 }] }, 6],
     ['clamps a huge delta to the maximum', { 'retry-after': '99999999999' }, {}, maxRetryAfterSeconds],
     ['gives none when nothing says', {}, { code: 'X', message: 'y' }, undefined],
   ])('%s', (_name, headers, body, expected, at = now) => {
