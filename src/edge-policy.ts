@@ -42,11 +42,14 @@ export function forwardableHeaders(headers: Headers): Record<string, string> {
   return forwarded;
 }
 
-/** The caller's `Idempotency-Key`, when sane; forwarded on writes only. */
-export function idempotencyKeyFrom(headers: Headers): string | undefined {
-  const value = headers.get('idempotency-key');
-  if (value === null || hopByHop(headers).has('idempotency-key')) return undefined;
-  return isSaneIdempotencyKey(value) ? value : undefined;
+/**
+ * The caller's `Idempotency-Key` as sent, and the key forwarded on writes: the one sent, when
+ * sane and not named in `Connection`. `undefined` when the caller sent none.
+ */
+export function idempotencyKeyFrom(headers: Headers): { sent: string; forwarded: string | undefined } | undefined {
+  const sent = headers.get('idempotency-key');
+  if (sent === null) return undefined;
+  return { sent, forwarded: isSaneIdempotencyKey(sent) && !hopByHop(headers).has('idempotency-key') ? sent : undefined };
 }
 
 /**

@@ -2,10 +2,10 @@
  * The Node entry: reads the configuration, starts the embedded demo services for every
  * upstream whose URL is unset, and serves the gateway over HTTP until SIGTERM or SIGINT.
  */
-import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import type { GraphiQLOptions } from 'graphql-yoga';
+import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 import { createLogger } from './create-logger.js';
 import { ConfigError, parseConfig, serviceNames, type Config, type ServiceName } from './config.js';
 import { startDemoUpstreams } from './demo/index.js';
@@ -59,6 +59,14 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
       ? undefined
       : createRedisStore({ client: createRedisClient(config.redisUrl, { timeoutMs: config.redisTimeoutMs, logger }), keyPrefix: config.rateLimitKeyPrefix });
   const metrics = config.metrics ? createMetrics() : undefined;
+  // Once draining, every answer says `Connection: close`, in flight or arriving on a kept-alive
+  // connection, so that such a client (a load balancer) sends nothing more down it.
+  let draining = false;
+  const closeWhenDraining: Plugin = {
+    onResponse({ response }) {
+      if (draining) response.headers.set('connection', 'close');
+    },
+  };
   const gateway = createGateway({
     config,
     upstreamUrls,
@@ -66,7 +74,8 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     logger,
     renderGraphiQL,
     ...(rateLimitStore ? { rateLimitStore } : {}),
-    ...(metrics ? { onUpstreamCall: metrics.onUpstreamCall, onRequestReport: metrics.onRequestReport, plugins: [metrics.plugin] } : {}),
+    ...(metrics ? { onUpstreamCall: metrics.onUpstreamCall, onRequestReport: metrics.onRequestReport } : {}),
+    plugins: metrics ? [metrics.plugin, closeWhenDraining] : [closeWhenDraining],
   });
   metrics?.watchCircuits(gateway.clients);
   // A request's headers and body must arrive within its deadline (a 408 otherwise), checked every
@@ -76,16 +85,9 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   // In-flight requests, so that a shutdown ends as soon as the last one is answered.
   let active = 0;
   let drained: (() => void) | undefined;
-  // Answers not yet written; once draining, each says `Connection: close`, so that a kept-alive
-  // client (a load balancer) sends nothing more on it.
-  const unanswered = new Set<ServerResponse>();
-  let draining = false;
-  server.on('request', (_request, response: ServerResponse) => {
+  server.on('request', (_request, response) => {
     active++;
-    if (draining) response.setHeader('connection', 'close');
-    else unanswered.add(response);
     response.once('close', () => {
-      unanswered.delete(response);
       if (--active === 0) drained?.();
     });
   });
@@ -107,8 +109,6 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
       // Stop accepting at once; requests already in flight get up to `graceMs` to finish, and
       // their connections close after them.
       draining = true;
-      for (const response of unanswered) if (!response.headersSent) response.setHeader('connection', 'close');
-      unanswered.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const idle = active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));

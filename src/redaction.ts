@@ -12,11 +12,12 @@ export const redactedValue = '[redacted]';
 /** Put where a record nests deeper than is read: what lies below is not logged at all. */
 export const tooDeepValue = '[nested too deep to log]';
 
-const secretHeaders = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'idempotency-key'];
-/** Keys whose values are secrets wherever they appear (an upstream body echoing a key...), folded. */
-const secretKeys = new Set([...secretHeaders, 'token', 'apikey', 'xapikey', 'password', 'passwd', 'secret'].map(fold));
-/** Folded endings of secret keys: `refresh_token`, `private_key`, `db_password`, `client_secret`, `session_cookie`. */
-const secretEndings = ['token', 'secret', 'password', 'passwd', 'apikey', 'privatekey', 'credentials', 'cookie', 'authorization'];
+/**
+ * Folded endings of keys whose values are secrets wherever they appear (an upstream body echoing
+ * a key...): `token`, `refresh_token`, `X-Api-Key`, `private_key`, `db_password`,
+ * `client_secret`, `Set-Cookie`, `Proxy-Authorization`, and the `Idempotency-Key` header.
+ */
+const secretEndings = ['token', 'secret', 'password', 'passwd', 'apikey', 'privatekey', 'credentials', 'cookie', 'authorization', 'idempotencykey'];
 
 function fold(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '');
@@ -30,7 +31,7 @@ export function isSecretKey(key: string): boolean {
   let secret = knownKeys.get(key);
   if (secret === undefined) {
     const folded = fold(key);
-    secret = secretKeys.has(folded) || secretEndings.some((ending) => folded.endsWith(ending));
+    secret = secretEndings.some((ending) => folded.endsWith(ending));
     if (knownKeys.size < maxKnownKeys) knownKeys.set(key, secret);
   }
   return secret;

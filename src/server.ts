@@ -135,7 +135,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     context: ({ request }): GatewayContext => {
       const requestId = requestIdFor(request);
       const forwardHeaders = forwardableHeaders(request.headers);
-      const idempotencyKey = idempotencyKeyFrom(request.headers);
+      const idempotency = idempotencyKeyFrom(request.headers);
       const context: GatewayContext = {
         requestId,
         upstreams: clients,
@@ -150,7 +150,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       };
       // Set apart rather than spread into the literal: in V8 a property after a spread in an
       // object literal takes a slow path (about 1 µs each, on every request).
-      if (idempotencyKey !== undefined) context.idempotencyKey = idempotencyKey;
+      if (idempotency !== undefined) {
+        context.idempotencyKeySent = idempotency.sent;
+        if (idempotency.forwarded !== undefined) context.idempotencyKey = idempotency.forwarded;
+      }
       return context;
     },
   });

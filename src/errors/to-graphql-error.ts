@@ -181,13 +181,14 @@ function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, 
   return build(messageFor(code, error, report), extensions, at);
 }
 
-function refusedBeforeCall(failure: UpstreamFailure): boolean {
+/** Input refused before any call: an id or an idempotency key that could not be sent. */
+function refusedBeforeCall(failure: UpstreamFailure): failure is Extract<UpstreamFailure, { kind: 'invalid-id' | 'invalid-key' }> {
   return failure.kind === 'invalid-id' || failure.kind === 'invalid-key';
 }
 
 function messageFor(code: ErrorCode, error: UpstreamError, report: UpstreamErrorReport | undefined): string {
   const { failure } = error;
-  if (failure.kind === 'invalid-id' || failure.kind === 'invalid-key') {
+  if (refusedBeforeCall(failure)) {
     // The reason names the rule broken, never the value; cut short in case a caller put one in.
     const what = failure.kind === 'invalid-id' ? 'Invalid id' : 'Invalid idempotency key';
     const reason = sanitizeMessage(failure.reason, 64).replace(/(?<![.\s])[.\s]+$/, '');

@@ -21,8 +21,8 @@ export const unusableKeyMessage = `The Idempotency-Key header must be 1 to ${max
 export function useIdempotencyKeyScope(): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const sent = (args.contextValue as { request?: Request }).request?.headers.get('idempotency-key');
-      if (sent === null || sent === undefined) return;
+      const sent = (args.contextValue as { idempotencyKeySent?: string }).idempotencyKeySent;
+      if (sent === undefined) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== 'mutation') return;
       const refuse = (message: string) => setResultAndStopExecution({ errors: [new GraphQLError(message, { nodes: operation, extensions: { code: 'VALIDATION_ERROR' } })] });

@@ -15,6 +15,8 @@ export interface GatewayContext {
   contract: ContractErrorOptions;
   /** The caller's `Idempotency-Key` header, forwarded on writes. */
   idempotencyKey?: string;
+  /** The `Idempotency-Key` header as sent, usable or not (`plugins/use-idempotency-key-scope`). */
+  idempotencyKeySent?: string;
   /** Counts one call of a rate-limited field; throws `RATE_LIMITED` over its limit (set by `plugins/use-field-limits`). */
   limitField?: (name: FieldLimitName) => Promise<void>;
 }

@@ -8,6 +8,7 @@ import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, typ
 import type { Logger } from '../log.js';
 import { createEtagCache } from './etag-cache.js';
 import { readErrorReport } from './normalize.js';
+import { utf8 } from './read-body.js';
 import { UpstreamError, type UpstreamFailure } from './failure.js';
 import { isTransportError, type HttpMethod, type Transport, type TransportResponse } from './transport.js';
 import { InvalidIdError, urlBuilder, type UpstreamPath } from './url.js';
@@ -250,7 +251,6 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   };
 }
 
-const utf8 = new TextDecoder();
 
 /**
  * The headers every call of a request sends. Copied member by member: in V8, adding a property

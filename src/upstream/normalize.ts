@@ -10,6 +10,7 @@ import { listDialect } from './dialects/list.js';
 import { nestedDialect } from './dialects/nested.js';
 import { oauthDialect } from './dialects/oauth.js';
 import { problemDialect } from './dialects/problem.js';
+import { utf8 } from './read-body.js';
 
 /**
  * Dialects in the order they are tried, that of ERRORS.md §3; the first that recognises a body
@@ -148,7 +149,6 @@ function mediaTypeOf(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
-const utf8 = new TextDecoder('utf-8');
 
 /** The body as a JSON object, or `undefined` for anything else (arrays, scalars, text, bytes). */
 function parseObject(body: Uint8Array): JsonObject | undefined {

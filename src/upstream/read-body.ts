@@ -25,6 +25,9 @@ export async function readCapped(chunks: AsyncIterable<Uint8Array>, maxBytes: nu
   return body;
 }
 
+/** The one decoder for upstream bodies (invalid UTF-8 becomes U+FFFD, a byte-order mark is skipped). */
+export const utf8 = new TextDecoder();
+
 /** The failure of a body that went past `maxBytes`, however it was read. */
 export function bodyTooLarge(maxBytes: number): TransportError {
   return new TransportError('too-large', `body over ${maxBytes} bytes`);
