@@ -23,7 +23,14 @@ export function sanitizeMessage(text: string, maxLength = maxMessageLength): str
   return `${points.slice(0, maxLength - 1).join('').trimEnd()}…`;
 }
 
+/**
+ * Text that cleaning would leave as it is: printable ASCII words without `<`, one space between
+ * them. Most upstream messages are such text; for them one test replaces five replacements.
+ */
+const alreadyClean = /^[\x21-\x3b\x3d-\x7e]+(?: [\x21-\x3b\x3d-\x7e]+)*$/;
+
 function cleanText(text: string): string {
+  if (alreadyClean.test(text)) return text;
   return (
     text
       // Controls become spaces first, so that removing one cannot join `<` to a tag name.
@@ -38,16 +45,44 @@ function cleanText(text: string): string {
   );
 }
 
+/** What a client may see of one upstream text, judged once. */
+export interface ShownText {
+  /** The cleaned text; `undefined` when none is shown (none sent, nothing left once cleaned, too long, or internal). */
+  text: string | undefined;
+  /** The text looked internal, so it was withheld: worth a log line. */
+  internal: boolean;
+}
+
+const nothingSent: ShownText = { text: undefined, internal: false };
+
+/** An upstream's 4xx message for a client: cleaned, cut to `maxMessageLength`, withheld when it looks internal. */
+export function showMessage(text: string | undefined): ShownText {
+  if (typeof text !== 'string') return nothingSent;
+  const cleaned = sanitizeMessage(text);
+  const internal = looksInternalAsSentOrCleaned(text, cleaned);
+  return { text: internal || cleaned === '' ? undefined : cleaned, internal };
+}
+
+/** A short upstream text (a code, a title) for a client, whole: text that would need cutting is left out. */
+export function showWhole(value: string | undefined, maxLength: number): ShownText {
+  if (typeof value !== 'string') return nothingSent;
+  if (value.length > maxLength * 4) return { text: undefined, internal: looksInternal(value) };
+  const cleaned = cleanText(value);
+  const internal = looksInternalAsSentOrCleaned(value, cleaned);
+  return { text: internal || cleaned === '' || cleaned.length > maxLength ? undefined : cleaned, internal };
+}
+
+/** Cleaning can join what markup kept apart, so cleaned text is checked too when it differs. */
+function looksInternalAsSentOrCleaned(text: string, cleaned: string): boolean {
+  return looksInternal(text) || (cleaned !== text && looksInternal(cleaned));
+}
+
 /** An upstream's 4xx text for the client: cleaned, or `''` when there is none or it looks internal. */
 export function clientText(text: string | undefined): string {
-  if (text === undefined) return '';
-  const cleaned = sanitizeMessage(text);
-  return looksInternal(text) || looksInternal(cleaned) ? '' : cleaned;
+  return showMessage(text).text ?? '';
 }
 
 /** Cleaned text when it fits in `maxLength` as it is; text that would need cutting is left out. */
 export function shortText(value: string | undefined, maxLength: number): string | undefined {
-  if (typeof value !== 'string' || value.length > maxLength * 4) return undefined;
-  const cleaned = cleanText(value);
-  return cleaned === '' || cleaned.length > maxLength || looksInternal(value) || looksInternal(cleaned) ? undefined : cleaned;
+  return showWhole(value, maxLength).text;
 }

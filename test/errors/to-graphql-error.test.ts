@@ -1,7 +1,7 @@
-import { buildSchema, graphql, GraphQLError, parse, validate, type ExecutionResult } from 'graphql';
+import { buildSchema, graphql, GraphQLError, parse, validate, type ExecutionResult, type GraphQLErrorOptions } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { defaultClientMessages, serverMessageFor, statusOfCode, type ErrorCode } from '../../src/errors/codes.js';
-import { defaultRetryAfterSeconds, sanitizeMessage, toGraphQLError, unexpectedErrorMessage } from '../../src/errors/to-graphql-error.js';
+import { defaultRetryAfterSeconds, graphQLErrorWithoutStack, sanitizeMessage, toGraphQLError, unexpectedErrorMessage } from '../../src/errors/to-graphql-error.js';
 import { UpstreamError, type UpstreamFailure } from '../../src/upstream/failure.js';
 import { readErrorReport } from '../../src/upstream/normalize.js';
 import { createRecordingLogger } from '../support/recording-logger.js';
@@ -523,9 +523,48 @@ describe('toGraphQLError: unexpected throws are masked (ERRORS.md §4)', () => {
   });
 });
 
+describe('graphQLErrorWithoutStack: the GraphQLError graphql-js would make, without its constructor', () => {
+  const document = parse('query Q {\n  project(id: "p-1") {\n    id\n  }\n  other: project(id: "p-2") { id }\n}');
+  const operation = document.definitions[0]!;
+  const [first, second] = 'selectionSet' in operation ? operation.selectionSet.selections : [];
+  const source = document.loc!.source;
+  const cause = Object.assign(new Error('cause'), { extensions: { code: 'FROM_CAUSE' } });
+
+  /** Own properties as graphql-js leaves them: value and whether a client's spread or `Object.keys` sees it. */
+  const ownProperties = (error: GraphQLError) =>
+    Object.fromEntries(
+      Object.entries(Object.getOwnPropertyDescriptors(error))
+        .filter(([key]) => key !== 'stack')
+        .map(([key, descriptor]) => [key, { value: descriptor.value, enumerable: descriptor.enumerable, writable: descriptor.writable }]),
+    );
+
+  it.each<[string, GraphQLErrorOptions]>([
+    ['nothing but a message', {}],
+    ['one node and a path', { nodes: first!, path: ['project'], extensions: { code: 'NOT_FOUND' } }],
+    ['two nodes on two lines', { nodes: [first!, second!], path: ['other', 0, 'id'] }],
+    ['a source and positions', { source, positions: [12, 40], extensions: { code: 'VALIDATION_ERROR' } }],
+    ['an empty list of nodes', { nodes: [], path: [] }],
+    ['an original error with extensions', { originalError: cause, path: ['project'] }],
+  ])('matches new GraphQLError for %s', (_, options) => {
+    const expected = new GraphQLError('Something failed.', options);
+    const made = graphQLErrorWithoutStack('Something failed.', options);
+    expect(made).toBeInstanceOf(GraphQLError);
+    expect(made.constructor).toBe(GraphQLError);
+    expect(ownProperties(made)).toEqual(ownProperties(expected));
+    expect(Object.keys(made)).toEqual(Object.keys(expected));
+    expect(made.toJSON()).toEqual(expected.toJSON());
+    expect(JSON.stringify(made)).toBe(JSON.stringify(expected));
+    expect(String(made)).toBe(String(expected));
+    expect(Object.prototype.toString.call(made)).toBe('[object GraphQLError]');
+    expect(made.stack).toBe('GraphQLError: Something failed.');
+  });
+});
+
 describe('sanitizeMessage', () => {
   it.each<[string, number | undefined, string]>([
     ['plain text', undefined, 'plain text'],
+    ['a > b, then <b>bold</b>', undefined, 'a > b, then bold'],
+    [' padded\tand  spaced ', undefined, 'padded and spaced'],
     ['<p>para</p><p>graph</p>', undefined, 'para graph'],
     ['a\u2028b\u2029c', undefined, 'a b c'],
     ['abcdef', 4, 'abc…'],
