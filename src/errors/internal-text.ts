@@ -1,7 +1,7 @@
 /**
  * Recognises text that describes an upstream's insides: a stack frame, a source file position
- * or path, a private or loopback address, an internal host name, a connection string, SQL or a
- * database's own error. A 4xx message that looks like
+ * or path, a private or loopback address, an internal host name, a connection string, SQL, a
+ * database's own error, or a credential. A 4xx message that looks like
  * this is replaced by the code's default sentence (and logged), even though 4xx messages
  * otherwise reach the client (ERRORS.md §4: never a stack trace, SQL, host name or file path).
  */
@@ -45,6 +45,14 @@ const internalPatterns: readonly RegExp[] = [
   /\bdelete\s+from\s+[\w."`]{1,100}\s+where\b/i,
   /\b(?:syntax error at or near|SQLSTATE|ORA-\d{5}|ER_[A-Z_]{4,}|PG::|psycopg2?|SequelizeDatabaseError|PrismaClient\w*Error|duplicate key value violates|violates (?:foreign key|not-null|check|unique|exclusion) constraint|deadlock detected|SQLITE_[A-Z]+|UNIQUE constraint failed|Duplicate entry '|E11000 duplicate key|MongoServerError)\b/i,
   /\b(?:relation|column|table) "[^"\n]{1,200}" (?:of relation "[^"\n]{1,200}" )?does not exist\b/i,
+  // Credentials an upstream echoed: a bearer or basic credential (long, or with a digit, so
+  // that "Basic authentication required" is not one), a secret as `name=value`, a JSON Web
+  // Token, a private key, and the key formats of AWS, Stripe, GitHub, Slack and Google.
+  /\b(?:Bearer|Basic)\s+(?:(?=[\w.~+/-]*\d)[\w.~+/-]{8,}|[\w.~+/-]{20,})/i,
+  /\b(?:(?:access|refresh|id|auth|session)[_-]?token|token|api[_-]?key|client[_-]?secret|secret|password|passwd|pwd)=[^\s&"'<>]{3,}/i,
+  /\beyJ[\w-]{5,}\.eyJ[\w-]{5,}/,
+  /-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----/,
+  /\b(?:(?:AKIA|ASIA)[0-9A-Z]{16}|[rs]k_(?:live|test)_[0-9A-Za-z]{8,}|gh[pousr]_[0-9A-Za-z]{20,}|xox[abprs]-[0-9A-Za-z-]{10,}|AIza[\w-]{30,})/,
 ];
 
 /**

@@ -48,6 +48,18 @@ describe('looksInternal', () => {
     ['a data file', 'see /data/exports/2024/customers.csv'],
     ['a key file', 'could not read certs/prod/server.pem'],
     ['a dotfile in a home directory', 'config at ~/.aws/credentials'],
+    ['a bearer token', 'upstream token Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzdmMifQ.c2lnbmF0dXJl rejected by auth'],
+    ['an opaque bearer token', 'Authorization: Bearer 7f3c9a1be2d44c0f rejected'],
+    ['a basic credential', 'sent Basic dXNlcjpwYXNzd29yZA== to billing'],
+    ['a JSON Web Token on its own', 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzdmMifQ expired'],
+    ['an API key as a parameter', 'billing call failed: api_key=sk_live_4eC39HqLyjWDarjtT1zdp7dc'],
+    ['a password as a parameter', 'login as svc password=hunter2 refused'],
+    ['an access token in a query string', 'GET /v1/charges?access_token=ya29.a0AfH6SM refused'],
+    ['an AWS access key', 'AWS key AKIAIOSFODNN7EXAMPLE lacks s3:GetObject'],
+    ['a Stripe key', 'key rk_test_51HxYzABCDEFGH is restricted'],
+    ['a GitHub token', 'ghp_0123456789abcdefghijABCDEFGHIJ0123 has no repo scope'],
+    ['a Slack token', 'xoxb-123456789012-abcdefghij revoked'],
+    ['a private key', '-----BEGIN RSA PRIVATE KEY----- MIIEow'],
   ])('flags %s', (_name, text) => {
     expect(looksInternal(text)).toBe(true);
   });
@@ -74,6 +86,12 @@ describe('looksInternal', () => {
     'Timestamp 2024-01-01T10:30:00Z is in the future',
     'https://api.example.com/v1/items?limit=10 is deprecated',
     'The file report.csv is too large',
+    'Basic authentication is required',
+    'Bearer token missing or malformed',
+    'The access token has expired',
+    'password: must be at least 12 characters',
+    'Token expired at 10:30',
+    'The API key is invalid',
   ])('lets %j through', (text) => {
     expect(looksInternal(text)).toBe(false);
   });
@@ -88,6 +106,9 @@ describe('looksInternal on hostile text', () => {
     ['dotted digits', '1.'],
     ['hyphenated labels', 'a-'],
     ['SELECTs', 'SELECT '],
+    ['bearer words', 'Bearer '],
+    ['token halves', 'eyJa.'],
+    ['parameters without values', 'token= '],
   ])('checks text of %s, as long as it reads, 100 times without stalling', (_name, unit) => {
     const text = unit.repeat(Math.ceil(maxScannedLength / unit.length)).slice(0, maxScannedLength);
     for (let i = 0; i < 100; i++) expect(looksInternal(text)).toBe(false);

@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { defaultClientMessages } from '../../src/errors/codes.js';
 import { errorAt, expectStillServing } from '../support/gateway.js';
 import { refusedPort, waitUntil } from '../support/http-server.js';
 import { useTestResources } from '../support/resources.js';
@@ -111,6 +112,16 @@ describe('hostile upstreams', () => {
     expect(error.message).toMatch(/^(a\.)+a?…$/);
     expect(error.message.length).toBeLessThanOrEqual(300);
   }, 5_000);
+
+  it('a 403 whose title and detail echo credentials → FORBIDDEN with the default sentence, nothing echoed', async () => {
+    const { error } = await expectCode((response) => {
+      response.writeHead(403, { 'content-type': 'application/problem+json' });
+      response.end(JSON.stringify({ type: 'https://problems.example/forbidden', title: 'AWS key AKIAIOSFODNN7EXAMPLE lacks s3:GetObject', status: 403, detail: 'billing call failed: api_key=sk_live_4eC39HqLyjWDarjtT1zdp7dc password=hunter2' }));
+    }, 'FORBIDDEN');
+    expect(error.message).toBe(defaultClientMessages.FORBIDDEN);
+    expect(error.extensions['upstream']).toEqual({ service: 'knowledge', status: 403, code: 'forbidden', type: 'https://problems.example/forbidden' });
+    expect(JSON.stringify(error)).not.toMatch(/AKIA|sk_live|hunter2/);
+  });
 
   it('a 304 to a request that sent no If-None-Match → BAD_GATEWAY, with the status', async () => {
     const { error } = await expectCode((response) => {
