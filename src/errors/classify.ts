@@ -109,7 +109,7 @@ const codeOfStatus: Readonly<Record<number, ErrorCode>> = {
 /**
  * The canonical code for a failed upstream call to `service`. Transport failures have no
  * response to read: refused and reset → `SERVICE_UNAVAILABLE`, timeout and deadline →
- * `GATEWAY_TIMEOUT`, too-large, invalid-body, malformed and redirect → `BAD_GATEWAY`, an open
+ * `GATEWAY_TIMEOUT`, too-large, invalid-body and malformed → `BAD_GATEWAY`, an open
  * circuit → `SERVICE_UNAVAILABLE`, an id or idempotency key refused before the call →
  * `VALIDATION_ERROR`, and a caller who left (aborted) → `GATEWAY_TIMEOUT`: the upstream had not
  * answered by the time it mattered.
@@ -117,6 +117,8 @@ const codeOfStatus: Readonly<Record<number, ErrorCode>> = {
 export function codeForFailure(failure: UpstreamFailure, service: string, overrides?: ErrorOverrides): ErrorCode {
   switch (failure.kind) {
     case 'response':
+    // A redirect's code comes from an override or else is BAD_GATEWAY: no well-known code's class is 3xx.
+    case 'redirect':
       return codeForResponse(failure.status, failure.report.code, failure.report.problemType, overrides === undefined ? undefined : overridesFor(overrides, service));
     case 'refused':
     case 'reset':
@@ -129,7 +131,6 @@ export function codeForFailure(failure: UpstreamFailure, service: string, overri
     case 'too-large':
     case 'invalid-body':
     case 'malformed':
-    case 'redirect':
       return 'BAD_GATEWAY';
     case 'invalid-id':
     case 'invalid-key':

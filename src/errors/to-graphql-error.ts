@@ -283,6 +283,7 @@ function retryAfterFor(code: ErrorCode, failure: UpstreamFailure): number | unde
 function withheldDetail(error: UpstreamError, serverSide: boolean, shown: ShownTexts | undefined): Extensions | undefined {
   const { failure } = error;
   if (refusedBeforeCall(failure)) return undefined;
+  if (failure.kind === 'redirect') return { failure: 'redirect', status: failure.status };
   if (failure.kind !== 'response') {
     const { kind, ...facts } = failure;
     return compact({ failure: kind, ...facts, cause: causeText(error.cause) });

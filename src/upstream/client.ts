@@ -132,8 +132,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     }
     const { status } = response;
     if ((status >= 200 && status < 300) || status === 304) return response;
-    if (status >= 300 && status < 400) throw fail({ kind: 'redirect', status });
-    throw fail({ kind: 'response', status, report: readErrorReport(status, response.headers, response.body) });
+    const report = readErrorReport(status, response.headers, response.body);
+    throw fail(status >= 300 && status < 400 ? { kind: 'redirect', status, report } : { kind: 'response', status, report });
   }
 
   async function observed(method: HttpMethod, url: string, headers: Readonly<Record<string, string>>, body: string | undefined, call: CallContext, attemptNo: number, pathForLog: string): Promise<TransportResponse> {

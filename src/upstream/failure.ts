@@ -37,8 +37,8 @@ export interface UpstreamErrorReport {
 export type UpstreamFailure =
   /** The upstream answered with a non-2xx, non-304 status that is not a redirect. */
   | { kind: 'response'; status: number; report: UpstreamErrorReport }
-  /** A 3xx other than 304: never followed. */
-  | { kind: 'redirect'; status: number }
+  /** A 3xx other than 304: never followed. Its body is read too: an override may name its code (ERRORS.md §2). */
+  | { kind: 'redirect'; status: number; report: UpstreamErrorReport }
   /** The connection was refused, or the host could not be resolved. */
   | { kind: 'refused' }
   /** The connection was reset or closed before the whole body arrived. */

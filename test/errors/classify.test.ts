@@ -241,6 +241,13 @@ describe('codeForFailure: per-service overrides (ERRORS.md §2, step 1)', () => 
     expect(codeForFailure(failure, 'knowledge', { knowledge: { 'https://problems.example/budget-spent': 'QUOTA_EXCEEDED' } })).toBe('VALIDATION_ERROR');
   });
 
+  it('applies to a redirect too; without one a redirect stays BAD_GATEWAY whatever its body says', () => {
+    const redirect = (code: string): UpstreamFailure => ({ kind: 'redirect', status: 308, report: { dialect: 'nested', code, fieldErrors: [], details: {} } });
+    expect(codeForFailure(redirect('user_moved'), 'directory', { directory: { user_moved: 'NOT_FOUND' } })).toBe('NOT_FOUND');
+    expect(codeForFailure(redirect('user_moved'), 'directory', { projects: { user_moved: 'NOT_FOUND' } })).toBe('BAD_GATEWAY');
+    expect(codeForFailure(redirect('not_found'), 'directory')).toBe('BAD_GATEWAY');
+  });
+
   it('ignores a service named like an Object.prototype member', () => {
     expect(classify(404, 'x', {}, 'constructor')).toBe('NOT_FOUND');
     expect(classify(404, 'toString', { svc: {} })).toBe('NOT_FOUND');
@@ -256,7 +263,7 @@ describe('codeForFailure: transport failures (ERRORS.md §2)', () => {
     [{ kind: 'deadline' }, 'GATEWAY_TIMEOUT'],
     [{ kind: 'too-large', limitBytes: 1024 }, 'BAD_GATEWAY'],
     [{ kind: 'invalid-body', status: 200, reason: 'not JSON' }, 'BAD_GATEWAY'],
-    [{ kind: 'redirect', status: 302 }, 'BAD_GATEWAY'],
+    [{ kind: 'redirect', status: 302, report: { dialect: 'none', fieldErrors: [], details: {} } }, 'BAD_GATEWAY'],
     [{ kind: 'circuit-open', retryAfterSeconds: 5 }, 'SERVICE_UNAVAILABLE'],
     [{ kind: 'invalid-id', reason: 'an id must not be empty' }, 'VALIDATION_ERROR'],
     [{ kind: 'invalid-key', reason: 'too long' }, 'VALIDATION_ERROR'],

@@ -228,7 +228,7 @@ describe('toGraphQLError: 5xx messages never carry upstream text (ERRORS.md §4)
     [{ kind: 'too-large', limitBytes: 10 }, 'BAD_GATEWAY'],
     [{ kind: 'invalid-body', status: 200, reason: 'not JSON at db-1.internal:8080' }, 'BAD_GATEWAY'],
     [{ kind: 'malformed' }, 'BAD_GATEWAY'],
-    [{ kind: 'redirect', status: 301 }, 'BAD_GATEWAY'],
+    [{ kind: 'redirect', status: 301, report: { dialect: 'none', fieldErrors: [], details: {} } }, 'BAD_GATEWAY'],
     [{ kind: 'circuit-open', retryAfterSeconds: 4 }, 'SERVICE_UNAVAILABLE'],
   ])('gives the fixed sentence for a %o transport failure and logs its facts', (failure, code) => {
     const logger = createRecordingLogger();
@@ -359,7 +359,7 @@ describe('toGraphQLError: upstream members (ERRORS.md §4)', () => {
       { service: 'knowledge', status: 503, code: 'THING', type: 'https://problems.example/thing', requestId: 'up-1' },
     ],
     ['has only the service for a transport failure', () => failed('knowledge', { kind: 'reset' }), { service: 'knowledge' }],
-    ['has the status of a redirect', () => failed('knowledge', { kind: 'redirect', status: 302 }), { service: 'knowledge', status: 302 }],
+    ['has the status of a redirect', () => failed('knowledge', { kind: 'redirect', status: 302, report: { dialect: 'none', fieldErrors: [], details: {} } }), { service: 'knowledge', status: 302 }],
     ['has the status of an answer with an unusable body', () => failed('knowledge', { kind: 'invalid-body', status: 200, reason: 'not JSON' }), { service: 'knowledge', status: 200 }],
     ['has the status of a 304 nobody asked for', () => failed('knowledge', { kind: 'invalid-body', status: 304, reason: '304 to an unconditional request' }), { service: 'knowledge', status: 304 }],
     ['has no code when the body had none', () => answered('knowledge', 404, 'Not Found'), { service: 'knowledge', status: 404 }],

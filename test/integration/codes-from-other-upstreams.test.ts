@@ -69,6 +69,16 @@ describe('codes from other upstreams', () => {
     expect(JSON.stringify(reply.body)).not.toContain('elsewhere');
   });
 
+  it('a redirect whose code has an override takes the override (ERRORS.md §2, step 1)', async () => {
+    await knowledgeAnswering(
+      (_request, response) => json(response, 308, { type: 'https://problems.example/context-moved', title: 'Moved', status: 308 }, { location: 'http://127.0.0.1:1/elsewhere' }),
+      { ERROR_OVERRIDES: '{"knowledge":{"https://problems.example/context-moved":"NOT_FOUND"}}' },
+    );
+    const reply = await gateway!.graphql('{ context(id: "c-1") { name } }');
+    expect(errorAt(reply, ['context']).extensions).toMatchObject({ code: 'NOT_FOUND', status: 404, upstream: { service: 'knowledge', status: 308 } });
+    expect(upstream!.requests).toHaveLength(1);
+  });
+
   it('a 200 that is not JSON → BAD_GATEWAY', async () => {
     await knowledgeAnswering((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });

@@ -22,7 +22,7 @@ describe('shouldRetry', () => {
     ['a status of 999', response(999), false],
     ['a 429', response(429), false],
     ['a 404', response(404), false],
-    ['a redirect', { kind: 'redirect', status: 302 }, false],
+    ['a redirect', { kind: 'redirect', status: 302, report: { dialect: 'none', fieldErrors: [], details: {} } }, false],
     ['the request deadline', { kind: 'deadline' }, false],
     ['the caller leaving', { kind: 'aborted' }, false],
     ['a body over the limit', { kind: 'too-large', limitBytes: 1 }, false],
