@@ -32,6 +32,8 @@ export interface UpstreamClientOptions {
   breakerHalfOpenAfterMs?: number;
   /** ETag'd GET bodies kept for conditional requests (entries). @default 1000 */
   etagCacheEntries?: number;
+  /** ETag'd GET bodies kept for conditional requests (bytes on the wire). @default 16 MiB */
+  etagCacheBytes?: number;
   /** Send the same GET only once within one GraphQL request. @default true */
   dedupe?: boolean;
   logger: Logger;
@@ -95,7 +97,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const maxAttempts = options.maxAttempts ?? 3;
   const halfOpenAfterMs = options.breakerHalfOpenAfterMs ?? 10_000;
   const dedupe = options.dedupe ?? true;
-  const etags = createEtagCache({ maxEntries: options.etagCacheEntries ?? 1000 });
+  const etags = createEtagCache({ maxEntries: options.etagCacheEntries ?? 1000, maxBytes: options.etagCacheBytes ?? 16 * 1024 * 1024 });
   const buildUrl = urlBuilder(baseUrl);
   const breaker: CircuitBreakerPolicy = circuitBreaker(
     handleWhen((error) => error instanceof UpstreamError && countsAgainstCircuit(error.failure)),
@@ -203,7 +205,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', status: response.status, reason: 'not JSON' }, attempts: 1, requestId: call.requestId, cause: error });
       }
       const etag = response.headers['etag'];
-      if (cacheKey !== undefined && etag) etags.set(cacheKey, { etag, value });
+      if (cacheKey !== undefined && etag) etags.set(cacheKey, { etag, value, bytes: response.body.byteLength });
     }
     try {
       return options.decode(value);

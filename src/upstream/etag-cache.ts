@@ -1,20 +1,25 @@
 /**
  * Bodies of GET responses that carried an `ETag`, kept so that the next identical call can send
- * `If-None-Match` and be answered with a 304. Bounded (least recently used entries go first) and
- * keyed by URL and by every caller header that can change the answer: a credential never sees a
- * body cached for another. Kept in process, not in Redis: see README, "Conditional caching".
+ * `If-None-Match` and be answered with a 304. Bounded in entries and in bytes (least recently used
+ * entries go first; a body too large for a sixteenth of the budget is not kept) and keyed by URL
+ * and by every caller header that can change the answer: a credential never sees a body cached
+ * for another. Kept in process, not in Redis: see README, "Conditional caching".
  */
 import { LRUCache } from 'lru-cache';
 
 export interface EtagCacheOptions {
   /** Most bodies kept, in entries. @default 1000 */
   maxEntries?: number;
+  /** Most bytes kept, counted as the bodies' sizes on the wire. @default 16 MiB */
+  maxBytes?: number;
 }
 
 /** One cached answer: the validator to send back and the body it stands for (already parsed). */
 export interface CachedBody {
   etag: string;
   value: unknown;
+  /** The body's size on the wire, which bounds what the cache holds. */
+  bytes: number;
 }
 
 export interface EtagCache {
@@ -28,7 +33,16 @@ export interface EtagCache {
 const varyingHeaders = ['authorization', 'accept-language'] as const;
 
 export function createEtagCache(options: EtagCacheOptions = {}): EtagCache {
-  const entries = new LRUCache<string, CachedBody>({ max: options.maxEntries ?? 1000 });
+  // Counted in bytes, not only entries: keys include the credential, which a caller can vary at
+  // will, and 1000 bodies of 10 MB each would not fit in any container.
+  const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+  const entries = new LRUCache<string, CachedBody>({
+    max: options.maxEntries ?? 1000,
+    maxSize: maxBytes,
+    maxEntrySize: Math.max(1, Math.floor(maxBytes / 16)),
+    // At least 1: lru-cache refuses a size of 0, and an empty body still takes an entry.
+    sizeCalculation: (body) => Math.max(1, body.bytes),
+  });
   return {
     keyFor: (url, forwardHeaders) => JSON.stringify([url, ...varyingHeaders.map((name) => forwardHeaders[name] ?? '')]),
     get: (key) => entries.get(key),

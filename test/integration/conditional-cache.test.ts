@@ -111,6 +111,31 @@ describe('connection reuse', () => {
     }
   };
 
+  it('keeps bodies within a byte budget, whatever credentials callers invent', async () => {
+    // 20 bodies of 900 kB, each with an ETag, are more than the 16 MiB a service keeps: the
+    // least recently used go. A body over 1 MiB (a sixteenth of the budget) is never kept.
+    const name = (id: string) => (id === 'huge' ? 'x'.repeat(1_200_000) : id.padEnd(900_000, '.'));
+    const upstream = await use.server((request, response) => {
+      const id = request.url!.split('/').pop()!;
+      if (request.headers['if-none-match'] === `"${id}"`) {
+        response.writeHead(304, { etag: `"${id}"` });
+        return response.end();
+      }
+      json(response, 200, { id, name: name(id) }, { etag: `"${id}"` });
+    });
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
+    const ask = async (id: string) => {
+      const reply = await gateway.graphql(`{ user(id: "${id}") { id } }`, { headers: { authorization: `Bearer key-${id}` } });
+      expect(reply.body).toEqual({ data: { user: { id } } });
+    };
+    for (let i = 0; i < 20; i++) await ask(`u-${i}`);
+    await ask('huge');
+    const sent = upstream.requests.length;
+    for (const id of ['u-0', 'u-19', 'huge']) await ask(id);
+    const revalidated = upstream.requests.slice(sent).map((request) => request.headers['if-none-match']);
+    expect(revalidated).toEqual([undefined, '"u-19"', undefined]);
+  });
+
   it('repeated queries reuse one keep-alive connection to the upstream', async () => {
     const upstream = await use.server((_request, response) => json(response, 200, { id: 'u-1', name: 'Ada' }));
     const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });

@@ -19,12 +19,22 @@ describe('createEtagCache', () => {
 
   it('keeps at most maxEntries bodies, dropping the least recently used', () => {
     const cache = createEtagCache({ maxEntries: 2 });
-    cache.set('a', { etag: '"1"', value: 1 });
-    cache.set('b', { etag: '"2"', value: 2 });
+    cache.set('a', { etag: '"1"', value: 1, bytes: 10 });
+    cache.set('b', { etag: '"2"', value: 2, bytes: 10 });
     cache.get('a');
-    cache.set('c', { etag: '"3"', value: 3 });
-    expect(cache.get('a')).toEqual({ etag: '"1"', value: 1 });
+    cache.set('c', { etag: '"3"', value: 3, bytes: 10 });
+    expect(cache.get('a')).toEqual({ etag: '"1"', value: 1, bytes: 10 });
     expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('c')).toEqual({ etag: '"3"', value: 3 });
+    expect(cache.get('c')).toEqual({ etag: '"3"', value: 3, bytes: 10 });
+  });
+
+  it('keeps at most maxBytes, and no body larger than a sixteenth of them', () => {
+    const cache = createEtagCache({ maxBytes: 1600 });
+    for (const key of ['a', 'b', 'c', 'd', 'e']) cache.set(key, { etag: `"${key}"`, value: key, bytes: 100 });
+    cache.set('big', { etag: '"big"', value: 'big', bytes: 101 });
+    expect(cache.get('big')).toBeUndefined();
+    for (let i = 0; i < 12; i++) cache.set(`k${i}`, { etag: `"k${i}"`, value: i, bytes: 100 });
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('k11')).toEqual({ etag: '"k11"', value: 11, bytes: 100 });
   });
 });
