@@ -32,7 +32,7 @@ export async function checkReadiness(options: ReadinessOptions): Promise<Readine
     const { state: circuit, retryAfterSeconds } = options.clients[name as ServiceName].circuit();
     let ok = false;
     try {
-      await options.transport.send({ method: 'GET', url: `${baseUrl}/`, headers: {}, signal: neverAborted, timeoutMs, maxBodyBytes: 64 * 1024 });
+      await options.transport.send({ method: 'GET', url: `${baseUrl}/`, headers: {}, signal: neverAborted, timeoutMs, deadlineAt: Date.now() + timeoutMs, maxBodyBytes: 64 * 1024 });
       ok = circuit !== 'open';
     } catch {
       ok = false;

@@ -118,16 +118,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       new UpstreamError({ service, method, path: pathForLog, failure, attempts: attemptNo, requestId: call.requestId, cause });
     // The attempt's budget is also the request's deadline; the transport times it out and ends
     // it when the caller leaves.
-    const remainingMs = call.deadlineAt - Date.now();
-    if (remainingMs <= 0) throw fail({ kind: 'deadline' });
-    const byDeadline = remainingMs < timeoutMs;
+    if (call.deadlineAt <= Date.now()) throw fail({ kind: 'deadline' });
     let response: TransportResponse;
     try {
-      response = await transport.send({ method, url, headers, body, signal: call.signal, timeoutMs: byDeadline ? remainingMs : timeoutMs, maxBodyBytes });
+      response = await transport.send({ method, url, headers, body, signal: call.signal, timeoutMs, deadlineAt: call.deadlineAt, maxBodyBytes });
     } catch (error) {
       if (!isTransportError(error)) throw error;
       if (error.kind === 'aborted') throw fail({ kind: 'aborted' }, error);
-      if (error.kind === 'timeout') throw fail({ kind: byDeadline ? 'deadline' : 'timeout' }, error);
+      if (error.kind === 'timeout' || error.kind === 'deadline') throw fail({ kind: error.kind }, error);
       if (error.kind === 'too-large') throw fail({ kind: 'too-large', limitBytes: maxBodyBytes }, error);
       if (error.kind === 'malformed') throw fail({ kind: 'malformed' }, error);
       throw fail({ kind: error.kind }, error);

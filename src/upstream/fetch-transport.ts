@@ -3,7 +3,7 @@
  * never followed, and the body read through its stream with a cap.
  */
 import { readCapped, transportErrorFrom } from './read-body.js';
-import { limitAttempt, type Transport, type TransportError, type TransportRequest, type TransportResponse } from './transport.js';
+import { limitSentAttempt, type Transport, type TransportError, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface FetchTransportOptions {
   /** The fetch to use. @default globalThis.fetch */
@@ -16,7 +16,7 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
     async send(request: TransportRequest): Promise<TransportResponse> {
       const controller = new AbortController();
       let ended: TransportError | undefined;
-      const stopLimits = limitAttempt(request.signal, request.timeoutMs, (failure) => {
+      const stopLimits = limitSentAttempt(request, (failure) => {
         ended = failure;
         controller.abort(failure);
       });

@@ -15,8 +15,14 @@ export interface TransportRequest {
   body?: string;
   /** The caller's signal: when it aborts, the attempt ends with `aborted`. */
   signal: AbortSignal;
-  /** The attempt ends with `timeout` when it has not ended this many ms after it was sent. */
+  /**
+   * The attempt ends with `timeout` when it has not ended this many ms after it was sent. Time
+   * spent waiting for a free connection in the gateway is not the upstream's, and does not count
+   * (where the transport can tell: undici's pool can, `fetch` cannot).
+   */
   timeoutMs: number;
+  /** The request's deadline (epoch ms): the attempt ends with `deadline` then, sent or not. */
+  deadlineAt: number;
   /** Stop reading (and fail with `too-large`) past this many body bytes. */
   maxBodyBytes: number;
 }
@@ -30,7 +36,7 @@ export interface TransportResponse {
 
 /** Transport failures, each with a stable kind. */
 /** `malformed`: what came back was not HTTP, or broke HTTP's framing (undici's parser refused it). */
-export type TransportFailureKind = 'refused' | 'reset' | 'malformed' | 'timeout' | 'too-large' | 'aborted';
+export type TransportFailureKind = 'refused' | 'reset' | 'malformed' | 'timeout' | 'deadline' | 'too-large' | 'aborted';
 
 const brand = Symbol.for('conflux.TransportError');
 
@@ -49,12 +55,18 @@ export function isTransportError(value: unknown): value is TransportError {
 }
 
 /**
- * Ends an attempt when `timeoutMs` pass or `signal` aborts, whichever comes first, by calling
- * `end` with the failure; the returned function clears both once the attempt has ended. One timer
- * and one listener per attempt, both cleared at once: `AbortSignal.timeout` + `AbortSignal.any`
- * would keep a timer and a signal alive for the whole timeout after every call.
+ * Ends a sent attempt at its timeout or at the request's deadline, whichever comes first, or when
+ * `signal` aborts, by calling `end` with the failure; the returned function clears both once the
+ * attempt has ended. One timer and one listener, both cleared at once: `AbortSignal.timeout` +
+ * `AbortSignal.any` would keep a timer and a signal alive for the whole timeout after every call.
  */
-export function limitAttempt(signal: AbortSignal, timeoutMs: number, end: (failure: TransportError) => void): () => void {
+export function limitSentAttempt(request: TransportRequest, end: (failure: TransportError) => void): () => void {
+  const untilDeadline = request.deadlineAt - Date.now();
+  return untilDeadline < request.timeoutMs ? limitAttempt(request.signal, untilDeadline, 'deadline', end) : limitAttempt(request.signal, request.timeoutMs, 'timeout', end);
+}
+
+/** Ends an attempt after `ms` with `kind`, or when `signal` aborts; see `limitSentAttempt`. */
+export function limitAttempt(signal: AbortSignal, ms: number, kind: 'timeout' | 'deadline', end: (failure: TransportError) => void): () => void {
   if (signal.aborted) {
     end(new TransportError('aborted', 'aborted by the caller', signal.reason));
     return () => undefined;
@@ -65,8 +77,8 @@ export function limitAttempt(signal: AbortSignal, timeoutMs: number, end: (failu
   };
   const timer = setTimeout(() => {
     signal.removeEventListener('abort', onAbort);
-    end(new TransportError('timeout', `no answer within ${timeoutMs} ms`));
-  }, timeoutMs);
+    end(new TransportError(kind, kind === 'timeout' ? `no answer within ${ms} ms` : 'the request deadline passed'));
+  }, Math.max(0, ms));
   signal.addEventListener('abort', onAbort, { once: true });
   return () => {
     clearTimeout(timer);

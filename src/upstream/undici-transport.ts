@@ -13,7 +13,7 @@ import { LRUCache } from 'lru-cache';
 import { Pool, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { bodyTooLarge, isRequestRefusedByClient, transportErrorFrom } from './read-body.js';
-import { limitAttempt, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+import { limitAttempt, limitSentAttempt, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface UndiciTransportOptions {
   /** Most open connections per upstream origin. @default 64 */
@@ -87,7 +87,10 @@ class Attempt implements Dispatcher.DispatchHandler {
     private readonly resolve: (response: TransportResponse) => void,
     private readonly reject: (error: Error) => void,
   ) {
-    this.stopLimits = limitAttempt(request.signal, request.timeoutMs, (failure) => this.fail(failure));
+    // Until a connection is free only the deadline bounds the wait: time queued in the gateway's
+    // own pool is not the upstream's, and counted as its timeout it opened the circuit of a
+    // healthy service under a burst. The timeout starts when the request is sent.
+    this.stopLimits = limitAttempt(request.signal, request.deadlineAt - Date.now(), 'deadline', (failure) => this.fail(failure));
   }
 
   get ended(): boolean {
@@ -96,8 +99,10 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    // Ended (timed out, aborted) while it waited for a connection: never sent.
-    if (this.settled) controller.abort(new TransportError('aborted', 'attempt already ended'));
+    // Ended (deadline, aborted) while it waited for a connection: never sent.
+    if (this.settled) return controller.abort(new TransportError('aborted', 'attempt already ended'));
+    this.stopLimits();
+    this.stopLimits = limitSentAttempt(this.request, (failure) => this.fail(failure));
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {

@@ -77,4 +77,15 @@ describe('circuit breaker', () => {
     expect(upstream.requests).toHaveLength(4);
     expect(gateway.gateway.clients.knowledge.circuit().state).toBe('closed');
   });
+
+  it('a burst queued behind the connection cap is not the upstream timing out: every call answered, circuit closed', async () => {
+    // 2 connections, 12 concurrent calls of 200 ms: the last wait about 1 s for a connection,
+    // three times the upstream timeout. Counted as the upstream's timeouts, that opened the circuit.
+    const upstream = await use.server((request, response) => void setTimeout(() => json(response, 200, { id: 'c-1', name: 'Notes' }), 200));
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_CONNECTIONS: '2', UPSTREAM_TIMEOUT_MS: '300', CIRCUIT_FAILURE_THRESHOLD: '2' });
+    const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => gateway.graphql(`{ context(id: "c-${i}") { name } }`)));
+    for (const reply of replies) expect(reply.body).toEqual({ data: { context: { name: 'Notes' } } });
+    expect(gateway.gateway.clients.knowledge.circuit().state).toBe('closed');
+    expect(upstream.connections()).toBe(2);
+  });
 });

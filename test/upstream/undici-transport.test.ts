@@ -24,6 +24,7 @@ const get = (url: string, overrides: Partial<TransportRequest> = {}): TransportR
   headers: { accept: 'application/json' },
   signal: new AbortController().signal,
   timeoutMs: 5000,
+  deadlineAt: Date.now() + 30_000,
   maxBodyBytes: 1024,
   ...overrides,
 });
@@ -80,7 +81,7 @@ describe('undici transport', () => {
     await waitUntil(() => sockets.length === 1 && sockets[0]!.destroyed, 'the timed-out connection to be closed');
   });
 
-  it('times out an attempt still waiting for a connection, without waiting for one to free up', async () => {
+  it('ends an attempt still waiting for a connection at the deadline, without waiting for one to free up', async () => {
     const upstream = await use.server((request, response) => {
       if (request.url === '/hang') return; // holds the only connection
       json(response, 200, {});
@@ -89,10 +90,29 @@ describe('undici transport', () => {
     let hangingEnded = false;
     const hanging = failureOf(send.send(get(`${upstream.url}/hang`, { timeoutMs: 1000 }))).finally(() => (hangingEnded = true));
     await waitUntil(() => upstream.requests.length === 1, 'the first call to hold the connection');
-    expect(await failureOf(send.send(get(`${upstream.url}/queued`, { timeoutMs: 100 })))).toBe('timeout');
+    expect(await failureOf(send.send(get(`${upstream.url}/queued`, { timeoutMs: 50, deadlineAt: Date.now() + 150 })))).toBe('deadline');
     expect(hangingEnded).toBe(false); // it did not wait for the connection to free up
     expect(upstream.requests.map((request) => request.url)).toEqual(['/hang']);
     expect(await hanging).toBe('timeout');
+  });
+
+  it('starts the timeout when the attempt is sent: time queued for a connection is not the upstream’s', async () => {
+    const upstream = await use.server((request, response) => {
+      if (request.url === '/busy') return void setTimeout(() => json(response, 200, {}), 300); // holds the only connection
+      json(response, 200, { answered: request.url });
+    });
+    const send = transport(1);
+    const busy = send.send(get(`${upstream.url}/busy`));
+    await waitUntil(() => upstream.requests.length === 1, 'the first call to hold the connection');
+    // Queued for about 300 ms, twice its timeout, then answered at once by the upstream.
+    const queued = await send.send(get(`${upstream.url}/queued`, { timeoutMs: 150 }));
+    expect(JSON.parse(Buffer.from(queued.body).toString('utf8'))).toEqual({ answered: '/queued' });
+    expect((await busy).status).toBe(200);
+  });
+
+  it('ends a sent attempt at the deadline when it comes before the timeout', async () => {
+    const upstream = await use.server(() => undefined);
+    expect(await failureOf(transport().send(get(`${upstream.url}/slow`, { timeoutMs: 5000, deadlineAt: Date.now() + 100 })))).toBe('deadline');
   });
 
   it('ends the attempt when the caller leaves, and never sends one whose caller has already left', async () => {
