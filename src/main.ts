@@ -112,8 +112,16 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const idle = active === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-      await Promise.race([idle, grace]);
+      // Near the end of the grace period, requests still waiting on an upstream are answered
+      // rather than cut: their calls end as past the deadline (`GATEWAY_TIMEOUT` on those fields,
+      // the data fetched so far kept), and the last tenth of the period, a second at most, is left
+      // to write the answers. Cut, a load balancer saw connection errors on every slow request.
+      const answerMs = Math.min(1_000, Math.floor(graceMs / 10));
+      await Promise.race([idle, delay(graceMs - answerMs)]);
+      if (active > 0) {
+        transport.endInFlight();
+        await Promise.race([idle, delay(answerMs)]);
+      }
       server.closeAllConnections();
       await closed;
       // Upstream pools (and Redis, once configured) close in `gateway.close()`.
@@ -123,6 +131,11 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     return stopping;
   };
   return { config, gateway, server, url: `http://${host}:${address.port}`, upstreamUrls, metrics, demo, stop };
+}
+
+/** Resolves after `ms`, without keeping the process alive. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /**

@@ -88,6 +88,11 @@ export function limitAttempt(signal: AbortSignal, ms: number, kind: 'timeout' | 
 
 export interface Transport {
   send(request: TransportRequest): Promise<TransportResponse>;
+  /**
+   * Ends every attempt in flight with `deadline`, and every later one at once: the gateway is
+   * stopping and answers what it has before it exits. Node only; edge runtimes do not stop so.
+   */
+  endInFlight?(): void;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

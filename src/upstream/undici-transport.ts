@@ -22,7 +22,7 @@ export interface UndiciTransportOptions {
   keepAliveTimeoutMs?: number;
 }
 
-export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
+export function createUndiciTransport(options: UndiciTransportOptions = {}): Required<Transport> {
   const pools = new Map<string, Pool>();
   const poolFor = (origin: string): Pool => {
     let pool = pools.get(origin);
@@ -49,10 +49,15 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
     return target;
   };
 
+  // Attempts in flight, so that a stopping gateway can end them (`endInFlight`).
+  const inFlight = new Set<Attempt>();
+  let ending = false;
+
   return {
     send(request: TransportRequest): Promise<TransportResponse> {
       return new Promise((resolve, reject) => {
-        const attempt = new Attempt(request, resolve, reject);
+        if (ending) return reject(new TransportError('deadline', 'the gateway is stopping'));
+        const attempt = new Attempt(request, resolve, reject, inFlight);
         if (attempt.ended) return; // the caller had already left
         try {
           const { origin, path } = targetOf(request.url);
@@ -61,6 +66,10 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           attempt.onResponseError(undefined, error as Error);
         }
       });
+    },
+    endInFlight() {
+      ending = true;
+      for (const attempt of inFlight) attempt.end(new TransportError('deadline', 'the gateway is stopping'));
     },
     async close() {
       const closing = [...pools.values()].map((pool) => pool.close());
@@ -86,11 +95,13 @@ class Attempt implements Dispatcher.DispatchHandler {
     private readonly request: TransportRequest,
     private readonly resolve: (response: TransportResponse) => void,
     private readonly reject: (error: Error) => void,
+    private readonly inFlight: Set<Attempt>,
   ) {
     // Until a connection is free only the deadline bounds the wait: time queued in the gateway's
     // own pool is not the upstream's, and counted as its timeout it opened the circuit of a
     // healthy service under a burst. The timeout starts when the request is sent.
-    this.stopLimits = limitAttempt(request.signal, request.deadlineAt - Date.now(), 'deadline', (failure) => this.fail(failure));
+    this.stopLimits = limitAttempt(request.signal, request.deadlineAt - Date.now(), 'deadline', (failure) => this.end(failure));
+    if (!this.settled) inFlight.add(this);
   }
 
   get ended(): boolean {
@@ -102,7 +113,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     // Ended (deadline, aborted) while it waited for a connection: never sent.
     if (this.settled) return controller.abort(new TransportError('aborted', 'attempt already ended'));
     this.stopLimits();
-    this.stopLimits = limitSentAttempt(this.request, (failure) => this.fail(failure));
+    this.stopLimits = limitSentAttempt(this.request, (failure) => this.end(failure));
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -120,31 +131,35 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.received += chunk.byteLength;
     // Past the cap the rest is never buffered, and the connection is closed.
-    if (this.received > this.request.maxBodyBytes) return this.fail(bodyTooLarge(this.request.maxBodyBytes));
+    if (this.received > this.request.maxBodyBytes) return this.end(bodyTooLarge(this.request.maxBodyBytes));
     this.parts.push(chunk);
   }
 
   onResponseEnd(): void {
     if (this.settled) return;
-    this.settled = true;
-    this.stopLimits();
+    this.settle();
     const body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.received);
     this.resolve({ status: this.status, headers: this.headers, body });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     if (this.settled) return;
-    this.settled = true;
-    this.stopLimits();
+    this.settle();
     // A request undici would not send is passed on as it is: a gateway bug, not a transport failure.
     this.reject(isRequestRefusedByClient(error) ? error : transportErrorFrom(error, this.request.signal));
   }
 
-  private fail(failure: TransportError): void {
+  /** Ends the attempt with `failure` (a limit, the cap, a stopping gateway) and stops the exchange. */
+  end(failure: TransportError): void {
     if (this.settled) return;
-    this.settled = true;
-    this.stopLimits();
+    this.settle();
     this.reject(failure);
     this.controller?.abort(failure);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.stopLimits();
+    this.inFlight.delete(this);
   }
 }

@@ -76,4 +76,34 @@ describe('SIGTERM', () => {
     });
     expect(await exited).toBe(0);
   });
+
+  it('answers requests still waiting on an upstream when the grace period ends: GATEWAY_TIMEOUT there, data elsewhere', async () => {
+    // The upstream never answers within the request's deadline (30 s) or its timeout (20 s); the
+    // grace period (1.5 s) ends first. Cut then, every caller saw a closed socket and no answer.
+    upstream = await startTestServer(() => undefined);
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', KNOWLEDGE_URL: upstream.url, RATE_LIMIT_OPERATIONS: 'off', LOG_LEVEL: 'silent', SHUTDOWN_GRACE_MS: '1500', UPSTREAM_TIMEOUT_MS: '20000' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    const [, url] = await lineMatching(child, /serving GraphiQL at (http:\/\/[^/\s]+)\/graphql/);
+    const replies = Array.from({ length: 4 }, (_, i) =>
+      send(url!, {
+        headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+        body: JSON.stringify({ query: `{ context(id: "c-${i}") { name } project(id: "p-1") { name } }` }),
+      }),
+    );
+    await until(() => upstream!.requests.length === 4);
+    const stoppedAt = Date.now();
+    child.kill('SIGTERM');
+
+    for (const reply of await Promise.all(replies)) {
+      expect(reply.status).toBe(200);
+      const body = JSON.parse(reply.text);
+      expect(body.data).toEqual({ context: null, project: { name: 'Atlas' } });
+      expect(body.errors).toEqual([expect.objectContaining({ path: ['context'], extensions: expect.objectContaining({ code: 'GATEWAY_TIMEOUT', status: 504 }) })]);
+    }
+    expect(await exited).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+  });
 });
