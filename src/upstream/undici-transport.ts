@@ -11,6 +11,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { Pool, type Dispatcher } from 'undici';
+import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { bodyTooLarge, isRequestRefusedByClient, transportErrorFrom } from './read-body.js';
 import { limitAttempt, limitSentAttempt, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
@@ -57,6 +58,9 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Req
     send(request: TransportRequest): Promise<TransportResponse> {
       return new Promise((resolve, reject) => {
         if (ending) return reject(new TransportError('deadline', 'the gateway is stopping'));
+        // Each attempt in flight listens to its request's signal, and a fan-out has dozens at
+        // once: past 10 Node printed a "possible memory leak" warning for a bounded, cleared set.
+        setMaxListeners(0, request.signal);
         const attempt = new Attempt(request, resolve, reject, inFlight);
         if (attempt.ended) return; // the caller had already left
         try {

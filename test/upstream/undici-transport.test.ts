@@ -110,6 +110,23 @@ describe('undici transport', () => {
     expect((await busy).status).toBe(200);
   });
 
+  it('lets dozens of attempts share one request signal without a listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const upstream = await use.server((_request, response) => json(response, 200, {}));
+      const signal = new AbortController().signal;
+      const send = transport();
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => send.send(get(`${upstream.url}/x${i}`, { signal }))));
+      expect(answers.every((answer) => answer.status === 200)).toBe(true);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('ends a sent attempt at the deadline when it comes before the timeout', async () => {
     const upstream = await use.server(() => undefined);
     expect(await failureOf(transport().send(get(`${upstream.url}/slow`, { timeoutMs: 5000, deadlineAt: Date.now() + 100 })))).toBe('deadline');
