@@ -66,7 +66,7 @@ export function limitSentAttempt(request: TransportRequest, end: (failure: Trans
 }
 
 /** Ends an attempt after `ms` with `kind`, or when `signal` aborts; see `limitSentAttempt`. */
-export function limitAttempt(signal: AbortSignal, ms: number, kind: 'timeout' | 'deadline', end: (failure: TransportError) => void): () => void {
+function limitAttempt(signal: AbortSignal, ms: number, kind: 'timeout' | 'deadline', end: (failure: TransportError) => void): () => void {
   if (signal.aborted) {
     end(new TransportError('aborted', 'aborted by the caller', signal.reason));
     return () => undefined;

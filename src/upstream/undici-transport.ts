@@ -14,7 +14,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { bodyTooLarge, isRequestRefusedByClient, transportErrorFrom } from './read-body.js';
-import { limitAttempt, limitSentAttempt, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+import { TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface UndiciTransportOptions {
   /** Most open connections per upstream origin. @default 64 */
@@ -91,9 +91,9 @@ class Attempt implements Dispatcher.DispatchHandler {
   private headers: Record<string, string> = {};
   private readonly parts: Buffer[] = [];
   private received = 0;
-  // Set before the constructor's call: `limitAttempt` ends an attempt whose caller already left
-  // before it returns, and ending one stops its limits.
-  private stopLimits: () => void = () => undefined;
+  /** When undici handed the request a connection and sent it (epoch ms). */
+  private sentAt: number | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly request: TransportRequest,
@@ -101,12 +101,33 @@ class Attempt implements Dispatcher.DispatchHandler {
     private readonly reject: (error: Error) => void,
     private readonly inFlight: Set<Attempt>,
   ) {
-    // Until a connection is free only the deadline bounds the wait: time queued in the gateway's
-    // own pool is not the upstream's, and counted as its timeout it opened the circuit of a
-    // healthy service under a burst. The timeout starts when the request is sent.
-    this.stopLimits = limitAttempt(request.signal, request.deadlineAt - Date.now(), 'deadline', (failure) => this.end(failure));
-    if (!this.settled) inFlight.add(this);
+    if (request.signal.aborted) {
+      this.end(new TransportError('aborted', 'aborted by the caller', request.signal.reason));
+      return;
+    }
+    request.signal.addEventListener('abort', this.onAbort, { once: true });
+    // One timer, of the same length for every attempt (Node keeps one list per length), due at
+    // the timeout or the deadline; see `onTimer` for an attempt that waited for a connection.
+    this.timer = setTimeout(this.onTimer, Math.min(request.timeoutMs, request.deadlineAt - Date.now()));
+    inFlight.add(this);
   }
+
+  private readonly onAbort = (): void => this.end(new TransportError('aborted', 'aborted by the caller', this.request.signal.reason));
+
+  /**
+   * The timeout counts from sending: time queued for one of the pool's connections is not the
+   * upstream's, and counted as its timeout it opened the circuit of a healthy service under a
+   * burst. Until sent, only the deadline bounds the wait. A timer that fires early for that
+   * reason is set again for what is left.
+   */
+  private readonly onTimer = (): void => {
+    const now = Date.now();
+    const { deadlineAt, timeoutMs } = this.request;
+    if (now >= deadlineAt) return this.end(new TransportError('deadline', 'the request deadline passed'));
+    const timeoutAt = (this.sentAt ?? now) + timeoutMs;
+    if (now >= timeoutAt) return this.end(new TransportError('timeout', `no answer within ${timeoutMs} ms`));
+    this.timer = setTimeout(this.onTimer, Math.min(timeoutAt, deadlineAt) - now);
+  };
 
   get ended(): boolean {
     return this.settled;
@@ -116,8 +137,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.controller = controller;
     // Ended (deadline, aborted) while it waited for a connection: never sent.
     if (this.settled) return controller.abort(new TransportError('aborted', 'attempt already ended'));
-    this.stopLimits();
-    this.stopLimits = limitSentAttempt(this.request, (failure) => this.end(failure));
+    this.sentAt = Date.now();
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -163,7 +183,8 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   private settle(): void {
     this.settled = true;
-    this.stopLimits();
+    clearTimeout(this.timer);
+    this.request.signal.removeEventListener('abort', this.onAbort);
     this.inFlight.delete(this);
   }
 }
