@@ -83,7 +83,8 @@ function checkContract(status: number, sentHeaders: Record<string, string>, byte
   expect(isErrorCode(code)).toBe(true);
   if (!isErrorCode(code)) return;
   expect(contractStatus).toBe(statusOfCode[code]);
-  expect(error.message.length).toBeLessThanOrEqual(300);
+  // At most 300 characters, counted as code points: an emoji is one (two UTF-16 units).
+  expect(Array.from(error.message).length).toBeLessThanOrEqual(300);
   expect(error.message).not.toMatch(/\p{Cc}/u);
   expect(error.message).not.toMatch(/<[A-Za-z/!?]/);
   expect(error.message.trim()).not.toBe('');
