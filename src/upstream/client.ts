@@ -124,10 +124,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       response = await transport.send({ method, url, headers, body, signal: call.signal, timeoutMs, deadlineAt: call.deadlineAt, maxBodyBytes });
     } catch (error) {
       if (!isTransportError(error)) throw error;
-      if (error.kind === 'aborted') throw fail({ kind: 'aborted' }, error);
-      if (error.kind === 'timeout' || error.kind === 'deadline') throw fail({ kind: error.kind }, error);
       if (error.kind === 'too-large') throw fail({ kind: 'too-large', limitBytes: maxBodyBytes }, error);
-      if (error.kind === 'malformed') throw fail({ kind: 'malformed' }, error);
       throw fail({ kind: error.kind }, error);
     }
     const { status } = response;

@@ -54,6 +54,21 @@ export function isTransportError(value: unknown): value is TransportError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }
 
+/** The caller left (or its signal was aborted before the attempt began). */
+export function abortedByCaller(signal: AbortSignal): TransportError {
+  return new TransportError('aborted', 'aborted by the caller', signal.reason);
+}
+
+/** The attempt was sent `timeoutMs` ago and has not ended. */
+export function timedOut(timeoutMs: number): TransportError {
+  return new TransportError('timeout', `no answer within ${timeoutMs} ms`);
+}
+
+/** The request's deadline passed before the attempt ended. */
+export function deadlinePassed(): TransportError {
+  return new TransportError('deadline', 'the request deadline passed');
+}
+
 /**
  * Ends a sent attempt at its timeout or at the request's deadline, whichever comes first, or when
  * `signal` aborts, by calling `end` with the failure; the returned function clears both once the
@@ -61,24 +76,23 @@ export function isTransportError(value: unknown): value is TransportError {
  * `AbortSignal.any` would keep a timer and a signal alive for the whole timeout after every call.
  */
 export function limitSentAttempt(request: TransportRequest, end: (failure: TransportError) => void): () => void {
-  const untilDeadline = request.deadlineAt - Date.now();
-  return untilDeadline < request.timeoutMs ? limitAttempt(request.signal, untilDeadline, 'deadline', end) : limitAttempt(request.signal, request.timeoutMs, 'timeout', end);
-}
-
-/** Ends an attempt after `ms` with `kind`, or when `signal` aborts; see `limitSentAttempt`. */
-function limitAttempt(signal: AbortSignal, ms: number, kind: 'timeout' | 'deadline', end: (failure: TransportError) => void): () => void {
+  const { signal, timeoutMs } = request;
   if (signal.aborted) {
-    end(new TransportError('aborted', 'aborted by the caller', signal.reason));
+    end(abortedByCaller(signal));
     return () => undefined;
   }
+  const untilDeadline = request.deadlineAt - Date.now();
   const onAbort = () => {
     clearTimeout(timer);
-    end(new TransportError('aborted', 'aborted by the caller', signal.reason));
+    end(abortedByCaller(signal));
   };
-  const timer = setTimeout(() => {
-    signal.removeEventListener('abort', onAbort);
-    end(new TransportError(kind, kind === 'timeout' ? `no answer within ${ms} ms` : 'the request deadline passed'));
-  }, Math.max(0, ms));
+  const timer = setTimeout(
+    () => {
+      signal.removeEventListener('abort', onAbort);
+      end(untilDeadline < timeoutMs ? deadlinePassed() : timedOut(timeoutMs));
+    },
+    Math.max(0, Math.min(untilDeadline, timeoutMs)),
+  );
   signal.addEventListener('abort', onAbort, { once: true });
   return () => {
     clearTimeout(timer);

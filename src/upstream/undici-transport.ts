@@ -14,7 +14,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { bodyTooLarge, isRequestRefusedByClient, transportErrorFrom } from './read-body.js';
-import { TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+import { abortedByCaller, deadlinePassed, timedOut, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface UndiciTransportOptions {
   /** Most open connections per upstream origin. @default 64 */
@@ -53,11 +53,12 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Req
   // Attempts in flight, so that a stopping gateway can end them (`endInFlight`).
   const inFlight = new Set<Attempt>();
   let ending = false;
+  const stopping = () => new TransportError('deadline', 'the gateway is stopping');
 
   return {
     send(request: TransportRequest): Promise<TransportResponse> {
       return new Promise((resolve, reject) => {
-        if (ending) return reject(new TransportError('deadline', 'the gateway is stopping'));
+        if (ending) return reject(stopping());
         // Each attempt in flight listens to its request's signal, and a fan-out has dozens at
         // once: past 10 Node printed a "possible memory leak" warning for a bounded, cleared set.
         setMaxListeners(0, request.signal);
@@ -73,7 +74,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Req
     },
     endInFlight() {
       ending = true;
-      for (const attempt of inFlight) attempt.end(new TransportError('deadline', 'the gateway is stopping'));
+      for (const attempt of inFlight) attempt.end(stopping());
     },
     async close() {
       const closing = [...pools.values()].map((pool) => pool.close());
@@ -102,7 +103,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     private readonly inFlight: Set<Attempt>,
   ) {
     if (request.signal.aborted) {
-      this.end(new TransportError('aborted', 'aborted by the caller', request.signal.reason));
+      this.end(abortedByCaller(request.signal));
       return;
     }
     request.signal.addEventListener('abort', this.onAbort, { once: true });
@@ -112,7 +113,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     inFlight.add(this);
   }
 
-  private readonly onAbort = (): void => this.end(new TransportError('aborted', 'aborted by the caller', this.request.signal.reason));
+  private readonly onAbort = (): void => this.end(abortedByCaller(this.request.signal));
 
   /**
    * The timeout counts from sending: time queued for one of the pool's connections is not the
@@ -123,9 +124,9 @@ class Attempt implements Dispatcher.DispatchHandler {
   private readonly onTimer = (): void => {
     const now = Date.now();
     const { deadlineAt, timeoutMs } = this.request;
-    if (now >= deadlineAt) return this.end(new TransportError('deadline', 'the request deadline passed'));
+    if (now >= deadlineAt) return this.end(deadlinePassed());
     const timeoutAt = (this.sentAt ?? now) + timeoutMs;
-    if (now >= timeoutAt) return this.end(new TransportError('timeout', `no answer within ${timeoutMs} ms`));
+    if (now >= timeoutAt) return this.end(timedOut(timeoutMs));
     this.timer = setTimeout(this.onTimer, Math.min(timeoutAt, deadlineAt) - now);
   };
 
