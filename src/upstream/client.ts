@@ -182,8 +182,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         const waitMs = retryDelayMs(attemptNo, error.failure);
         if (Date.now() + waitMs >= call.deadlineAt) throw error;
         logger.debug({ requestId: call.requestId, service, method, path: pathForLog, attempt: attemptNo, waitMs, failure: error.failure.kind }, 'retrying upstream call');
-        await sleep(waitMs, call.signal);
-        if (call.signal.aborted) throw error;
+        // A stopping gateway answers with what it has: the last failure, not a doomed attempt.
+        await sleep(waitMs, call.signal, transport.ending);
+        if (call.signal.aborted || transport.ending?.aborted) throw error;
       }
     }
 
@@ -285,15 +286,18 @@ function countsAgainstCircuit(failure: UpstreamFailure): boolean {
   return failure.kind === 'refused' || failure.kind === 'reset' || failure.kind === 'malformed' || failure.kind === 'timeout';
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or as soon as either signal aborts. */
+function sleep(ms: number, signal: AbortSignal, ending: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
+    if (signal.aborted || ending?.aborted) return resolve();
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
+      ending?.removeEventListener('abort', done);
       resolve();
     }
     signal.addEventListener('abort', done, { once: true });
+    ending?.addEventListener('abort', done, { once: true });
   });
 }

@@ -107,6 +107,8 @@ export interface Transport {
    * stopping and answers what it has before it exits. Node only; edge runtimes do not stop so.
    */
   endInFlight?(): void;
+  /** Aborts once `endInFlight` has been called: a retry waiting for its next attempt stops waiting. */
+  readonly ending?: AbortSignal;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

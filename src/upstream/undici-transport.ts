@@ -52,13 +52,14 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Req
 
   // Attempts in flight, so that a stopping gateway can end them (`endInFlight`).
   const inFlight = new Set<Attempt>();
-  let ending = false;
+  const ending = new AbortController();
+  setMaxListeners(0, ending.signal); // every retry waiting for its next attempt listens to it
   const stopping = () => new TransportError('deadline', 'the gateway is stopping');
 
   return {
     send(request: TransportRequest): Promise<TransportResponse> {
       return new Promise((resolve, reject) => {
-        if (ending) return reject(stopping());
+        if (ending.signal.aborted) return reject(stopping());
         // Each attempt in flight listens to its request's signal, and a fan-out has dozens at
         // once: past 10 Node printed a "possible memory leak" warning for a bounded, cleared set.
         setMaxListeners(0, request.signal);
@@ -72,8 +73,9 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Req
         }
       });
     },
+    ending: ending.signal,
     endInFlight() {
-      ending = true;
+      ending.abort();
       for (const attempt of inFlight) attempt.end(stopping());
     },
     async close() {

@@ -106,4 +106,44 @@ describe('SIGTERM', () => {
     expect(await exited).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(5_000);
   });
+
+  it('stops a retry waiting on a long Retry-After when the grace period ends, and answers with the upstream failure', async () => {
+    // A 503 asking for 20 s fits in the request's 30 s deadline, so the gateway waits to retry;
+    // the grace period (1.5 s) ends long before. Waiting on, the caller saw a closed socket.
+    upstream = await startTestServer((_request, response) => {
+      response.setHeader('retry-after', '20');
+      json(response, 503, { error: { code: 'unavailable', message: 'warming up' } });
+    });
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', KNOWLEDGE_URL: upstream.url, RATE_LIMIT_OPERATIONS: 'off', LOG_LEVEL: 'silent', SHUTDOWN_GRACE_MS: '1500' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    const [, url] = await lineMatching(child, /serving GraphiQL at (http:\/\/[^/\s]+)\/graphql/);
+    const replies = Array.from({ length: 3 }, (_, i) =>
+      send(url!, {
+        headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+        body: JSON.stringify({ query: `{ context(id: "c-${i}") { name } project(id: "p-1") { name } }` }),
+      }),
+    );
+    await until(() => upstream!.requests.length === 3);
+    const stoppedAt = Date.now();
+    child.kill('SIGTERM');
+
+    for (const reply of await Promise.all(replies)) {
+      expect(reply.status).toBe(200);
+      const body = JSON.parse(reply.text);
+      expect(body.data).toEqual({ context: null, project: { name: 'Atlas' } });
+      expect(body.errors).toEqual([
+        expect.objectContaining({
+          path: ['context'],
+          extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', status: 503, retryAfter: 20 }),
+        }),
+      ]);
+    }
+    expect(await exited).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    // Stopped, not retried: one attempt per call.
+    expect(upstream.requests).toHaveLength(3);
+  });
 });
