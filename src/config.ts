@@ -41,6 +41,8 @@ export interface Config {
   upstreamMaxBodyBytes: number;
   /** Most open connections to one upstream origin (Node entry only). @default 64 */
   upstreamConnections: number;
+  /** Share a GET in flight for another request with the same credential (request coalescing). @default true */
+  upstreamCoalesce: boolean;
   /** A whole GraphQL request's budget, retries included, in ms. @default 30000 */
   requestDeadlineMs: number;
   /** Each caller's operation budget; `undefined` when `off`. @default 500/1h */
@@ -134,6 +136,7 @@ export function parseConfig(env: Env): Config {
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000),
     upstreamMaxBodyBytes: integer(env, 'UPSTREAM_MAX_BODY_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     upstreamConnections: integer(env, 'UPSTREAM_CONNECTIONS', 64, 1, 10_000),
+    upstreamCoalesce: boolean(env, 'UPSTREAM_COALESCE', true),
     requestDeadlineMs: integer(env, 'REQUEST_DEADLINE_MS', 30_000, 1, 3_600_000),
     circuitFailureThreshold: integer(env, 'CIRCUIT_FAILURE_THRESHOLD', 5, 1, 1000),
     circuitHalfOpenAfterMs: integer(env, 'CIRCUIT_HALF_OPEN_AFTER_MS', 10_000, 1, 3_600_000),

@@ -73,6 +73,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         logger,
         timeoutMs: config.upstreamTimeoutMs,
         maxBodyBytes: config.upstreamMaxBodyBytes,
+        coalesce: config.upstreamCoalesce,
         ...(options.onUpstreamCall ? { onUpstreamCall: options.onUpstreamCall } : {}),
         breakerThreshold: config.circuitFailureThreshold,
         breakerHalfOpenAfterMs: config.circuitHalfOpenAfterMs,

@@ -208,7 +208,7 @@ function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, 
   const withheld = withheldDetail(error, serverSide, shown);
   if (withheld !== undefined) {
     if (options.exposeDetail) extensions['debug'] = withheld;
-    if (options.logger && firstSighting(error)) {
+    if (options.logger && firstSightingIn(error, requestId)) {
       options.logger.warn({ requestId, service, method: error.method, path: error.path, code, attempts: error.attempts, ...withheld }, 'upstream error detail withheld');
     }
   }
@@ -376,6 +376,18 @@ function compact(fields: Extensions): Extensions {
 // One log line per failure, however many fields it nulls (a shared in-flight GET) and however
 // many times it passes through here (maskError, then the result hook).
 const logged = new WeakSet<object>();
+
+// The same for an upstream failure, once in each request it reaches: a GET shared by concurrent
+// requests (coalescing) fails them all, and each request's id must lead to its detail.
+const loggedIn = new WeakMap<UpstreamError, Set<string | undefined>>();
+
+function firstSightingIn(error: UpstreamError, requestId: string | undefined): boolean {
+  let requests = loggedIn.get(error);
+  if (requests === undefined) loggedIn.set(error, (requests = new Set()));
+  if (requests.has(requestId)) return false;
+  requests.add(requestId);
+  return true;
+}
 
 function firstSighting(thrown: unknown): boolean {
   if (typeof thrown !== 'object' || thrown === null) return true;

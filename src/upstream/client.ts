@@ -6,6 +6,7 @@
  */
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from '../log.js';
+import { createCoalescer } from './coalescing.js';
 import { createEtagCache } from './etag-cache.js';
 import { readErrorReport } from './normalize.js';
 import { utf8 } from './read-body.js';
@@ -36,6 +37,11 @@ export interface UpstreamClientOptions {
   etagCacheBytes?: number;
   /** Send the same GET only once within one GraphQL request. @default true */
   dedupe?: boolean;
+  /**
+   * Share a GET already in flight for another GraphQL request with the same credential, rather
+   * than send it again (`coalescing.ts`). Off with `dedupe`. @default true
+   */
+  coalesce?: boolean;
   logger: Logger;
   /** Told of every attempt once it has ended, for metrics; it must not throw. @default none */
   onUpstreamCall?: (report: UpstreamCallReport) => void;
@@ -97,6 +103,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const maxAttempts = options.maxAttempts ?? 3;
   const halfOpenAfterMs = options.breakerHalfOpenAfterMs ?? 10_000;
   const dedupe = options.dedupe ?? true;
+  const coalescer = dedupe && (options.coalesce ?? true) ? createCoalescer() : undefined;
   const etags = createEtagCache({ maxEntries: options.etagCacheEntries ?? 1000, maxBytes: options.etagCacheBytes ?? 16 * 1024 * 1024 });
   const buildUrl = urlBuilder(baseUrl);
   const breaker: CircuitBreakerPolicy = circuitBreaker(
@@ -154,8 +161,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     }
   }
 
-  async function send<T>(method: HttpMethod, url: string, pathForLog: string, call: CallContext, options: RequestOptions<T>): Promise<T> {
-    const cacheKey = method === 'GET' ? etags.keyFor(url, call.forwardHeaders) : undefined;
+  async function send<T>(method: HttpMethod, url: string, pathForLog: string, call: CallContext, options: RequestOptions<T>, key?: string): Promise<T> {
+    const cacheKey = method === 'GET' ? (key ?? etags.keyFor(url, call.forwardHeaders)) : undefined;
     const cached = cacheKey === undefined ? undefined : etags.get(cacheKey);
     // The same for every call of the request: made once (a fan-out query makes 26 calls).
     const common = (call.upstreamHeaders ??= commonHeaders(call));
@@ -227,11 +234,15 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         if (!(error instanceof InvalidIdError)) throw error;
         throw new UpstreamError({ service, method, path: '(invalid id)', failure: { kind: 'invalid-id', reason: error.message }, attempts: 0, requestId: call.requestId });
       }
+      if (method !== 'GET' && method !== 'HEAD' && coalescer !== undefined) return coalescer.write(() => send(method, url, pathForLog, call, options));
       if (method !== 'GET' || !dedupe) return send(method, url, pathForLog, call, options);
-      // The same GET within one GraphQL request is sent once (dedupe within a request).
+      // The same GET within one GraphQL request is sent once (dedupe within a request), and one
+      // in flight for another request with the same credential is shared (coalescing).
       let pending = call.inflight.get(url) as Promise<T> | undefined;
       if (!pending) {
-        pending = send(method, url, pathForLog, call, options);
+        const key = etags.keyFor(url, call.forwardHeaders);
+        const sending = () => send(method, url, pathForLog, call, options, key);
+        pending = coalescer === undefined ? sending() : coalescer.get(key, call, sending);
         call.inflight.set(url, pending);
       }
       return pending;

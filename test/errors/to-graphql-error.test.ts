@@ -268,6 +268,13 @@ describe('toGraphQLError: 5xx messages never carry upstream text (ERRORS.md §4)
     expect(logger.entries).toHaveLength(1);
   });
 
+  it('logs withheld detail once in each request a shared failure reaches, under that request id', () => {
+    const logger = createRecordingLogger();
+    const upstream = answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'Agent timed out' });
+    for (const requestId of ['req-a', 'req-b', 'req-a']) toGraphQLError(upstream, { requestId, logger });
+    expect(logger.entries.map((entry) => entry.fields['requestId'])).toEqual(['req-a', 'req-b']);
+  });
+
   it('puts withheld detail under extensions.debug only when asked', () => {
     const upstream = answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'Agent timed out' });
     expect(toGraphQLError(upstream, opts).extensions).not.toHaveProperty('debug');

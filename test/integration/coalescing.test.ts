@@ -1,0 +1,159 @@
+/**
+ * Request coalescing, over real loopback upstreams that hold their answers: a GET in flight for
+ * one GraphQL request is shared with a concurrent request that has the same credential, and with
+ * no other; never across a write; and a shared call its first caller gave up is sent again.
+ */
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { errorAt, type GraphQLReply, type TestGateway } from '../support/gateway.js';
+import { json, waitUntil, type RecordedRequest } from '../support/http-server.js';
+import { useTestResources } from '../support/resources.js';
+
+const use = useTestResources();
+
+const projectQuery = '{ project(id: "p-1") { id name } }';
+const contextQuery = '{ context(id: "c-1") { name } }';
+
+/**
+ * An upstream that holds every GET until `release()`, then answers it with `answer` (told the
+ * GET's place in the order of arrival, from 0). Writes are answered at once: 201 with a fact.
+ */
+async function holdingUpstream(answer: (request: RecordedRequest, response: ServerResponse, arrival: number) => void) {
+  const held: Array<() => void> = [];
+  const server = await use.server((request, response) => {
+    if (request.method !== 'GET') {
+      return json(response, 201, { id: 'f-1', text: 'remembered' });
+    }
+    const arrival = server.requests.filter((recorded) => recorded.method === 'GET').length - 1;
+    held.push(() => answer(request, response, arrival));
+  });
+  const gets = () => server.requests.filter((request) => request.method === 'GET');
+  return {
+    server,
+    gets,
+    /** Answers every GET held so far. */
+    release: () => held.splice(0).forEach((send) => send()),
+    /** Waits until `count` GETs have arrived. */
+    arrived: (count: number) => waitUntil(() => gets().length >= count, `${count} upstream GET(s) to arrive`),
+  };
+}
+
+/**
+ * Sends `second` while `first`'s upstream call is held, then releases the upstream after a pause
+ * long enough for `second` to reach its resolver: a second call, if one is made, arrives within it.
+ */
+async function overlapping(gateway: TestGateway, upstream: Awaited<ReturnType<typeof holdingUpstream>>, first: () => Promise<GraphQLReply>, second: () => Promise<GraphQLReply>) {
+  const one = first();
+  await upstream.arrived(1);
+  const two = second();
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  upstream.release();
+  // A second call, if any, is held as well: answer it too.
+  const replies = Promise.all([one, two]);
+  const releasing = setInterval(() => upstream.release(), 20);
+  try {
+    return await replies;
+  } finally {
+    clearInterval(releasing);
+  }
+}
+
+describe('request coalescing', () => {
+  it('two concurrent requests with one credential share one upstream GET; each keeps its own request id', async () => {
+    const upstream = await holdingUpstream((_request, response) => json(response, 200, { id: 'p-1', name: 'Shared' }));
+    const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url });
+    const [a, b] = await overlapping(gateway, upstream, () => gateway.graphql(projectQuery), () => gateway.graphql(projectQuery));
+    expect(a.body).toEqual({ data: { project: { id: 'p-1', name: 'Shared' } } });
+    expect(b.body).toEqual({ data: { project: { id: 'p-1', name: 'Shared' } } });
+    expect(upstream.gets()).toHaveLength(1);
+    expect(a.headers.get('x-request-id')).not.toBe(b.headers.get('x-request-id'));
+  });
+
+  it('shares a failure too: both get NOT_FOUND at their field, each with its own request id', async () => {
+    const upstream = await holdingUpstream((request, response) => {
+      response.writeHead(404, { 'content-type': 'application/problem+json' });
+      response.end(JSON.stringify({ type: 'https://problems.example/not-found', title: 'Not Found', status: 404, detail: 'Project p-1 not found', instance: request.url }));
+    });
+    const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url });
+    const replies = await overlapping(gateway, upstream, () => gateway.graphql(projectQuery), () => gateway.graphql(projectQuery));
+    expect(upstream.gets()).toHaveLength(1);
+    for (const reply of replies) {
+      expect(reply.body.data).toEqual({ project: null });
+      const error = errorAt(reply, ['project']);
+      expect(error.extensions['code']).toBe('NOT_FOUND');
+      expect(error.extensions['requestId']).toBe(reply.headers.get('x-request-id'));
+    }
+  });
+
+  it("logs a shared failure's withheld detail under each request's id", async () => {
+    const upstream = await holdingUpstream((_request, response) => {
+      response.writeHead(500, { 'content-type': 'application/problem+json' });
+      response.end(JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'db timeout, request 7f3a' }));
+    });
+    const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url, UPSTREAM_TIMEOUT_MS: '60000' });
+    // A 500 is retried: each attempt is shared, so three upstream calls answer both requests.
+    const replies = await overlapping(gateway, upstream, () => gateway.graphql(projectQuery), () => gateway.graphql(projectQuery));
+    expect(upstream.gets()).toHaveLength(3);
+    for (const reply of replies) {
+      expect(errorAt(reply, ['project']).extensions['code']).toBe('UPSTREAM_ERROR');
+      const requestId = reply.headers.get('x-request-id');
+      const withheld = gateway.logger.entries.filter((entry) => entry.message === 'upstream error detail withheld' && entry.fields['requestId'] === requestId);
+      expect(withheld).toHaveLength(1);
+      expect(JSON.stringify(withheld[0]!.fields)).toContain('db timeout, request 7f3a');
+    }
+  });
+
+  it('never shares between credentials', async () => {
+    const upstream = await holdingUpstream((request, response) => json(response, 200, { id: 'p-1', name: `for ${request.headers.authorization}` }));
+    const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url });
+    const [a, b] = await overlapping(gateway, upstream, () => gateway.graphql(projectQuery), () => gateway.graphql(projectQuery, { authorization: 'Bearer someone-else' }));
+    expect(upstream.gets()).toHaveLength(2);
+    expect(a.body.data).toEqual({ project: { id: 'p-1', name: 'for Bearer demo-admin' } });
+    expect(b.body.data).toEqual({ project: { id: 'p-1', name: 'for Bearer someone-else' } });
+  });
+
+  it('never shares a GET sent before a write to the same service: the later request reads after the write', async () => {
+    // The GET that arrived first answers as things stood before the write; any later one, after.
+    const upstream = await holdingUpstream((_request, response, arrival) => json(response, 200, { id: 'c-1', name: arrival === 0 ? 'before' : 'after' }));
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.server.url });
+    const before = gateway.graphql(contextQuery);
+    await upstream.arrived(1);
+    const written = await gateway.graphql('mutation { rememberFact(contextId: "c-1", text: "remembered") { id } }');
+    expect(written.body).toEqual({ data: { rememberFact: { id: 'f-1' } } });
+    const after = gateway.graphql(contextQuery);
+    await upstream.arrived(2);
+    upstream.release();
+    expect((await before).body.data).toEqual({ context: { name: 'before' } });
+    expect((await after).body.data).toEqual({ context: { name: 'after' } });
+    expect(upstream.gets()).toHaveLength(2);
+  });
+
+  it("sends the call again for a joined request when the first caller leaves, and the joined one still gets data", async () => {
+    const upstream = await holdingUpstream((_request, response) => json(response, 200, { id: 'p-1', name: 'Second call' }));
+    const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '60000' });
+    const leaving = new AbortController();
+    const first = fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+      body: JSON.stringify({ query: projectQuery }),
+      signal: leaving.signal,
+    }).catch((error: unknown) => error);
+    await upstream.arrived(1);
+    const joined = gateway.graphql(projectQuery);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(upstream.gets()).toHaveLength(1);
+    leaving.abort();
+    expect(await first).toMatchObject({ name: 'AbortError' });
+    await upstream.arrived(2);
+    upstream.release();
+    expect((await joined).body).toEqual({ data: { project: { id: 'p-1', name: 'Second call' } } });
+  });
+
+  it('UPSTREAM_COALESCE=false sends every request its own call', async () => {
+    const upstream = await holdingUpstream((_request, response) => json(response, 200, { id: 'p-1', name: 'Own' }));
+    const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url, UPSTREAM_COALESCE: 'false' });
+    const [a, b] = await overlapping(gateway, upstream, () => gateway.graphql(projectQuery), () => gateway.graphql(projectQuery));
+    expect(upstream.gets()).toHaveLength(2);
+    expect(a.body.data).toEqual(b.body.data);
+  });
+});
