@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { scrubSecrets } from '../redaction.js';
 import { isUpstreamError, type UpstreamError, type UpstreamErrorReport, type UpstreamFailure } from '../upstream/failure.js';
 import { codeForFailure, type ErrorOverrides } from './classify.js';
-import { clientDetails, isSafeDetailKey } from './client-details.js';
+import { clientDetails, isSafeDetailKey, type ContractDetails } from './client-details.js';
 import { maxMessageLength, sanitizeMessage, shortText, showMessage, showWhole, type ShownText } from './client-text.js';
 import { defaultClientMessages, isErrorCode, serverMessageFor, statusOfCode, type ErrorCode } from './codes.js';
 
@@ -188,31 +188,57 @@ function withoutSuggestions(message: string): string {
 }
 
 function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, at: ErrorLocation | undefined): GraphQLError {
-  const { failure, service } = error;
-  const code = codeForFailure(failure, service, options.overrides);
-  const serverSide = statusOfCode[code] >= 500;
-  const report = failure.kind === 'response' ? failure.report : undefined;
+  const mapped = mappedFailure(error, options.overrides);
   const requestId = options.requestId ?? error.requestId;
-
-  // A 4xx's texts reach the client unless they look internal; each is judged once, here.
-  const shown = report === undefined || serverSide ? undefined : shownTexts(report);
-
-  const extensions = base(code, requestId);
-  // ERRORS.md §4: `upstream` only when an upstream caused the error, not for input refused before any call.
-  if (!refusedBeforeCall(failure)) extensions['upstream'] = upstreamExtension(error, shown);
-  const details = report === undefined || serverSide ? undefined : clientDetails(report);
-  if (details !== undefined) extensions['details'] = details;
-  const retryAfter = retryAfterFor(code, failure);
-  if (retryAfter !== undefined) extensions['retryAfter'] = retryAfter;
-
-  const withheld = withheldDetail(error, serverSide, shown);
+  const extensions = base(mapped.code, requestId);
+  if (mapped.upstream !== undefined) extensions['upstream'] = mapped.upstream;
+  if (mapped.details !== undefined) extensions['details'] = mapped.details;
+  if (mapped.retryAfter !== undefined) extensions['retryAfter'] = mapped.retryAfter;
+  const { withheld } = mapped;
   if (withheld !== undefined) {
     if (options.exposeDetail) extensions['debug'] = withheld;
     if (options.logger && firstSightingIn(error, requestId)) {
-      options.logger.warn({ requestId, service, method: error.method, path: error.path, code, attempts: error.attempts, ...withheld }, 'upstream error detail withheld');
+      options.logger.warn({ requestId, service: error.service, method: error.method, path: error.path, code: mapped.code, attempts: error.attempts, ...withheld }, 'upstream error detail withheld');
     }
   }
-  return build(messageFor(code, error, shown), extensions, at);
+  return build(mapped.message, extensions, at);
+}
+
+/** What an upstream failure maps to, whichever request and field it reaches. */
+interface MappedFailure {
+  overrides: ErrorOverrides | undefined;
+  code: ErrorCode;
+  message: string;
+  upstream?: UpstreamExtension;
+  details?: ContractDetails;
+  retryAfter?: number;
+  withheld?: Extensions;
+}
+
+// A failure is mapped once: a GET shared by coalesced requests fails each of them (and a GET
+// deduped within a request, each field that asked), and only the request id and the field differ.
+const mappedFailures = new WeakMap<UpstreamError, MappedFailure>();
+
+function mappedFailure(error: UpstreamError, overrides: ErrorOverrides | undefined): MappedFailure {
+  const known = mappedFailures.get(error);
+  if (known !== undefined && known.overrides === overrides) return known;
+  const { failure, service } = error;
+  const code = codeForFailure(failure, service, overrides);
+  const serverSide = statusOfCode[code] >= 500;
+  const report = failure.kind === 'response' ? failure.report : undefined;
+  // A 4xx's texts reach the client unless they look internal; each is judged once, here.
+  const shown = report === undefined || serverSide ? undefined : shownTexts(report);
+  const mapped: MappedFailure = { overrides, code, message: messageFor(code, error, shown) };
+  // ERRORS.md §4: `upstream` only when an upstream caused the error, not for input refused before any call.
+  if (!refusedBeforeCall(failure)) mapped.upstream = upstreamExtension(error, shown);
+  const details = report === undefined || serverSide ? undefined : clientDetails(report);
+  if (details !== undefined) mapped.details = details;
+  const retryAfter = retryAfterFor(code, failure);
+  if (retryAfter !== undefined) mapped.retryAfter = retryAfter;
+  const withheld = withheldDetail(error, serverSide, shown);
+  if (withheld !== undefined) mapped.withheld = withheld;
+  mappedFailures.set(error, mapped);
+  return mapped;
 }
 
 /** A 4xx report's texts as a client sees them. */

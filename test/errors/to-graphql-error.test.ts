@@ -275,6 +275,16 @@ describe('toGraphQLError: 5xx messages never carry upstream text (ERRORS.md §4)
     expect(logger.entries.map((entry) => entry.fields['requestId'])).toEqual(['req-a', 'req-b']);
   });
 
+  it('maps a failure met again as it did the first time, with the request id and path of the new meeting', () => {
+    const upstream = answered('directory', 404, { error: { code: 'not_found', message: 'User u-9 not found' } });
+    const first = toGraphQLError(new GraphQLError('wrapped', { originalError: upstream, path: ['a'] }), { requestId: 'req-a' });
+    const again = toGraphQLError(new GraphQLError('wrapped', { originalError: upstream, path: ['b', 0] }), { requestId: 'req-b' });
+    expect(again.toJSON()).toEqual({ ...first.toJSON(), path: ['b', 0], extensions: { ...first.extensions, requestId: 'req-b' } });
+    // Other overrides (another gateway's configuration) map it anew.
+    expect(toGraphQLError(upstream, { requestId: 'req-c', overrides: { directory: { not_found: 'FORBIDDEN' } } }).extensions['code']).toBe('FORBIDDEN');
+    expect(toGraphQLError(upstream, { requestId: 'req-d' }).extensions['code']).toBe('NOT_FOUND');
+  });
+
   it('puts withheld detail under extensions.debug only when asked', () => {
     const upstream = answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'Agent timed out' });
     expect(toGraphQLError(upstream, opts).extensions).not.toHaveProperty('debug');
