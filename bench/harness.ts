@@ -142,6 +142,7 @@ function startServer(name: ServerName, upstreamUrl: string, options: BenchOption
     WORKSPACES_URL: upstreamUrl,
     KNOWLEDGE_URL: upstreamUrl,
     RATE_LIMIT_OPERATIONS: budget,
+    UPSTREAM_COALESCE: name === 'conflux-solo' ? 'false' : 'true',
   };
   const command = name === 'conflux-baseline' && options.baselineCommand ? options.baselineCommand : options.confluxCommand;
   return startChild({ name, command, env, cwd: root });

@@ -14,6 +14,7 @@ const serverLabels: Record<ServerName, string> = {
   'conflux-limited': 'Conflux, budget being spent',
   'conflux-baseline': 'Conflux, baseline build',
   'conflux-found': 'Conflux, every id found',
+  'conflux-solo': 'Conflux, coalescing off',
 };
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
@@ -28,15 +29,15 @@ export function renderMarkdown(results: BenchResults): string {
       'The load generator, the upstream and the server share the machine. ' +
       '"Conflux ÷ this" is the geometric mean of the ratios of turns run one after the other, so it can differ a little from the quotient of the req/s columns.',
     '',
-    '| scenario | server | req/s | p50 ms | p99 ms | CPU ms / req | upstream calls / query | upstream CPU ms / req | peak RSS MiB | Conflux ÷ this, req/s | by CPU |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| scenario | server | req/s | p50 ms | p99 ms | CPU ms / req | upstream calls / query, alone | under load | upstream CPU ms / req | peak RSS MiB | Conflux ÷ this, req/s | by CPU |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const scenario of results.scenarios) {
     for (const server of scenario.servers) {
       const ratio = scenario.ratios[server.server];
       const failed = server.non2xx > 0 ? ` (${server.non2xx} non-2xx)` : '';
       lines.push(
-        `| ${scenario.name} | ${serverLabels[server.server]} | ${fixed(server.rps, 0)}${failed} | ${server.p50Ms} | ${server.p99Ms} | ${cpu(server.cpuMsPerRequest)} | ${server.callsPerQuery} | ${cpu(server.upstreamCpuMsPerRequest)} | ${server.peakRssMb === null ? '—' : fixed(server.peakRssMb, 0)} | ${times(ratio?.mean)} | ${times(ratio?.cpu)} |`,
+        `| ${scenario.name} | ${serverLabels[server.server]} | ${fixed(server.rps, 0)}${failed} | ${server.p50Ms} | ${server.p99Ms} | ${cpu(server.cpuMsPerRequest)} | ${server.callsPerQuery} | ${fixed(server.loadCallsPerQuery, 1)} | ${cpu(server.upstreamCpuMsPerRequest)} | ${server.peakRssMb === null ? '—' : fixed(server.peakRssMb, 0)} | ${times(ratio?.mean)} | ${times(ratio?.cpu)} |`,
       );
     }
   }

@@ -7,8 +7,10 @@
  * `upstream` is the REST service itself; the others are GraphQL servers over it.
  * `conflux-baseline` is another build of Conflux (`--baseline=<dir>`), to measure a change.
  * `conflux-found` is the same Conflux process sent the scenario's twin query (`bodyFor`).
+ * `conflux-solo` is Conflux with request coalescing off (`UPSTREAM_COALESCE=false`): every
+ * request sends its own upstream calls, as it would if each caller had a credential of its own.
  */
-export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found';
+export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found' | 'conflux-solo';
 
 export type ScenarioName = 'direct' | 'graphql-only' | 'single' | 'errors' | 'fanout' | 'limited';
 
@@ -28,6 +30,8 @@ export const authorization = 'Bearer demo-admin';
 
 const graphql = (query: string) => ({ method: 'POST' as const, path: '/graphql', body: JSON.stringify({ query }) });
 const peers: readonly ServerName[] = ['conflux', 'yoga', 'apollo'];
+// Where upstream calls are made: Conflux is measured with coalescing off as well.
+const callingPeers: readonly ServerName[] = [...peers, 'conflux-solo'];
 
 export const singleQuery = '{ project(id: "p-1") { id name } }';
 export const fanoutQuery = '{ projects { id name owner { name } sessions { title } } }';
@@ -39,15 +43,15 @@ export const foundQuery = '{ found: project(id: "p-1") { id name } missing: proj
 export const scenarios: readonly Scenario[] = [
   { name: 'direct', description: 'GET /api/v1/projects/p-1 on the upstream itself (the floor)', servers: ['upstream'], method: 'GET', path: '/api/v1/projects/p-1' },
   { name: 'graphql-only', description: '{ __typename }: GraphQL cost alone, no upstream call', servers: peers, ...graphql('{ __typename }') },
-  { name: 'single', description: singleQuery, servers: peers, ...graphql(singleQuery) },
+  { name: 'single', description: singleQuery, servers: callingPeers, ...graphql(singleQuery) },
   {
     name: 'errors',
     description: `${errorsQuery} (half the fields NOT_FOUND)`,
-    servers: [...peers, 'conflux-found'],
+    servers: [...callingPeers, 'conflux-found'],
     ...graphql(errorsQuery),
     bodyFor: { 'conflux-found': graphql(foundQuery).body },
   },
-  { name: 'fanout', description: `${fanoutQuery} (20 projects, 5 owners)`, servers: peers, ...graphql(fanoutQuery) },
+  { name: 'fanout', description: `${fanoutQuery} (20 projects, 5 owners)`, servers: callingPeers, ...graphql(fanoutQuery) },
   { name: 'limited', description: '`single` against a Conflux whose rate-limit budget is being spent', servers: ['conflux-limited'], ...graphql(singleQuery) },
 ];
 
