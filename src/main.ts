@@ -74,7 +74,7 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     logger,
     renderGraphiQL,
     ...(rateLimitStore ? { rateLimitStore } : {}),
-    ...(metrics ? { onUpstreamCall: metrics.onUpstreamCall, onRequestReport: metrics.onRequestReport } : {}),
+    ...(metrics ? { onUpstreamCall: metrics.onUpstreamCall, onUpstreamCoalesced: metrics.onUpstreamCoalesced, onRequestReport: metrics.onRequestReport } : {}),
     plugins: metrics ? [metrics.plugin, closeWhenDraining] : [closeWhenDraining],
   });
   metrics?.watchCircuits(gateway.clients);

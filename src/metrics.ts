@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics for the Node entry (prom-client): GraphQL requests by operation and outcome,
- * errors by code and upstream service, upstream attempt latency per service, circuit state per
- * service, and the process's own metrics. Fed by the gateway's observers; served at `GET /metrics`
+ * errors by code and upstream service, upstream attempt latency per service, GETs coalesced per
+ * service, circuit state per service, and the process's own metrics. Fed by the gateway's observers; served at `GET /metrics`
  * by the plugin it returns. Node only: the edge entry never imports it.
  *
  * Labels hold only names the gateway controls (services, codes, outcomes, methods) and checked
@@ -25,6 +25,8 @@ export interface Metrics {
   registry: Registry;
   /** For `GatewayOptions.onUpstreamCall`. */
   onUpstreamCall(report: UpstreamCallReport): void;
+  /** For `GatewayOptions.onUpstreamCoalesced`. */
+  onUpstreamCoalesced(service: string): void;
   /** For `GatewayOptions.onRequestReport`. */
   onRequestReport(report: RequestReport): void;
   /** Reads the circuits of these clients at every scrape. */
@@ -61,6 +63,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const coalesced = new Counter({
+    name: 'conflux_upstream_coalesced_total',
+    help: 'GETs by service that joined the same call already in flight for another request instead of being sent.',
+    labelNames: ['service'] as const,
+    registers: [registry],
+  });
   let watched: Readonly<Record<string, UpstreamClient>> = {};
   new Gauge({
     name: 'conflux_upstream_circuit_state',
@@ -89,6 +97,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registry,
     onUpstreamCall(report) {
       upstreamSeconds.observe({ service: report.service, method: report.method, outcome: report.outcome }, report.durationMs / 1000);
+    },
+    onUpstreamCoalesced(service) {
+      coalesced.inc({ service });
     },
     onRequestReport(report) {
       // No operation ran and nothing failed: the GraphiQL page or a CORS preflight, not a GraphQL request.

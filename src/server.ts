@@ -44,6 +44,8 @@ export interface GatewayOptions {
   renderGraphiQL?: YogaServerOptions<Record<string, unknown>, GatewayContext>['renderGraphiQL'] | false;
   /** Told of every upstream attempt (metrics). @default none */
   onUpstreamCall?: UpstreamClientOptions['onUpstreamCall'];
+  /** Told of every GET that joined one in flight for another request (metrics). @default none */
+  onUpstreamCoalesced?: UpstreamClientOptions['onCoalesced'];
   /** Told of every finished request, after it is logged (metrics). @default none */
   onRequestReport?: (report: RequestReport) => void;
   /** More yoga plugins, after the built-in ones (the Node metrics endpoint). @default none */
@@ -75,6 +77,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         maxBodyBytes: config.upstreamMaxBodyBytes,
         coalesce: config.upstreamCoalesce,
         ...(options.onUpstreamCall ? { onUpstreamCall: options.onUpstreamCall } : {}),
+        ...(options.onUpstreamCoalesced ? { onCoalesced: options.onUpstreamCoalesced } : {}),
         breakerThreshold: config.circuitFailureThreshold,
         breakerHalfOpenAfterMs: config.circuitHalfOpenAfterMs,
         ...options.clientOptions,

@@ -45,6 +45,8 @@ export interface UpstreamClientOptions {
   logger: Logger;
   /** Told of every attempt once it has ended, for metrics; it must not throw. @default none */
   onUpstreamCall?: (report: UpstreamCallReport) => void;
+  /** Told of every GET that joined one in flight for another request (coalescing), for metrics; it must not throw. @default none */
+  onCoalesced?: (service: string) => void;
 }
 
 /**
@@ -103,7 +105,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const maxAttempts = options.maxAttempts ?? 3;
   const halfOpenAfterMs = options.breakerHalfOpenAfterMs ?? 10_000;
   const dedupe = options.dedupe ?? true;
-  const coalescer = dedupe && (options.coalesce ?? true) ? createCoalescer() : undefined;
+  const { onCoalesced } = options;
+  const coalescer = dedupe && (options.coalesce ?? true) ? createCoalescer(onCoalesced ? { onJoin: () => onCoalesced(service) } : {}) : undefined;
   const etags = createEtagCache({ maxEntries: options.etagCacheEntries ?? 1000, maxBytes: options.etagCacheBytes ?? 16 * 1024 * 1024 });
   const buildUrl = urlBuilder(baseUrl);
   const breaker: CircuitBreakerPolicy = circuitBreaker(

@@ -37,7 +37,12 @@ interface InFlight {
   deadlineAt: number;
 }
 
-export function createCoalescer(): Coalescer {
+export interface CoalescerOptions {
+  /** Told each time a call joins one already in flight; it must not throw. @default none */
+  onJoin?: () => void;
+}
+
+export function createCoalescer(options: CoalescerOptions = {}): Coalescer {
   const inFlight = new Map<string, InFlight>();
   // Moves at the start and at the end of every write: an entry from another epoch saw a write
   // begin or end after it was sent, so its answer may predate that write.
@@ -48,6 +53,7 @@ export function createCoalescer(): Coalescer {
       // A later deadline than the first caller's, always, with one REQUEST_DEADLINE_MS; checked so
       // that a joined caller never waits past a deadline of its own.
       if (running !== undefined && running.epoch === epoch && running.deadlineAt <= call.deadlineAt) {
+        options.onJoin?.();
         return joined(running.answer as Promise<T>, call, send);
       }
       const answer = send();

@@ -67,6 +67,9 @@ describe('request coalescing', () => {
     expect(b.body).toEqual({ data: { project: { id: 'p-1', name: 'Shared' } } });
     expect(upstream.gets()).toHaveLength(1);
     expect(a.headers.get('x-request-id')).not.toBe(b.headers.get('x-request-id'));
+    // Operators see it: one GET joined instead of sent.
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/^conflux_upstream_coalesced_total\{service="projects"\} 1$/m);
   });
 
   it('shares a failure too: both get NOT_FOUND at their field, each with its own request id', async () => {
