@@ -72,6 +72,9 @@ export interface LatencyResult {
   directP50Ms: number;
   confluxP50Ms: number;
   addedP50Ms: number;
+  /** The same probe through `bare-proxy`, which forwards one GET with no GraphQL: the hop alone. */
+  bareProxyP50Ms: number;
+  bareProxyAddedP50Ms: number;
 }
 
 export interface BenchResults {
@@ -87,6 +90,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const serverScripts: Partial<Record<ServerName, string>> = {
   yoga: 'bench/servers/yoga-naive.mjs',
   apollo: 'bench/servers/apollo-rest.mjs',
+  'bare-proxy': 'bench/servers/bare-proxy.mjs',
 };
 
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
@@ -97,7 +101,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       options.baselineCommand && scenario.servers.includes('conflux') ? { ...scenario, servers: [...scenario.servers, 'conflux-baseline'] } : scenario,
     );
   const needed = new Set(chosen.flatMap((scenario) => scenario.servers));
-  if (options.latencyRequests > 0) ['upstream', 'conflux'].forEach((name) => needed.add(name as ServerName));
+  if (options.latencyRequests > 0) (['upstream', 'conflux', 'bare-proxy'] as const).forEach((name) => needed.add(name));
   const children = new Map<ServerName, Child>();
   try {
     const upstream = await startChild({ name: 'upstream', command: [process.execPath, 'bench/servers/upstream.mjs'], env: {}, cwd: root });
@@ -244,15 +248,25 @@ async function measureLatency(children: Map<ServerName, Child>, options: BenchOp
   const single = scenarios.find((scenario) => scenario.name === 'single')!;
   const directMs: number[] = [];
   const confluxMs: number[] = [];
+  const bareMs: number[] = [];
   const block = Math.max(1, Math.ceil(options.latencyRequests / 4));
-  // Four blocks each, taking turns, so drift falls on both alike.
+  // Four blocks each, taking turns, so drift falls on all alike.
   for (let i = 0; i < 4; i++) {
     directMs.push(...(await sequentialLatencies(children.get('upstream')!.url, direct, block, 15_000)));
     confluxMs.push(...(await sequentialLatencies(children.get('conflux')!.url, single, block, 15_000)));
+    bareMs.push(...(await sequentialLatencies(children.get('bare-proxy')!.url, single, block, 15_000)));
   }
   const directP50Ms = median(directMs);
   const confluxP50Ms = median(confluxMs);
-  return { requests: Math.min(directMs.length, confluxMs.length), directP50Ms, confluxP50Ms, addedP50Ms: confluxP50Ms - directP50Ms };
+  const bareProxyP50Ms = median(bareMs);
+  return {
+    requests: Math.min(directMs.length, confluxMs.length, bareMs.length),
+    directP50Ms,
+    confluxP50Ms,
+    addedP50Ms: confluxP50Ms - directP50Ms,
+    bareProxyP50Ms,
+    bareProxyAddedP50Ms: bareProxyP50Ms - directP50Ms,
+  };
 }
 
 function machine(): BenchResults['machine'] {

@@ -15,6 +15,7 @@ const serverLabels: Record<ServerName, string> = {
   'conflux-baseline': 'Conflux, baseline build',
   'conflux-found': 'Conflux, every id found',
   'conflux-solo': 'Conflux, coalescing off',
+  'bare-proxy': 'bare Node proxy, no GraphQL',
 };
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
@@ -46,7 +47,8 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push(
       '',
       `One connection, ${latency.requests} sequential requests each: p50 ${fixed(latency.directP50Ms, 3)} ms direct, ` +
-        `${fixed(latency.confluxP50Ms, 3)} ms through Conflux (\`single\`): ${fixed(latency.addedP50Ms, 3)} ms added.`,
+        `${fixed(latency.confluxP50Ms, 3)} ms through Conflux (\`single\`): ${fixed(latency.addedP50Ms, 3)} ms added. ` +
+        `A bare Node proxy that forwards the one GET, with no GraphQL at all, adds ${fixed(latency.bareProxyAddedP50Ms, 3)} ms (p50 ${fixed(latency.bareProxyP50Ms, 3)} ms): the hop alone.`,
     );
   }
   lines.push('', '| target | goal | measured | met | by CPU per request |', '|---|---|--:|---|--:|');

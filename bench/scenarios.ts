@@ -9,8 +9,9 @@
  * `conflux-found` is the same Conflux process sent the scenario's twin query (`bodyFor`).
  * `conflux-solo` is Conflux with request coalescing off (`UPSTREAM_COALESCE=false`): every
  * request sends its own upstream calls, as it would if each caller had a credential of its own.
+ * `bare-proxy` answers `single` by forwarding one GET, no GraphQL: the latency probe's floor.
  */
-export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found' | 'conflux-solo';
+export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found' | 'conflux-solo' | 'bare-proxy';
 
 export type ScenarioName = 'direct' | 'graphql-only' | 'single' | 'errors' | 'fanout' | 'limited';
 
