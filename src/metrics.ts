@@ -1,8 +1,9 @@
 /**
  * Prometheus metrics for the Node entry (prom-client): GraphQL requests by operation and outcome,
  * errors by code and upstream service, upstream attempt latency per service, GETs coalesced per
- * service, circuit state per service, and the process's own metrics. Fed by the gateway's observers; served at `GET /metrics`
- * by the plugin it returns. Node only: the edge entry never imports it.
+ * service, circuit state per service, and the process's own metrics. Fed by the gateway's
+ * observers; served at `GET /metrics` by the plugin it returns. Node only: the edge entry never
+ * imports it.
  *
  * Labels hold only names the gateway controls (services, codes, outcomes, methods) and checked
  * GraphQL operation names, never credentials, ids, paths or URLs.
