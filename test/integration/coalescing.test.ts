@@ -152,6 +152,58 @@ describe('request coalescing', () => {
     expect((await joined).body).toEqual({ data: { project: { id: 'p-1', name: 'Second call' } } });
   });
 
+  it('under a bounded burst of 300 requests from 3 credentials, some leaving early, every answer is its own credential\'s', { timeout: 60_000 }, async () => {
+    // Each GET is answered after 0–30 ms with the credential it carried; one id in five fails with 404.
+    const upstream = await use.server((request, response) => {
+      const id = request.url.split('/').pop()!;
+      setTimeout(() => {
+        if (id.endsWith('4')) {
+          response.writeHead(404, { 'content-type': 'application/problem+json' });
+          return void response.end(JSON.stringify({ type: 'https://problems.example/not-found', title: 'Not Found', status: 404, detail: `Project ${id} not found` }));
+        }
+        json(response, 200, { id, name: `${id} for ${request.headers.authorization}` });
+      }, Math.floor(Math.random() * 30));
+    });
+    const gateway = await use.gateway({ PROJECTS_URL: upstream.url });
+    const keys = ['Bearer key-a', 'Bearer key-b', 'Bearer key-c'];
+    const outcomes = await Promise.all(
+      Array.from({ length: 300 }, async (_, index) => {
+        const key = keys[index % 3]!;
+        const ids = [`p-${index % 5}`, `p-${(index + 1) % 5}`];
+        const query = `{ a: project(id: "${ids[0]}") { id name } b: project(id: "${ids[1]}") { id name } }`;
+        // One request in ten leaves after 5 ms: whoever joined its calls must still be answered.
+        const leaving = index % 10 === 0 ? AbortSignal.timeout(5) : undefined;
+        const reply = await fetch(`${gateway.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: key },
+          body: JSON.stringify({ query }),
+          ...(leaving ? { signal: leaving } : {}),
+        }).then(
+          async (response) => (await response.json()) as GraphQLReply['body'],
+          (error: unknown) => error,
+        );
+        return { key, ids, reply, leaving: leaving !== undefined };
+      }),
+    );
+    for (const { key, ids, reply, leaving } of outcomes) {
+      if (leaving && reply instanceof Error) continue;
+      const body = reply as GraphQLReply['body'];
+      ids.forEach((id, field) => {
+        const alias = field === 0 ? 'a' : 'b';
+        if (id.endsWith('4')) {
+          expect(body.data![alias]).toBeNull();
+          expect(body.errors!.find((error) => error.path?.[0] === alias)!.extensions['code']).toBe('NOT_FOUND');
+        } else {
+          expect(body.data![alias]).toEqual({ id, name: `${id} for ${key}` });
+        }
+      });
+    }
+    // Every request was answered or left, and calls were shared: fewer than the 600 fields asked.
+    expect(outcomes.filter((outcome) => !outcome.leaving).every((outcome) => !(outcome.reply instanceof Error))).toBe(true);
+    expect(upstream.requests.length).toBeLessThan(600);
+    expect((await gateway.graphql('{ project(id: "p-1") { name } }')).body).toEqual({ data: { project: { name: 'p-1 for Bearer demo-admin' } } });
+  });
+
   it('UPSTREAM_COALESCE=false sends every request its own call', async () => {
     const upstream = await holdingUpstream((_request, response) => json(response, 200, { id: 'p-1', name: 'Own' }));
     const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url, UPSTREAM_COALESCE: 'false' });
