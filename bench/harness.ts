@@ -72,9 +72,11 @@ export interface LatencyResult {
   directP50Ms: number;
   confluxP50Ms: number;
   addedP50Ms: number;
-  /** The same probe through `bare-proxy`, which forwards one GET with no GraphQL: the hop alone. */
-  bareProxyP50Ms: number;
-  bareProxyAddedP50Ms: number;
+  /**
+   * p50 added over direct by the other servers probed the same way: `bare-proxy`, which forwards
+   * the one GET with no GraphQL (the hop alone), and the peers, when the run started them.
+   */
+  othersAddedP50Ms: Partial<Record<ServerName, number>>;
 }
 
 export interface BenchResults {
@@ -243,29 +245,31 @@ async function probe(baseUrl: string, scenario: Scenario): Promise<void> {
   if (response.status === 401 || response.status >= 500) throw new Error(`${scenario.name} probe at ${baseUrl} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
+/** The servers the latency probe times beside Conflux, in this order, when they run. */
+const probedBeside: readonly ServerName[] = ['bare-proxy', 'apollo', 'yoga'];
+
 async function measureLatency(children: Map<ServerName, Child>, options: BenchOptions): Promise<LatencyResult> {
   const direct = scenarios.find((scenario) => scenario.name === 'direct')!;
   const single = scenarios.find((scenario) => scenario.name === 'single')!;
-  const directMs: number[] = [];
-  const confluxMs: number[] = [];
-  const bareMs: number[] = [];
+  const others = probedBeside.filter((name) => children.has(name));
+  const times = new Map<ServerName, number[]>([['upstream', []], ['conflux', []], ...others.map((name): [ServerName, number[]] => [name, []])]);
   const block = Math.max(1, Math.ceil(options.latencyRequests / 4));
   // Four blocks each, taking turns, so drift falls on all alike.
   for (let i = 0; i < 4; i++) {
-    directMs.push(...(await sequentialLatencies(children.get('upstream')!.url, direct, block, 15_000)));
-    confluxMs.push(...(await sequentialLatencies(children.get('conflux')!.url, single, block, 15_000)));
-    bareMs.push(...(await sequentialLatencies(children.get('bare-proxy')!.url, single, block, 15_000)));
+    for (const [name, latencies] of times) {
+      latencies.push(...(await sequentialLatencies(children.get(name)!.url, name === 'upstream' ? direct : single, block, 15_000)));
+    }
   }
-  const directP50Ms = median(directMs);
-  const confluxP50Ms = median(confluxMs);
-  const bareProxyP50Ms = median(bareMs);
+  const directP50Ms = median(times.get('upstream')!);
+  const confluxP50Ms = median(times.get('conflux')!);
+  const othersAddedP50Ms: LatencyResult['othersAddedP50Ms'] = {};
+  for (const name of others) othersAddedP50Ms[name] = median(times.get(name)!) - directP50Ms;
   return {
-    requests: Math.min(directMs.length, confluxMs.length, bareMs.length),
+    requests: Math.min(...[...times.values()].map((latencies) => latencies.length)),
     directP50Ms,
     confluxP50Ms,
     addedP50Ms: confluxP50Ms - directP50Ms,
-    bareProxyP50Ms,
-    bareProxyAddedP50Ms: bareProxyP50Ms - directP50Ms,
+    othersAddedP50Ms,
   };
 }
 

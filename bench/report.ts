@@ -47,8 +47,11 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push(
       '',
       `One connection, ${latency.requests} sequential requests each: p50 ${fixed(latency.directP50Ms, 3)} ms direct, ` +
-        `${fixed(latency.confluxP50Ms, 3)} ms through Conflux (\`single\`): ${fixed(latency.addedP50Ms, 3)} ms added. ` +
-        `A bare Node proxy that forwards the one GET, with no GraphQL at all, adds ${fixed(latency.bareProxyAddedP50Ms, 3)} ms (p50 ${fixed(latency.bareProxyP50Ms, 3)} ms): the hop alone.`,
+        `${fixed(latency.confluxP50Ms, 3)} ms through Conflux (\`single\`): ${fixed(latency.addedP50Ms, 3)} ms added` +
+        Object.entries(latency.othersAddedP50Ms)
+          .map(([name, added]) => `; ${serverLabels[name as ServerName]} ${fixed(added, 3)} ms`)
+          .join('') +
+        ' (the bare proxy forwards the one GET with no GraphQL: the hop alone).',
     );
   }
   lines.push('', '| target | goal | measured | met | by CPU per request |', '|---|---|--:|---|--:|');
