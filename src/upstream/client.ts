@@ -1,8 +1,9 @@
 /**
  * One client per upstream service. A call builds its URL from checked ids, forwards the
  * caller's credential and request id, times each attempt out, retries what is safe to retry
- * (ERRORS.md §6), goes through the service's circuit breaker, keeps ETag'd GET bodies for
- * conditional requests, and reports every failure as an `UpstreamError` carrying facts only.
+ * (ERRORS.md §6), goes through the service's circuit breaker, shares a GET in flight with
+ * concurrent requests (`coalescing.ts`), keeps ETag'd GET bodies for conditional requests, and
+ * reports every failure as an `UpstreamError` carrying facts only.
  */
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from '../log.js';
@@ -237,6 +238,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         if (!(error instanceof InvalidIdError)) throw error;
         throw new UpstreamError({ service, method, path: '(invalid id)', failure: { kind: 'invalid-id', reason: error.message }, attempts: 0, requestId: call.requestId });
       }
+      // A write marks the GETs in flight as not to be joined any more (read-your-writes).
       if (method !== 'GET' && method !== 'HEAD' && coalescer !== undefined) return coalescer.write(() => send(method, url, pathForLog, call, options));
       if (method !== 'GET' || !dedupe) return send(method, url, pathForLog, call, options);
       // The same GET within one GraphQL request is sent once (dedupe within a request), and one
