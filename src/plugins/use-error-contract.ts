@@ -41,7 +41,9 @@ export function useErrorContract(options: ContractErrorOptions): Plugin {
           if (!('errors' in result) || !result.errors?.length) return;
           const requestId = (args.contextValue as { requestId?: string }).requestId;
           if (requestId === undefined) return;
-          setResult({ ...result, errors: result.errors.map((e) => withRequestId(e, requestId)) });
+          const errors = result.errors.map((e) => withRequestId(e, requestId));
+          // Upstream failures reach here already on the contract: nothing to replace.
+          if (errors.some((error, index) => error !== result.errors![index])) setResult({ ...result, errors });
         },
       };
     },
@@ -55,7 +57,8 @@ export function useErrorContract(options: ContractErrorOptions): Plugin {
       if (!('errors' in result) || !result.errors?.length) return;
       const requestId = requestIdFor(request);
       const requestLevel = result.data === undefined;
-      setResult({ ...result, errors: result.errors.map((e) => withRequestId(e, requestId, requestLevel)) });
+      const errors = result.errors.map((e) => withRequestId(e, requestId, requestLevel));
+      if (errors.some((error, index) => error !== result.errors![index])) setResult({ ...result, errors });
     },
   };
 }
