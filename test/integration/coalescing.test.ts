@@ -38,15 +38,29 @@ async function holdingUpstream(answer: (request: RecordedRequest, response: Serv
   };
 }
 
+/** GETs the gateway has joined instead of sending, summed over services, from `/metrics`. */
+async function joinedCalls(gateway: TestGateway): Promise<number> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  return [...text.matchAll(/^conflux_upstream_coalesced_total\{[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+}
+
+/** Resolves once `decided` holds, polling every 10 ms for at most 5 s. */
+async function until(decided: () => Promise<boolean>, what: string): Promise<void> {
+  for (const stopAt = Date.now() + 5000; !(await decided()); ) {
+    if (Date.now() > stopAt) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /**
- * Sends `second` while `first`'s upstream call is held, then releases the upstream after a pause
- * long enough for `second` to reach its resolver: a second call, if one is made, arrives within it.
+ * Sends `second` while `first`'s upstream call is held, waits until `second` has either joined
+ * that call or sent its own, and only then lets the upstream answer.
  */
 async function overlapping(gateway: TestGateway, upstream: Awaited<ReturnType<typeof holdingUpstream>>, first: () => Promise<GraphQLReply>, second: () => Promise<GraphQLReply>) {
   const one = first();
   await upstream.arrived(1);
   const two = second();
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await until(async () => upstream.gets().length >= 2 || (await joinedCalls(gateway)) >= 1, 'the second request to join or to send its own call');
   upstream.release();
   // A second call, if any, is held as well: answer it too.
   const replies = Promise.all([one, two]);
@@ -143,7 +157,7 @@ describe('request coalescing', () => {
     }).catch((error: unknown) => error);
     await upstream.arrived(1);
     const joined = gateway.graphql(projectQuery);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await until(async () => (await joinedCalls(gateway)) >= 1, 'the second request to join the call of the first');
     expect(upstream.gets()).toHaveLength(1);
     leaving.abort();
     expect(await first).toMatchObject({ name: 'AbortError' });
