@@ -44,14 +44,6 @@ async function joinedCalls(gateway: TestGateway): Promise<number> {
   return [...text.matchAll(/^conflux_upstream_coalesced_total\{[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
-/** Resolves once `decided` holds, polling every 10 ms for at most 5 s. */
-async function until(decided: () => Promise<boolean>, what: string): Promise<void> {
-  for (const stopAt = Date.now() + 5000; !(await decided()); ) {
-    if (Date.now() > stopAt) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /**
  * Sends `second` while `first`'s upstream call is held, waits until `second` has either joined
  * that call or sent its own, and only then lets the upstream answer.
@@ -60,7 +52,7 @@ async function overlapping(gateway: TestGateway, upstream: Awaited<ReturnType<ty
   const one = first();
   await upstream.arrived(1);
   const two = second();
-  await until(async () => upstream.gets().length >= 2 || (await joinedCalls(gateway)) >= 1, 'the second request to join or to send its own call');
+  await waitUntil(async () => upstream.gets().length >= 2 || (await joinedCalls(gateway)) >= 1, 'the second request to join or to send its own call');
   upstream.release();
   // A second call, if any, is held as well: answer it too.
   const replies = Promise.all([one, two]);
@@ -157,7 +149,7 @@ describe('request coalescing', () => {
     }).catch((error: unknown) => error);
     await upstream.arrived(1);
     const joined = gateway.graphql(projectQuery);
-    await until(async () => (await joinedCalls(gateway)) >= 1, 'the second request to join the call of the first');
+    await waitUntil(async () => (await joinedCalls(gateway)) >= 1, 'the second request to join the call of the first');
     expect(upstream.gets()).toHaveLength(1);
     leaving.abort();
     expect(await first).toMatchObject({ name: 'AbortError' });
