@@ -14,7 +14,7 @@ import { scrubSecrets } from './redaction.js';
 export interface CreateLoggerOptions {
   /** @default 'info' */
   level?: LogLevel;
-  /** Where lines go. @default stdout */
+  /** Where lines go. @default stdout, written once per event-loop turn (`stdoutOncePerTurn`) */
   destination?: DestinationStream;
 }
 
@@ -28,6 +28,43 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { log: (record) => scrubSecrets(record) as Record<string, unknown> },
     },
-    options.destination,
+    options.destination ?? stdoutOncePerTurn(),
   );
+}
+
+/** Lines held past this many bytes are written at once rather than at the end of the turn. */
+const heldBytes = 8_192;
+let stdout: DestinationStream | undefined;
+
+/**
+ * Standard output, written synchronously but once per event-loop turn: the lines logged while
+ * answering requests are held until the answers have been written (`setImmediate` runs after the
+ * turn's I/O callbacks and promise jobs), then go out in one write. pino's default writes every
+ * line at once, and the request line is logged before the response is sent, so each request
+ * waited for a write to a pipe, which wakes its reader. Lines still held when the process exits,
+ * however it exits (a crash included), are written by the `exit` handler; only a killed process
+ * loses them, at most one turn's. sonic-boom (pino's own writer) does the writing: partial writes,
+ * `EAGAIN` and a closed pipe are handled as pino handles them. One writer per process.
+ */
+function stdoutOncePerTurn(): DestinationStream {
+  if (stdout !== undefined) return stdout;
+  const out = pino.destination({ dest: 1, sync: true, minLength: heldBytes });
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    out.flush();
+  };
+  process.on('exit', () => {
+    if (scheduled) flush();
+  });
+  stdout = {
+    write(line: string) {
+      out.write(line);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+  };
+  return stdout;
 }
