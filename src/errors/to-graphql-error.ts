@@ -207,6 +207,9 @@ function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, 
 /** What an upstream failure maps to, whichever request and field it reaches. */
 interface MappedFailure {
   overrides: ErrorOverrides | undefined;
+  /** With the two below, what a mapping kept per report also depends on. */
+  service: string;
+  status: number | undefined;
   code: ErrorCode;
   message: string;
   upstream?: UpstreamExtension;
@@ -217,18 +220,23 @@ interface MappedFailure {
 
 // A failure is mapped once: a GET shared by coalesced requests fails each of them (and a GET
 // deduped within a request, each field that asked), and only the request id and the field differ.
-const mappedFailures = new WeakMap<UpstreamError, MappedFailure>();
+// An upstream answer is mapped once too: its mapping depends only on the report read from it,
+// the status, the service and the overrides, and a client reads the same answer into the same
+// report (`upstream/error-reports.ts`), so mappings of answers are kept by report.
+const mappedFailures = new WeakMap<object, MappedFailure>();
 
 function mappedFailure(error: UpstreamError, overrides: ErrorOverrides | undefined): MappedFailure {
-  const known = mappedFailures.get(error);
-  if (known !== undefined && known.overrides === overrides) return known;
   const { failure, service } = error;
+  const key: object = failure.kind === 'response' ? failure.report : error;
+  const status = failure.kind === 'response' ? failure.status : undefined;
+  const known = mappedFailures.get(key);
+  if (known !== undefined && known.overrides === overrides && known.service === service && known.status === status) return known;
   const code = codeForFailure(failure, service, overrides);
   const serverSide = statusOfCode[code] >= 500;
   const report = failure.kind === 'response' ? failure.report : undefined;
   // A 4xx's texts reach the client unless they look internal; each is judged once, here.
   const shown = report === undefined || serverSide ? undefined : shownTexts(report);
-  const mapped: MappedFailure = { overrides, code, message: messageFor(code, error, shown) };
+  const mapped: MappedFailure = { overrides, service, status, code, message: messageFor(code, error, shown) };
   // ERRORS.md §4: `upstream` only when an upstream caused the error, not for input refused before any call.
   if (!refusedBeforeCall(failure)) mapped.upstream = upstreamExtension(error, shown);
   const details = report === undefined || serverSide ? undefined : clientDetails(report);
@@ -237,7 +245,7 @@ function mappedFailure(error: UpstreamError, overrides: ErrorOverrides | undefin
   if (retryAfter !== undefined) mapped.retryAfter = retryAfter;
   const withheld = withheldDetail(error, serverSide, shown);
   if (withheld !== undefined) mapped.withheld = withheld;
-  mappedFailures.set(error, mapped);
+  mappedFailures.set(key, mapped);
   return mapped;
 }
 

@@ -9,7 +9,7 @@ import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, typ
 import type { Logger } from '../log.js';
 import { createCoalescer } from './coalescing.js';
 import { createEtagCache } from './etag-cache.js';
-import { readErrorReport } from './normalize.js';
+import { createErrorReportReader } from './error-reports.js';
 import { utf8 } from './read-body.js';
 import { UpstreamError, type UpstreamFailure } from './failure.js';
 import { isTransportError, type HttpMethod, type Transport, type TransportResponse } from './transport.js';
@@ -110,6 +110,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const coalescer = dedupe && (options.coalesce ?? true) ? createCoalescer(onCoalesced ? { onJoin: () => onCoalesced(service) } : {}) : undefined;
   const etags = createEtagCache({ maxEntries: options.etagCacheEntries ?? 1000, maxBytes: options.etagCacheBytes ?? 16 * 1024 * 1024 });
   const buildUrl = urlBuilder(baseUrl);
+  // The same failing answer is read, and then mapped, once (`error-reports.ts`).
+  const readErrorReport = createErrorReportReader();
   const breaker: CircuitBreakerPolicy = circuitBreaker(
     handleWhen((error) => error instanceof UpstreamError && countsAgainstCircuit(error.failure)),
     { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },

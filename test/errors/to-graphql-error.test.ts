@@ -285,6 +285,25 @@ describe('toGraphQLError: 5xx messages never carry upstream text (ERRORS.md §4)
     expect(toGraphQLError(upstream, { requestId: 'req-d' }).extensions['code']).toBe('NOT_FOUND');
   });
 
+  it('maps one report met in several failures once per service and status, each with its own request, log line and path', () => {
+    // What a client's report reader does with the same answer read twice (`upstream/error-reports.ts`).
+    const report = readErrorReport(503, jsonHeaders, encode(JSON.stringify({ code: 'DOWN', message: 'db01.internal is down' })));
+    const failure = (service: string, status = 503) =>
+      new UpstreamError({ service, method: 'GET', path: '/api/v1/things/t-1', failure: { kind: 'response', status, report }, attempts: 1 });
+    const logger = createRecordingLogger();
+    const first = toGraphQLError(failure('workspaces'), { requestId: 'req-a', logger });
+    const second = toGraphQLError(new GraphQLError('wrapped', { originalError: failure('workspaces'), path: ['b'] }), { requestId: 'req-b', logger });
+    expect(second.toJSON()).toEqual({ ...first.toJSON(), path: ['b'], extensions: { ...first.extensions, requestId: 'req-b' } });
+    // Each failure's withheld detail is logged, under its own request.
+    expect(logger.entries.map((entry) => entry.fields['requestId'])).toEqual(['req-a', 'req-b']);
+    // Another service, another status: mapped anew, not taken from the first.
+    const elsewhere = toGraphQLError(failure('directory'), { requestId: 'req-c' });
+    expect(elsewhere.message).toBe(serverMessageFor('SERVICE_UNAVAILABLE', 'directory'));
+    expect(elsewhere.extensions['upstream']).toEqual({ service: 'directory', status: 503, code: 'DOWN' });
+    const asA502 = toGraphQLError(failure('workspaces', 502), { requestId: 'req-d' });
+    expect(asA502.extensions).toMatchObject({ code: 'BAD_GATEWAY', upstream: { status: 502 } });
+  });
+
   it('puts withheld detail under extensions.debug only when asked', () => {
     const upstream = answered('workspaces', 500, { code: 'SYNTHESIS_FAILED', message: 'Agent timed out' });
     expect(toGraphQLError(upstream, opts).extensions).not.toHaveProperty('debug');
