@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startChild, type Child } from './children.js';
 import { drive, geometricMean, median, sequentialLatencies, type Turn } from './load.js';
-import { headersFor, requestFor, scenarios, type Scenario, type ScenarioName, type ServerName } from './scenarios.js';
+import { headersFor, requestFor, sameProcessAs, scenarios, type Scenario, type ScenarioName, type ServerName } from './scenarios.js';
 import { evaluateTargets, type Target } from './targets.js';
 
 export interface BenchOptions {
@@ -109,13 +109,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const upstream = await startChild({ name: 'upstream', command: [process.execPath, 'bench/servers/upstream.mjs'], env: {}, cwd: root });
     children.set('upstream', upstream);
     await Promise.all(
-      [...needed].filter((name) => name !== 'upstream' && name !== 'conflux-found').map(async (name) => {
+      [...needed].filter((name) => name !== 'upstream' && sameProcessAs[name] === undefined).map(async (name) => {
         children.set(name, await startServer(name, upstream.url, options));
         log(`started ${name} at ${children.get(name)!.url}`);
       }),
     );
-    // Not a process of its own: Conflux itself, sent another query.
-    if (needed.has('conflux-found')) children.set('conflux-found', children.get('conflux')!);
+    // Not processes of their own: Conflux itself, sent another query.
+    for (const name of needed) {
+      const source = sameProcessAs[name];
+      if (source !== undefined) children.set(name, children.get(source)!);
+    }
     const counter = upstreamCounter(upstream.url);
     const results: ScenarioResult[] = [];
     for (const scenario of chosen) {

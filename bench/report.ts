@@ -14,6 +14,7 @@ const serverLabels: Record<ServerName, string> = {
   'conflux-limited': 'Conflux, budget being spent',
   'conflux-baseline': 'Conflux, baseline build',
   'conflux-found': 'Conflux, every id found',
+  'conflux-single': 'Conflux, sent `single`',
   'conflux-solo': 'Conflux, coalescing off',
   'bare-proxy': 'bare Node proxy, no GraphQL',
 };

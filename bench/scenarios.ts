@@ -6,12 +6,14 @@
 /**
  * `upstream` is the REST service itself; the others are GraphQL servers over it.
  * `conflux-baseline` is another build of Conflux (`--baseline=<dir>`), to measure a change.
- * `conflux-found` is the same Conflux process sent the scenario's twin query (`bodyFor`).
+ * `conflux-found` is the same Conflux process sent the scenario's twin query (`bodyFor`), and
+ * `conflux-single` the same process sent `single`'s query: ratios against them come from turns
+ * run one after the other, where a ratio across scenarios would mix in the drift between them.
  * `conflux-solo` is Conflux with request coalescing off (`UPSTREAM_COALESCE=false`): every
  * request sends its own upstream calls, as it would if each caller had a credential of its own.
  * `bare-proxy` answers `single` by forwarding one GET, no GraphQL: the latency probe's floor.
  */
-export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found' | 'conflux-solo' | 'bare-proxy';
+export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found' | 'conflux-single' | 'conflux-solo' | 'bare-proxy';
 
 export type ScenarioName = 'direct' | 'graphql-only' | 'single' | 'errors' | 'fanout' | 'limited';
 
@@ -48,15 +50,19 @@ export const scenarios: readonly Scenario[] = [
   {
     name: 'errors',
     description: `${errorsQuery} (half the fields NOT_FOUND)`,
-    servers: [...callingPeers, 'conflux-found'],
+    // Conflux's own comparisons first, each turn next to Conflux's.
+    servers: ['conflux', 'conflux-single', 'conflux-found', ...callingPeers.slice(1)],
     ...graphql(errorsQuery),
-    bodyFor: { 'conflux-found': graphql(foundQuery).body },
+    bodyFor: { 'conflux-found': graphql(foundQuery).body, 'conflux-single': graphql(singleQuery).body },
   },
   { name: 'fanout', description: `${fanoutQuery} (20 projects, 5 owners)`, servers: callingPeers, ...graphql(fanoutQuery) },
   { name: 'limited', description: '`single` against a Conflux whose rate-limit budget is being spent', servers: ['conflux-limited'], ...graphql(singleQuery) },
 ];
 
 export const scenarioNames: readonly ScenarioName[] = scenarios.map((scenario) => scenario.name);
+
+/** Servers that are another server's process, sent another query (`bodyFor`). */
+export const sameProcessAs: Partial<Record<ServerName, ServerName>> = { 'conflux-found': 'conflux', 'conflux-single': 'conflux' };
 
 /** The scenario as `server` is sent it. */
 export function requestFor(scenario: Scenario, server: ServerName): Scenario {

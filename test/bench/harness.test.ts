@@ -38,9 +38,15 @@ describe('the benchmark harness', () => {
     expect(calls('direct')).toEqual({ upstream: 1 });
     // Conflux runs twice where calls are made: as configured, and with coalescing off ('conflux-solo').
     expect(calls('single')).toEqual({ conflux: 1, yoga: 1, apollo: 1, 'conflux-solo': 1 });
-    // Conflux takes turns with its own twin query, the same two calls with every id found.
-    expect(calls('errors')).toEqual({ conflux: 2, yoga: 2, apollo: 2, 'conflux-solo': 2, 'conflux-found': 2 });
-    expect(results.scenarios.find((scenario) => scenario.name === 'errors')!.ratios['conflux-found']!.mean).toBeGreaterThan(0);
+    // Conflux takes turns with itself sent `single` and its own twin query (the same two calls,
+    // every id found), so that both of the error path's ratios come from turns side by side.
+    expect(calls('errors')).toEqual({ conflux: 2, 'conflux-single': 1, 'conflux-found': 2, yoga: 2, apollo: 2, 'conflux-solo': 2 });
+    const errors = results.scenarios.find((scenario) => scenario.name === 'errors')!;
+    expect(errors.servers.map((server) => server.server).slice(0, 3)).toEqual(['conflux', 'conflux-single', 'conflux-found']);
+    const errorsVersusSingle = results.targets.find((target) => target.name === 'errors: Conflux errors ÷ Conflux single')!;
+    expect(errorsVersusSingle.value).toBeGreaterThan(0);
+    expect(errorsVersusSingle.value).toBeCloseTo(errors.ratios['conflux-single']!.mean, 10);
+    expect(errors.ratios['conflux-found']!.mean).toBeGreaterThan(0);
     // The list, then 5 distinct owners (deduped) and 20 sessions; the naive server asks for every owner.
     expect(calls('fanout')).toEqual({ conflux: 26, yoga: 41, apollo: 26, 'conflux-solo': 26 });
 
