@@ -78,8 +78,10 @@ export type ErrorLocation = Partial<Pick<GraphQLError, 'nodes' | 'source' | 'pos
  * `toGraphQLError` would make of graphql-js's wrapping of it, without that wrapping (each
  * `GraphQLError` costs several microseconds to build, and the error path builds few).
  */
-export function upstreamErrorAt(error: UpstreamError, options: ContractErrorOptions, at: ErrorLocation): GraphQLError {
-  return fromUpstreamError(error, options, at);
+export function upstreamErrorAt(error: UpstreamError, options: ContractErrorOptions, requestId: string, at: ErrorLocation): GraphQLError {
+  // The request id apart from the options shared by every request: an object spread followed by
+  // another member costs about 1.3 µs in Node 20, once per failed field.
+  return fromUpstreamError(error, options, at, requestId);
 }
 
 /** Every error `build` made, so that mapping one again costs nothing. */
@@ -187,9 +189,9 @@ function withoutSuggestions(message: string): string {
   return message.replace(/ ?Did you mean [^?]{0,500}\?/g, '').trim();
 }
 
-function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, at: ErrorLocation | undefined): GraphQLError {
+function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, at: ErrorLocation | undefined, givenRequestId = options.requestId): GraphQLError {
   const mapped = mappedFailure(error, options.overrides);
-  const requestId = options.requestId ?? error.requestId;
+  const requestId = givenRequestId ?? error.requestId;
   const extensions = base(mapped.code, requestId);
   if (mapped.upstream !== undefined) extensions['upstream'] = mapped.upstream;
   if (mapped.details !== undefined) extensions['details'] = mapped.details;

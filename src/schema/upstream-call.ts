@@ -24,6 +24,6 @@ export function callUpstream<T>(
     // otherwise wrap the failure in a GraphQLError (with a stack trace) only for the contract
     // to replace it, and each GraphQLError is a measurable share of the error path's cost.
     if (!isUpstreamError(error)) throw error;
-    throw upstreamErrorAt(error, { ...context.contract, requestId: context.requestId }, { nodes: info.fieldNodes, path: responsePathAsArray(info.path) });
+    throw upstreamErrorAt(error, context.contract, context.requestId, { nodes: info.fieldNodes, path: responsePathAsArray(info.path) });
   });
 }
