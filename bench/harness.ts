@@ -81,7 +81,17 @@ export interface LatencyResult {
 
 export interface BenchResults {
   generatedAt: string;
-  machine: { cpuModel: string; cores: number; node: string; platform: string };
+  machine: {
+    cpuModel: string;
+    cores: number;
+    node: string;
+    platform: string;
+    /**
+     * The share of the machine's CPU time the hypervisor gave to others during the run (`steal`
+     * in `/proc/stat`), in percent: how busy the host was. `null` where it cannot be read.
+     */
+    stolenPercent: number | null;
+  };
   settings: Omit<BenchOptions, 'log' | 'confluxCommand' | 'baselineCommand'> & { baseline: boolean };
   scenarios: ScenarioResult[];
   latency: LatencyResult | null;
@@ -105,6 +115,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const needed = new Set(chosen.flatMap((scenario) => scenario.servers));
   if (options.latencyRequests > 0) (['upstream', 'conflux', 'bare-proxy'] as const).forEach((name) => needed.add(name));
   const children = new Map<ServerName, Child>();
+  const cpuAtStart = machineCpuTimes();
   try {
     const upstream = await startChild({ name: 'upstream', command: [process.execPath, 'bench/servers/upstream.mjs'], env: {}, cwd: root });
     children.set('upstream', upstream);
@@ -128,7 +139,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const latency = options.latencyRequests > 0 ? await measureLatency(children, options) : null;
     return {
       generatedAt: new Date().toISOString(),
-      machine: machine(),
+      machine: machine(cpuAtStart),
       settings: { scenarios: options.scenarios, rounds: options.rounds, durationSec: options.durationSec, warmupSec: options.warmupSec, connections: options.connections, latencyRequests: options.latencyRequests, rateLimit: options.rateLimit ?? '1000000/1h', limitedRateLimit: options.limitedRateLimit ?? '200/1h', baseline: options.baselineCommand !== undefined },
       scenarios: results,
       latency,
@@ -276,12 +287,27 @@ async function measureLatency(children: Map<ServerName, Child>, options: BenchOp
   };
 }
 
-function machine(): BenchResults['machine'] {
+/** The machine's CPU time so far from `/proc/stat` (all cores, in ticks): in all, and stolen. */
+function machineCpuTimes(): { total: number; steal: number } | null {
+  try {
+    const fields = /^cpu\s+(.+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]!.trim().split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user).
+    const counted = fields.slice(0, 8);
+    return { total: counted.reduce((sum, value) => sum + value, 0), steal: counted[7] ?? 0 };
+  } catch {
+    return null; // Not Linux.
+  }
+}
+
+function machine(cpuAtStart: { total: number; steal: number } | null): BenchResults['machine'] {
+  const cpuAtEnd = machineCpuTimes();
+  const elapsed = cpuAtStart && cpuAtEnd ? cpuAtEnd.total - cpuAtStart.total : 0;
+  const stolenPercent = cpuAtStart && cpuAtEnd && elapsed > 0 ? ((cpuAtEnd.steal - cpuAtStart.steal) / elapsed) * 100 : null;
   let cpuModel = cpus()[0]?.model ?? 'unknown';
   try {
     cpuModel = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpuModel;
   } catch {
     // Not Linux: keep os.cpus()'s model.
   }
-  return { cpuModel, cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}` };
+  return { cpuModel, cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}`, stolenPercent };
 }

@@ -74,5 +74,11 @@ describe('the benchmark harness', () => {
     const table = renderMarkdown(results);
     expect(table).toContain('| fanout | Conflux |');
     expect(table).toContain(`${results.machine.cores} cores`);
+    // How busy the host was during the run, where the kernel says (Linux).
+    if (process.platform === 'linux') {
+      expect(results.machine.stolenPercent).toBeGreaterThanOrEqual(0);
+      expect(results.machine.stolenPercent).toBeLessThanOrEqual(100);
+      expect(table).toContain(`held back ${results.machine.stolenPercent!.toFixed(1)} % of its CPU time`);
+    }
   });
 });
