@@ -50,8 +50,8 @@ export const scenarios: readonly Scenario[] = [
   {
     name: 'errors',
     description: `${errorsQuery} (half the fields NOT_FOUND)`,
-    // Conflux's own comparisons first, each turn next to Conflux's.
-    servers: ['conflux', 'conflux-single', 'conflux-found', ...callingPeers.slice(1)],
+    // Conflux's comparisons with itself right after its own turn.
+    servers: ['conflux', 'conflux-single', 'conflux-found', ...callingPeers.filter((name) => name !== 'conflux')],
     ...graphql(errorsQuery),
     bodyFor: { 'conflux-found': graphql(foundQuery).body, 'conflux-single': graphql(singleQuery).body },
   },
