@@ -42,8 +42,7 @@ export function useErrorContract(options: ContractErrorOptions): Plugin {
           const requestId = (args.contextValue as { requestId?: string }).requestId;
           if (requestId === undefined) return;
           const errors = result.errors.map((e) => withRequestId(e, requestId));
-          // Upstream failures reach here already on the contract: nothing to replace.
-          if (errors.some((error, index) => error !== result.errors![index])) setResult({ ...result, errors });
+          if (changed(result.errors, errors)) setResult({ ...result, errors });
         },
       };
     },
@@ -58,9 +57,14 @@ export function useErrorContract(options: ContractErrorOptions): Plugin {
       const requestId = requestIdFor(request);
       const requestLevel = result.data === undefined;
       const errors = result.errors.map((e) => withRequestId(e, requestId, requestLevel));
-      if (errors.some((error, index) => error !== result.errors![index])) setResult({ ...result, errors });
+      if (changed(result.errors, errors)) setResult({ ...result, errors });
     },
   };
+}
+
+/** Whether mapping replaced any error: upstream failures arrive already on the contract, and a result left as it is costs no copy. */
+function changed(before: readonly unknown[], after: readonly unknown[]): boolean {
+  return after.some((error, index) => error !== before[index]);
 }
 
 /**

@@ -19,6 +19,9 @@ import { utf8 } from './read-body.js';
 /** Bodies up to this many bytes are remembered; larger ones are read every time. */
 export const maxRememberedBodyBytes = 4_096;
 
+/** A `Retry-After` in seconds, the one form whose reading does not move with the clock (`parseRetryAfter`). */
+const delaySeconds = /^\s*\d+\s*$/;
+
 export type ErrorReportReader = (status: number, headers: Readonly<Record<string, string>>, body: Uint8Array) => UpstreamErrorReport;
 
 /** A reader for one service's answers (headers with lower-case names, as transports give them). */
@@ -26,7 +29,7 @@ export function createErrorReportReader(maxEntries = 256): ErrorReportReader {
   const reports = new LRUCache<string, UpstreamErrorReport>({ max: maxEntries });
   return (status, headers, body) => {
     const retryAfter = headers['retry-after'];
-    if (body.byteLength > maxRememberedBodyBytes || (retryAfter !== undefined && !/^\s*\d+\s*$/.test(retryAfter))) return readErrorReport(status, headers, body);
+    if (body.byteLength > maxRememberedBodyBytes || (retryAfter !== undefined && !delaySeconds.test(retryAfter))) return readErrorReport(status, headers, body);
     const key = `${status}\n${headers['content-type'] ?? ''}\n${headers['x-request-id'] ?? ''}\n${headers['x-trace-id'] ?? ''}\n${retryAfter ?? ''}\n${utf8.decode(body)}`;
     let report = reports.get(key);
     if (report === undefined) {
