@@ -14,7 +14,7 @@ import { scrubSecrets } from './redaction.js';
 export interface CreateLoggerOptions {
   /** @default 'info' */
   level?: LogLevel;
-  /** Where lines go. @default stdout, written once per event-loop turn (`stdoutOncePerTurn`) */
+  /** Where lines go. @default stdout, written in batches (`heldStdout`) */
   destination?: DestinationStream;
 }
 
@@ -28,25 +28,27 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { log: (record) => scrubSecrets(record) as Record<string, unknown> },
     },
-    options.destination ?? stdoutOncePerTurn(),
+    options.destination ?? heldStdout(),
   );
 }
 
-/** Lines held past this many bytes are written at once rather than at the end of the turn. */
+/** Lines are held until this many bytes wait, or for this long, then written in one go. */
 const heldBytes = 8_192;
+const heldMs = 50;
 let stdout: DestinationStream | undefined;
 
 /**
- * Standard output, written synchronously but once per event-loop turn: the lines logged while
- * answering requests are held until the answers have been written (`setImmediate` runs after the
- * turn's I/O callbacks and promise jobs), then go out in one write. pino's default writes every
+ * Standard output, written synchronously but in batches: lines are held until 8 KB wait or 50 ms
+ * have passed since the first of them, then go out in one write. pino's default writes every
  * line at once, and the request line is logged before the response is sent, so each request
- * waited for a write to a pipe, which wakes its reader. Lines still held when the process exits,
- * however it exits (a crash included), are written by the `exit` handler; only a killed process
- * loses them, at most one turn's. sonic-boom (pino's own writer) does the writing: partial writes,
+ * waited for a write to a pipe, which wakes its reader; held to the end of the event-loop turn,
+ * a request served alone still paid for that write and that wake-up before the next one came in.
+ * Lines still held when the process exits, however it exits (a crash included), are written by
+ * the `exit` handler; only a killed process loses them, at most 50 ms of them. The timer does not
+ * keep the process alive. sonic-boom (pino's own writer) does the writing: partial writes,
  * `EAGAIN` and a closed pipe are handled as pino handles them. One writer per process.
  */
-function stdoutOncePerTurn(): DestinationStream {
+function heldStdout(): DestinationStream {
   if (stdout !== undefined) return stdout;
   const out = pino.destination({ dest: 1, sync: true, minLength: heldBytes });
   let scheduled = false;
@@ -62,7 +64,7 @@ function stdoutOncePerTurn(): DestinationStream {
       out.write(line);
       if (!scheduled) {
         scheduled = true;
-        setImmediate(flush);
+        setTimeout(flush, heldMs).unref();
       }
     },
   };

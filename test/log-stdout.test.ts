@@ -1,9 +1,10 @@
 /**
- * The production logger's standard output holds a turn's lines and writes them together. Nothing
- * may be lost or reordered by that: lines reach the reader while the process runs on without
- * logging more, lines still held when the process exits or crashes are written, more than the
- * held bytes in one turn all arrive in order, and a reader that goes away does not take the
- * process down. Each case runs in its own Node process, its stdout a real pipe.
+ * The production logger's standard output holds lines briefly (8 KB or 50 ms) and writes them
+ * together. Nothing may be lost or reordered by that: lines reach the reader while the process
+ * runs on without logging more, lines still held when the process exits or crashes are written
+ * (over several turns too, and when the process ends on its own), more than the held bytes in
+ * one turn all arrive in order, and a reader that goes away does not take the process down.
+ * Each case runs in its own Node process, its stdout a real pipe.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -56,6 +57,19 @@ describe('the logger on standard output', () => {
     const child = await run(`for (let i = 0; i < 3; i++) log.info({ i }, 'line ' + i); process.exit(3);`);
     expect(child.code).toBe(3);
     expect(messages(child)).toEqual(['line 0', 'line 1', 'line 2']);
+  });
+
+  it('writes lines held over several turns when the process exits before they were due', async () => {
+    const child = await run(`log.info({}, 'turn 1'); setImmediate(() => { log.info({}, 'turn 2'); setImmediate(() => { log.info({}, 'turn 3'); process.exit(0); }); });`);
+    expect(child.code).toBe(0);
+    expect(messages(child)).toEqual(['turn 1', 'turn 2', 'turn 3']);
+  });
+
+  it('writes the last line of a process that ends on its own', async () => {
+    // No exit call and nothing else to do: the process ends with the line still held.
+    const child = await run(`log.info({}, 'last line');`);
+    expect(child.code).toBe(0);
+    expect(messages(child)).toEqual(['last line']);
   });
 
   it('writes the lines held when the process crashes', async () => {
