@@ -48,7 +48,7 @@ export function renderMarkdown(results: BenchResults): string {
     const { latency } = results;
     lines.push(
       '',
-      `One connection, ${latency.requests} sequential requests each: p50 ${fixed(latency.directP50Ms, 3)} ms direct, ` +
+      `One connection, ${latency.requests} sequential requests each after as many unmeasured: p50 ${fixed(latency.directP50Ms, 3)} ms direct, ` +
         `${fixed(latency.confluxP50Ms, 3)} ms through Conflux (\`single\`): ${fixed(latency.addedP50Ms, 3)} ms added` +
         Object.entries(latency.othersAddedP50Ms)
           .map(([name, added]) => `; ${serverLabels[name as ServerName]} ${fixed(added, 3)} ms`)
