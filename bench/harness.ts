@@ -207,7 +207,7 @@ async function runScenario(scenario: Scenario, children: Map<ServerName, Child>,
   const turns = new Map<ServerName, Turn[]>(servers.map(({ name }) => [name, []]));
   const calls = new Map<ServerName, number>(servers.map(({ name }) => [name, 0]));
   for (let round = 0; round < options.rounds; round++) {
-    for (const { name, child } of servers) {
+    for (const { name, child } of turnOrder(servers, round)) {
       await counter.reset();
       const turn = await drive(child.url, requestFor(scenario, name), options.connections, options.durationSec, () => child.cpuMs(), () => upstream.cpuMs());
       calls.set(name, calls.get(name)! + (await counter.read()));
@@ -245,6 +245,22 @@ async function runScenario(scenario: Scenario, children: Map<ServerName, Child>,
     }
   }
   return { name: scenario.name, description: scenario.description, servers: figures, ratios };
+}
+
+/**
+ * The order of a round's turns. Turns sent to one process (a server and its `sameProcessAs`
+ * aliases) stay together, first the server's own, and their order rotates from round to round:
+ * the first of them comes after the process sat idle through the other servers' turns, and is
+ * slower for it (quick runs of `errors`: `errors` ÷ `single` 0.75× with `errors` always first,
+ * 0.87× with `single` first), so each of them takes that place in turn.
+ */
+export function turnOrder<T extends { name: ServerName }>(servers: readonly T[], round: number): T[] {
+  const shared = servers.filter(({ name }) => sameProcessAs[name] !== undefined || servers.some((other) => sameProcessAs[other.name] === name));
+  if (shared.length < 2) return [...servers];
+  const shift = round % shared.length;
+  const rotated = [...shared.slice(shift), ...shared.slice(0, shift)];
+  let next = 0;
+  return servers.map((server) => (shared.includes(server) ? rotated[next++]! : server));
 }
 
 /** The median, or `null` when any value is missing (CPU time is read on Linux only). */

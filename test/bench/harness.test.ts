@@ -3,8 +3,9 @@
  * figure is there and that upstream calls are counted right. Never asserts speed.
  */
 import { describe, expect, it } from 'vitest';
-import { runBench } from '../../bench/harness.js';
+import { runBench, turnOrder } from '../../bench/harness.js';
 import { renderMarkdown } from '../../bench/report.js';
+import type { ServerName } from '../../bench/scenarios.js';
 
 describe('the benchmark harness', () => {
   it('runs each server in turns and reports req/s, latency, upstream calls, peak RSS and ratios', { timeout: 120_000 }, async () => {
@@ -80,5 +81,23 @@ describe('the benchmark harness', () => {
       expect(results.machine.stolenPercent).toBeLessThanOrEqual(100);
       expect(table).toContain(`held back ${results.machine.stolenPercent!.toFixed(1)} % of its CPU time`);
     }
+  });
+});
+
+describe('the order of a round', () => {
+  const named = (...names: ServerName[]) => names.map((name) => ({ name }));
+  const order = (servers: { name: ServerName }[], round: number) => turnOrder(servers, round).map(({ name }) => name);
+
+  it('rotates the turns sent to one process from round to round, the others staying in place', () => {
+    const errors = named('conflux', 'conflux-single', 'conflux-found', 'yoga', 'apollo', 'conflux-solo');
+    expect(order(errors, 0)).toEqual(['conflux', 'conflux-single', 'conflux-found', 'yoga', 'apollo', 'conflux-solo']);
+    expect(order(errors, 1)).toEqual(['conflux-single', 'conflux-found', 'conflux', 'yoga', 'apollo', 'conflux-solo']);
+    expect(order(errors, 2)).toEqual(['conflux-found', 'conflux', 'conflux-single', 'yoga', 'apollo', 'conflux-solo']);
+    expect(order(errors, 3)).toEqual(order(errors, 0));
+  });
+
+  it('leaves a scenario without such turns as it is', () => {
+    const single = named('conflux', 'yoga', 'apollo', 'conflux-solo');
+    for (const round of [0, 1, 2]) expect(order(single, round)).toEqual(['conflux', 'yoga', 'apollo', 'conflux-solo']);
   });
 });
