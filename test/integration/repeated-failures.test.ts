@@ -4,29 +4,24 @@
  * contract error, its own request id and, where the upstream numbers its answers, the upstream's
  * id of the answer it got.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { errorAt, startTestGateway, type TestGateway } from '../support/gateway.js';
-import { json, startTestServer, type TestServer } from '../support/http-server.js';
+import { describe, expect, it } from 'vitest';
+import { errorAt } from '../support/gateway.js';
+import { json } from '../support/http-server.js';
+import { useTestResources } from '../support/resources.js';
 
-let gateway: TestGateway | undefined;
-let upstream: TestServer | undefined;
-afterEach(async () => {
-  await gateway?.stop(0);
-  await upstream?.close();
-  gateway = upstream = undefined;
-});
+const use = useTestResources();
 
 const missing = { type: 'https://problems.example/not-found', title: 'Not Found', status: 404, detail: 'Project p-404 not found', instance: '/api/v1/projects/p-404' };
 
 describe('the same failure answered to many requests', () => {
   it('gives each request the contract error at its own path, under its own request id', async () => {
-    upstream = await startTestServer((request, response) => {
+    const upstream = await use.server((request, response) => {
       if (request.url === '/api/v1/projects/p-1') return json(response, 200, { id: 'p-1', name: 'Project 1', ownerId: 'u-1', sessionIds: [] });
       json(response, 404, missing, { 'content-type': 'application/problem+json' });
     });
-    gateway = await startTestGateway({ PROJECTS_URL: upstream.url, UPSTREAM_COALESCE: 'false' });
+    const gateway = await use.gateway({ PROJECTS_URL: upstream.url, UPSTREAM_COALESCE: 'false' });
     const replies = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => gateway!.graphql(`{ found: project(id: "p-1") { id } m${i}: project(id: "p-404") { id name } }`)),
+      Array.from({ length: 40 }, (_, i) => gateway.graphql(`{ found: project(id: "p-1") { id } m${i}: project(id: "p-404") { id name } }`)),
     );
     expect(upstream.requests.filter((request) => request.url === '/api/v1/projects/p-404')).toHaveLength(40);
     const requestIds = new Set<string>();
@@ -49,11 +44,11 @@ describe('the same failure answered to many requests', () => {
 
   it("shows each request the upstream's own id of the answer it got", async () => {
     // The upstream numbers every answer after the gateway request it serves: no two are alike.
-    upstream = await startTestServer((request, response) =>
+    const upstream = await use.server((request, response) =>
       json(response, 404, missing, { 'content-type': 'application/problem+json', 'x-request-id': `up-${String(request.headers['x-request-id'])}` }),
     );
-    gateway = await startTestGateway({ PROJECTS_URL: upstream.url, UPSTREAM_COALESCE: 'false' });
-    const replies = await Promise.all(Array.from({ length: 20 }, () => gateway!.graphql('{ project(id: "p-404") { id } }')));
+    const gateway = await use.gateway({ PROJECTS_URL: upstream.url, UPSTREAM_COALESCE: 'false' });
+    const replies = await Promise.all(Array.from({ length: 20 }, () => gateway.graphql('{ project(id: "p-404") { id } }')));
     for (const reply of replies) {
       const { extensions } = errorAt(reply, ['project'])!;
       expect((extensions['upstream'] as { requestId?: string }).requestId).toBe(`up-${String(extensions['requestId'])}`);
