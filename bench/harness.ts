@@ -74,7 +74,8 @@ export interface LatencyResult {
   addedP50Ms: number;
   /**
    * p50 added over direct by the other servers probed the same way: `bare-proxy`, which forwards
-   * the one GET with no GraphQL (the hop alone), and the peers, when the run started them.
+   * the one GET with no GraphQL (the hop alone), `yoga-floor`, graphql-yoga's defaults around the
+   * same GET (the framework's share), and the peers, when the run started them.
    */
   othersAddedP50Ms: Partial<Record<ServerName, number>>;
 }
@@ -103,6 +104,7 @@ const serverScripts: Partial<Record<ServerName, string>> = {
   yoga: 'bench/servers/yoga-naive.mjs',
   apollo: 'bench/servers/apollo-rest.mjs',
   'bare-proxy': 'bench/servers/bare-proxy.mjs',
+  'yoga-floor': 'bench/servers/yoga-floor.mjs',
 };
 
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
@@ -113,7 +115,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       options.baselineCommand && scenario.servers.includes('conflux') ? { ...scenario, servers: [...scenario.servers, 'conflux-baseline'] } : scenario,
     );
   const needed = new Set(chosen.flatMap((scenario) => scenario.servers));
-  if (options.latencyRequests > 0) (['upstream', 'conflux', 'bare-proxy'] as const).forEach((name) => needed.add(name));
+  if (options.latencyRequests > 0) (['upstream', 'conflux', 'bare-proxy', 'yoga-floor'] as const).forEach((name) => needed.add(name));
   const children = new Map<ServerName, Child>();
   const cpuAtStart = machineCpuTimes();
   try {
@@ -275,8 +277,23 @@ async function probe(baseUrl: string, scenario: Scenario): Promise<void> {
   if (response.status === 401 || response.status >= 500) throw new Error(`${scenario.name} probe at ${baseUrl} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
+/** Throws unless `single`'s answer from `baseUrl` is the project itself, with no errors: the probe times like for like. */
+export async function expectProject(baseUrl: string, scenario: Scenario): Promise<void> {
+  const response = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method, headers: headersFor(scenario), body: scenario.body ?? null });
+  const text = await response.text();
+  let answer: { data?: { project?: { id?: unknown } }; errors?: unknown } | undefined;
+  try {
+    answer = JSON.parse(text) as typeof answer;
+  } catch {
+    answer = undefined;
+  }
+  if (response.status !== 200 || answer?.errors !== undefined || answer?.data?.project?.id !== 'p-1') {
+    throw new Error(`latency probe: ${baseUrl} answered ${scenario.name} with ${response.status}: ${text.slice(0, 300)}`);
+  }
+}
+
 /** The servers the latency probe times beside Conflux, in this order, when they run. */
-const probedBeside: readonly ServerName[] = ['bare-proxy', 'apollo', 'yoga'];
+const probedBeside: readonly ServerName[] = ['bare-proxy', 'yoga-floor', 'apollo', 'yoga'];
 
 async function measureLatency(children: Map<ServerName, Child>, options: BenchOptions): Promise<LatencyResult> {
   const direct = scenarios.find((scenario) => scenario.name === 'direct')!;
@@ -289,6 +306,7 @@ async function measureLatency(children: Map<ServerName, Child>, options: BenchOp
   // A server warm from load is still slow one request at a time for its first thousand or two
   // (Conflux after 10 s of load: 0.58 ms p50 over its first 1,500, 0.38–0.40 ms after), and the
   // bare proxy, in no load scenario, starts cold.
+  for (const name of times.keys()) if (name !== 'upstream') await expectProject(children.get(name)!.url, single);
   for (const name of times.keys()) await sequentialLatencies(children.get(name)!.url, probeRequest(name), options.latencyRequests, 15_000);
   // Then four blocks each, taking turns, so drift falls on all alike.
   for (let i = 0; i < 4; i++) {

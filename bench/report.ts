@@ -17,6 +17,7 @@ const serverLabels: Record<ServerName, string> = {
   'conflux-single': 'Conflux, sent `single`',
   'conflux-solo': 'Conflux, coalescing off',
   'bare-proxy': 'bare Node proxy, no GraphQL',
+  'yoga-floor': 'graphql-yoga alone, one pooled GET',
 };
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
@@ -53,7 +54,7 @@ export function renderMarkdown(results: BenchResults): string {
         Object.entries(latency.othersAddedP50Ms)
           .map(([name, added]) => `; ${serverLabels[name as ServerName]} ${fixed(added, 3)} ms`)
           .join('') +
-        ' (the bare proxy forwards the one GET with no GraphQL: the hop alone).',
+        ' (the bare proxy forwards the one GET with no GraphQL: the hop alone; graphql-yoga alone is yoga\'s defaults around that GET, no checks or logs: the floor for a gateway built on it).',
     );
   }
   lines.push('', '| target | goal | measured | met | by CPU per request |', '|---|---|--:|---|--:|');

@@ -12,8 +12,9 @@
  * `conflux-solo` is Conflux with request coalescing off (`UPSTREAM_COALESCE=false`): every
  * request sends its own upstream calls, as it would if each caller had a credential of its own.
  * `bare-proxy` answers `single` by forwarding one GET, no GraphQL: the latency probe's floor.
+ * `yoga-floor` answers it with graphql-yoga's defaults and that one GET: graphql-yoga's own share.
  */
-export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found' | 'conflux-single' | 'conflux-solo' | 'bare-proxy';
+export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found' | 'conflux-single' | 'conflux-solo' | 'bare-proxy' | 'yoga-floor';
 
 export type ScenarioName = 'direct' | 'graphql-only' | 'single' | 'errors' | 'fanout' | 'limited';
 

@@ -3,10 +3,8 @@
  * directly, one call per field, no dedupe. What a team writes on its first day.
  * Env: UPSTREAM_URL (projects and directory base URL).
  */
-import { createServer } from 'node:http';
 import { GraphQLError } from 'graphql';
-import { createSchema, createYoga } from 'graphql-yoga';
-import { listen, typeDefs } from './schema-subset.mjs';
+import { serveYoga } from './serve-yoga.mjs';
 
 const base = process.env.UPSTREAM_URL;
 
@@ -32,11 +30,4 @@ const resolvers = {
   },
 };
 
-const yoga = createYoga({
-  schema: createSchema({ typeDefs, resolvers }),
-  logging: false,
-  landingPage: false,
-  graphiql: false,
-  context: ({ request }) => ({ authorization: request.headers.get('authorization') ?? '' }),
-});
-listen(createServer(yoga));
+serveYoga(resolvers);

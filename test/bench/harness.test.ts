@@ -3,9 +3,11 @@
  * figure is there and that upstream calls are counted right. Never asserts speed.
  */
 import { describe, expect, it } from 'vitest';
-import { runBench, turnOrder } from '../../bench/harness.js';
+import { expectProject, runBench, turnOrder } from '../../bench/harness.js';
 import { renderMarkdown } from '../../bench/report.js';
-import type { ServerName } from '../../bench/scenarios.js';
+import { scenarios, type ServerName } from '../../bench/scenarios.js';
+import { json } from '../support/http-server.js';
+import { useTestResources } from '../support/resources.js';
 
 describe('the benchmark harness', () => {
   it('runs each server in turns and reports req/s, latency, upstream calls, peak RSS and ratios', { timeout: 120_000 }, async () => {
@@ -65,8 +67,9 @@ describe('the benchmark harness', () => {
 
     expect(results.latency!.requests).toBe(20);
     expect(Number.isFinite(results.latency!.addedP50Ms)).toBe(true);
-    // The bare proxy (the hop alone) and the peers are timed beside it, to read the target against.
-    expect(Object.keys(results.latency!.othersAddedP50Ms)).toEqual(['bare-proxy', 'apollo', 'yoga']);
+    // The bare proxy (the hop alone), graphql-yoga alone (the framework's share) and the peers are
+    // timed beside it, to read the target against.
+    expect(Object.keys(results.latency!.othersAddedP50Ms)).toEqual(['bare-proxy', 'yoga-floor', 'apollo', 'yoga']);
     for (const added of Object.values(results.latency!.othersAddedP50Ms)) expect(Number.isFinite(added)).toBe(true);
     const callTarget = results.targets.find((target) => target.name.includes('upstream calls'))!;
     expect(callTarget).toMatchObject({ value: 26, met: true });
@@ -99,5 +102,23 @@ describe('the order of a round', () => {
   it('leaves a scenario without such turns as it is', () => {
     const single = named('conflux', 'yoga', 'apollo', 'conflux-solo');
     for (const round of [0, 1, 2]) expect(order(single, round)).toEqual(['conflux', 'yoga', 'apollo', 'conflux-solo']);
+  });
+});
+
+describe('the latency probe', () => {
+  const resources = useTestResources();
+  const single = scenarios.find((scenario) => scenario.name === 'single')!;
+  const answering = async (status: number, body: unknown) => {
+    const server = await resources.server((_request, response) => json(response, status, body));
+    return server.url;
+  };
+
+  it('times a server only once it answers `single` with the project and no errors', async () => {
+    await expect(expectProject(await answering(200, { data: { project: { id: 'p-1', name: 'Apollo' } } }), single)).resolves.toBeUndefined();
+    // A GraphQL server that fails still answers 200: timed as it is, it would look fast.
+    await expect(expectProject(await answering(200, { data: { project: null }, errors: [{ message: 'fetch failed' }] }), single)).rejects.toThrow(/answered single with 200/);
+    await expect(expectProject(await answering(200, { data: { project: { id: 'p-1', name: null } }, errors: [{ message: 'name failed', path: ['project', 'name'] }] }), single)).rejects.toThrow(/name failed/);
+    await expect(expectProject(await answering(200, { data: { project: { id: 'p-2' } } }), single)).rejects.toThrow(/latency probe/);
+    await expect(expectProject(await answering(502, { data: { project: { id: 'p-1' } } }), single)).rejects.toThrow(/with 502/);
   });
 });
