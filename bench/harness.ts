@@ -272,14 +272,14 @@ function medianOf(values: readonly (number | null)[]): number | null {
 
 /** One request, read to the end; fails loudly on a refused credential or a server error. */
 async function probe(baseUrl: string, scenario: Scenario): Promise<void> {
-  const response = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method, headers: headersFor(scenario), body: scenario.body ?? null });
+  const response = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method, headers: headersFor(scenario), body: scenario.body ?? null, signal: AbortSignal.timeout(15_000) });
   const text = await response.text();
   if (response.status === 401 || response.status >= 500) throw new Error(`${scenario.name} probe at ${baseUrl} answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
 /** Throws unless `single`'s answer from `baseUrl` is the project itself, with no errors: the probe times like for like. */
 export async function expectProject(baseUrl: string, scenario: Scenario): Promise<void> {
-  const response = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method, headers: headersFor(scenario), body: scenario.body ?? null });
+  const response = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method, headers: headersFor(scenario), body: scenario.body ?? null, signal: AbortSignal.timeout(15_000) });
   const text = await response.text();
   let answer: { data?: { project?: { id?: unknown } }; errors?: unknown } | undefined;
   try {
