@@ -9,6 +9,8 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     timeout?: number;
+    /** ms between samples; a run ends only at a sample. */
+    sampleInt?: number;
   }
   interface Histogram {
     average: number;

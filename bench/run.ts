@@ -21,7 +21,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-export const quickSettings = { rounds: 2, durationSec: 2, warmupSec: 1, connections: 10, latencyRequests: 400 } as const;
+export const quickSettings = { rounds: 2, durationSec: 1.5, warmupSec: 0.5, connections: 10, latencyRequests: 400 } as const;
 export const fullSettings = { rounds: 3, durationSec: 6, warmupSec: 2, connections: 10, latencyRequests: 2000 } as const;
 
 const baseline = args.find((arg) => arg.startsWith('--baseline='))?.slice('--baseline='.length);
