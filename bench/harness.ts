@@ -270,25 +270,29 @@ function medianOf(values: readonly (number | null)[]): number | null {
   return values.some((value) => value === null) ? null : median(values as number[]);
 }
 
+/** One request as the scenario sends it, read to the end within 15 s. */
+async function answerTo(baseUrl: string, scenario: Scenario): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method, headers: headersFor(scenario), body: scenario.body ?? null, signal: AbortSignal.timeout(15_000) });
+  return { status: response.status, text: await response.text() };
+}
+
 /** One request, read to the end; fails loudly on a refused credential or a server error. */
 async function probe(baseUrl: string, scenario: Scenario): Promise<void> {
-  const response = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method, headers: headersFor(scenario), body: scenario.body ?? null, signal: AbortSignal.timeout(15_000) });
-  const text = await response.text();
-  if (response.status === 401 || response.status >= 500) throw new Error(`${scenario.name} probe at ${baseUrl} answered ${response.status}: ${text.slice(0, 300)}`);
+  const { status, text } = await answerTo(baseUrl, scenario);
+  if (status === 401 || status >= 500) throw new Error(`${scenario.name} probe at ${baseUrl} answered ${status}: ${text.slice(0, 300)}`);
 }
 
 /** Throws unless `single`'s answer from `baseUrl` is the project itself, with no errors: the probe times like for like. */
 export async function expectProject(baseUrl: string, scenario: Scenario): Promise<void> {
-  const response = await fetch(`${baseUrl}${scenario.path}`, { method: scenario.method, headers: headersFor(scenario), body: scenario.body ?? null, signal: AbortSignal.timeout(15_000) });
-  const text = await response.text();
+  const { status, text } = await answerTo(baseUrl, scenario);
   let answer: { data?: { project?: { id?: unknown } }; errors?: unknown } | undefined;
   try {
     answer = JSON.parse(text) as typeof answer;
   } catch {
     answer = undefined;
   }
-  if (response.status !== 200 || answer?.errors !== undefined || answer?.data?.project?.id !== 'p-1') {
-    throw new Error(`latency probe: ${baseUrl} answered ${scenario.name} with ${response.status}: ${text.slice(0, 300)}`);
+  if (status !== 200 || answer?.errors !== undefined || answer?.data?.project?.id !== 'p-1') {
+    throw new Error(`latency probe: ${baseUrl} answered ${scenario.name} with ${status}: ${text.slice(0, 300)}`);
   }
 }
 
