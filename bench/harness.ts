@@ -9,6 +9,7 @@ import { startChild, type Child } from './children.js';
 import { drive, geometricMean, median, sequentialLatencies, type Turn } from './load.js';
 import { headersFor, requestFor, sameProcessAs, scenarios, type Scenario, type ScenarioName, type ServerName } from './scenarios.js';
 import { evaluateTargets, type Target } from './targets.js';
+import { ensurePeerInstalled } from './peers.js';
 
 export interface BenchOptions {
   scenarios: readonly ScenarioName[];
@@ -105,7 +106,15 @@ const serverScripts: Partial<Record<ServerName, string>> = {
   apollo: 'bench/servers/apollo-rest.mjs',
   'bare-proxy': 'bench/servers/bare-proxy.mjs',
   'yoga-floor': 'bench/servers/yoga-floor.mjs',
+  hive: 'bench/peers/hive-gateway/server.mjs',
 };
+/** Peers installed apart from the project (`peers.ts`), by the folder they are installed in. */
+const peerFolders: Partial<Record<ServerName, string>> = { hive: 'bench/peers/hive-gateway' };
+
+/** Installs every peer that has a tree of its own where it is missing or stale (a run does it too, as it starts one). */
+export async function installPeers(log: (line: string) => void): Promise<void> {
+  for (const folder of Object.values(peerFolders)) await ensurePeerInstalled(`${root}${folder}`, log);
+}
 
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const log = options.log ?? (() => {});
@@ -123,6 +132,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     children.set('upstream', upstream);
     await Promise.all(
       [...needed].filter((name) => name !== 'upstream' && sameProcessAs[name] === undefined).map(async (name) => {
+        const folder = peerFolders[name];
+        if (folder !== undefined) await ensurePeerInstalled(`${root}${folder}`, log);
         children.set(name, await startServer(name, upstream.url, options));
         log(`started ${name} at ${children.get(name)!.url}`);
       }),
@@ -297,7 +308,7 @@ export async function expectProject(baseUrl: string, scenario: Scenario): Promis
 }
 
 /** The servers the latency probe times beside Conflux, in this order, when they run. */
-const probedBeside: readonly ServerName[] = ['bare-proxy', 'yoga-floor', 'apollo', 'yoga'];
+const probedBeside: readonly ServerName[] = ['bare-proxy', 'yoga-floor', 'apollo', 'yoga', 'hive'];
 
 async function measureLatency(children: Map<ServerName, Child>, options: BenchOptions): Promise<LatencyResult> {
   const direct = scenarios.find((scenario) => scenario.name === 'direct')!;

@@ -18,6 +18,7 @@ const serverLabels: Record<ServerName, string> = {
   'conflux-solo': 'Conflux, coalescing off',
   'bare-proxy': 'bare Node proxy, no GraphQL',
   'yoga-floor': 'graphql-yoga alone, one pooled GET',
+  hive: 'Hive Gateway over OpenAPI',
 };
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '—');

@@ -13,8 +13,9 @@
  * request sends its own upstream calls, as it would if each caller had a credential of its own.
  * `bare-proxy` answers `single` by forwarding one GET, no GraphQL: the latency probe's floor.
  * `yoga-floor` answers it with graphql-yoga's defaults and that one GET: graphql-yoga's own share.
+ * `hive` is Hive Gateway over an OpenAPI description of the upstream (GraphQL Mesh's way).
  */
-export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found' | 'conflux-single' | 'conflux-solo' | 'bare-proxy' | 'yoga-floor';
+export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found' | 'conflux-single' | 'conflux-solo' | 'bare-proxy' | 'yoga-floor' | 'hive';
 
 export type ScenarioName = 'direct' | 'graphql-only' | 'single' | 'errors' | 'fanout' | 'limited';
 
@@ -33,7 +34,7 @@ export interface Scenario {
 export const authorization = 'Bearer demo-admin';
 
 const graphql = (query: string) => ({ method: 'POST' as const, path: '/graphql', body: JSON.stringify({ query }) });
-const peers: readonly ServerName[] = ['conflux', 'yoga', 'apollo'];
+const peers: readonly ServerName[] = ['conflux', 'yoga', 'apollo', 'hive'];
 // Where upstream calls are made: Conflux is measured with coalescing off as well.
 const callingPeers: readonly ServerName[] = [...peers, 'conflux-solo'];
 

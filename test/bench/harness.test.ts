@@ -10,7 +10,8 @@ import { json } from '../support/http-server.js';
 import { useTestResources } from '../support/resources.js';
 
 describe('the benchmark harness', () => {
-  it('runs each server in turns and reports req/s, latency, upstream calls, peak RSS and ratios', { timeout: 120_000 }, async () => {
+  // The first run in a clone also installs Hive Gateway's own tree (`bench/peers`): about 30 s.
+  it('runs each server in turns and reports req/s, latency, upstream calls, peak RSS and ratios', { timeout: 240_000 }, async () => {
     const results = await runBench({
       scenarios: ['direct', 'single', 'errors', 'fanout'],
       rounds: 1,
@@ -40,21 +41,22 @@ describe('the benchmark harness', () => {
       Object.fromEntries(results.scenarios.find((scenario) => scenario.name === name)!.servers.map((server) => [server.server, server.callsPerQuery]));
     expect(calls('direct')).toEqual({ upstream: 1 });
     // Conflux runs twice where calls are made: as configured, and with coalescing off ('conflux-solo').
-    expect(calls('single')).toEqual({ conflux: 1, yoga: 1, apollo: 1, 'conflux-solo': 1 });
+    expect(calls('single')).toEqual({ conflux: 1, yoga: 1, apollo: 1, hive: 1, 'conflux-solo': 1 });
     // Conflux takes turns with itself sent `single` and its own twin query (the same two calls,
     // every id found), so that both of the error path's ratios come from turns side by side.
-    expect(calls('errors')).toEqual({ conflux: 2, 'conflux-single': 1, 'conflux-found': 2, yoga: 2, apollo: 2, 'conflux-solo': 2 });
+    expect(calls('errors')).toEqual({ conflux: 2, 'conflux-single': 1, 'conflux-found': 2, yoga: 2, apollo: 2, hive: 2, 'conflux-solo': 2 });
     const errors = results.scenarios.find((scenario) => scenario.name === 'errors')!;
     expect(errors.servers.map((server) => server.server).slice(0, 3)).toEqual(['conflux', 'conflux-single', 'conflux-found']);
     const errorsVersusSingle = results.targets.find((target) => target.name === 'errors: Conflux errors ÷ Conflux single')!;
     expect(errorsVersusSingle.value).toBeGreaterThan(0);
     expect(errorsVersusSingle.value).toBeCloseTo(errors.ratios['conflux-single']!.mean, 10);
     expect(errors.ratios['conflux-found']!.mean).toBeGreaterThan(0);
-    // The list, then 5 distinct owners (deduped) and 20 sessions; the naive server asks for every owner.
-    expect(calls('fanout')).toEqual({ conflux: 26, yoga: 41, apollo: 26, 'conflux-solo': 26 });
+    // The list, then 5 distinct owners (deduped) and 20 sessions; the naive server and Hive Gateway
+    // ask for every project's owner.
+    expect(calls('fanout')).toEqual({ conflux: 26, yoga: 41, apollo: 26, hive: 41, 'conflux-solo': 26 });
 
     const fanout = results.scenarios.find((scenario) => scenario.name === 'fanout')!;
-    expect(Object.keys(fanout.ratios).sort()).toEqual(['apollo', 'conflux-solo', 'yoga']);
+    expect(Object.keys(fanout.ratios).sort()).toEqual(['apollo', 'conflux-solo', 'hive', 'yoga']);
     // Calls per query under load are counted too: not above the lone count (coalescing only
     // removes calls), but for the calls of requests a turn's end cut short (10% allowed).
     for (const server of fanout.servers) {
@@ -69,7 +71,7 @@ describe('the benchmark harness', () => {
     expect(Number.isFinite(results.latency!.addedP50Ms)).toBe(true);
     // The bare proxy (the hop alone), graphql-yoga alone (the framework's share) and the peers are
     // timed beside it, to read the target against.
-    expect(Object.keys(results.latency!.othersAddedP50Ms)).toEqual(['bare-proxy', 'yoga-floor', 'apollo', 'yoga']);
+    expect(Object.keys(results.latency!.othersAddedP50Ms)).toEqual(['bare-proxy', 'yoga-floor', 'apollo', 'yoga', 'hive']);
     for (const added of Object.values(results.latency!.othersAddedP50Ms)) expect(Number.isFinite(added)).toBe(true);
     const callTarget = results.targets.find((target) => target.name.includes('upstream calls'))!;
     expect(callTarget).toMatchObject({ value: 26, met: true });
