@@ -3,11 +3,12 @@
  * builds Conflux, runs the benchmark against its production build, prints the table, and writes
  * bench/results/latest.json and the tables in bench/README.md and README.md. `--baseline` runs
  * another build (a directory holding its `main.js`) beside it; such runs leave the READMEs alone.
+ * Peers with a tree of their own (Hive Gateway, `bench/peers/`) are installed on the first run.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runBench, type BenchOptions } from './harness.js';
+import { installPeers, runBench, type BenchOptions } from './harness.js';
 import { renderMarkdown, spliceResults } from './report.js';
 import { scenarioNames, type ScenarioName } from './scenarios.js';
 
@@ -21,7 +22,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-export const quickSettings = { rounds: 2, durationSec: 1.5, warmupSec: 0.5, connections: 10, latencyRequests: 400 } as const;
+export const quickSettings = { rounds: 2, durationSec: 1, warmupSec: 0.5, connections: 10, latencyRequests: 400 } as const;
 export const fullSettings = { rounds: 3, durationSec: 6, warmupSec: 2, connections: 10, latencyRequests: 2000 } as const;
 
 const baseline = args.find((arg) => arg.startsWith('--baseline='))?.slice('--baseline='.length);
@@ -34,10 +35,13 @@ const options: BenchOptions = {
   log: (line) => process.stdout.write(`${line}\n`),
 };
 
+// The first run in a clone installs Hive Gateway's own tree (about 30 s), while Conflux builds.
+const installing = installPeers(options.log!);
 if (!args.includes('--no-build')) {
   process.stdout.write('building Conflux (npm run build)\n');
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 }
+await installing;
 const started = Date.now();
 const results = await runBench(options);
 const markdown = renderMarkdown(results);
