@@ -10,6 +10,7 @@ import { drive, geometricMean, median, sequentialLatencies, type Turn } from './
 import { headersFor, requestFor, sameProcessAs, scenarios, type Scenario, type ScenarioName, type ServerName } from './scenarios.js';
 import { evaluateTargets, type Target } from './targets.js';
 import { ensurePeerInstalled } from './peers.js';
+import { pinHarness, type Pinning } from './cpus.js';
 
 export interface BenchOptions {
   scenarios: readonly ScenarioName[];
@@ -31,6 +32,11 @@ export interface BenchOptions {
   rateLimit?: string;
   /** Budget for `limited`, small enough to run out during the scenario. @default '200/1h' */
   limitedRateLimit?: string;
+  /**
+   * Run the server under test on a core of its own and the load generator and the upstream on
+   * another (`cpus.ts`). @default true, where the machine allows it (Linux, two CPUs, `taskset`)
+   */
+  pin?: boolean;
   log?: (line: string) => void;
 }
 
@@ -94,7 +100,11 @@ export interface BenchResults {
      */
     stolenPercent: number | null;
   };
-  settings: Omit<BenchOptions, 'log' | 'confluxCommand' | 'baselineCommand'> & { baseline: boolean };
+  settings: Omit<BenchOptions, 'log' | 'confluxCommand' | 'baselineCommand' | 'pin'> & {
+    baseline: boolean;
+    /** The CPUs the run was pinned to, or `null` when the scheduler placed every process. */
+    pinned: Pinning['cpus'] | null;
+  };
   scenarios: ScenarioResult[];
   latency: LatencyResult | null;
   targets: Target[];
@@ -127,14 +137,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   if (options.latencyRequests > 0) (['upstream', 'conflux', 'bare-proxy', 'yoga-floor'] as const).forEach((name) => needed.add(name));
   const children = new Map<ServerName, Child>();
   const cpuAtStart = machineCpuTimes();
+  const pinning = options.pin === false ? null : pinHarness();
+  const placed = (command: readonly string[], role: 'server' | 'load') => (pinning ? pinning.command(command, role) : [...command]);
   try {
-    const upstream = await startChild({ name: 'upstream', command: [process.execPath, 'bench/servers/upstream.mjs'], env: {}, cwd: root });
+    const upstream = await startChild({ name: 'upstream', command: placed([process.execPath, 'bench/servers/upstream.mjs'], 'load'), env: {}, cwd: root });
     children.set('upstream', upstream);
     await Promise.all(
       [...needed].filter((name) => name !== 'upstream' && sameProcessAs[name] === undefined).map(async (name) => {
         const folder = peerFolders[name];
         if (folder !== undefined) await ensurePeerInstalled(`${root}${folder}`, log);
-        children.set(name, await startServer(name, upstream.url, options));
+        children.set(name, await startServer(name, upstream.url, options, (command) => placed(command, 'server')));
         log(`started ${name} at ${children.get(name)!.url}`);
       }),
     );
@@ -147,25 +159,40 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const results: ScenarioResult[] = [];
     for (const scenario of chosen) {
       log(`scenario ${scenario.name}`);
-      results.push(await runScenario(scenario, children, counter, options, log));
+      results.push(await asServerUnderTest(scenario.servers.includes('upstream'), upstream, pinning, () => runScenario(scenario, children, counter, options, log)));
     }
-    const latency = options.latencyRequests > 0 ? await measureLatency(children, options) : null;
+    const latency = options.latencyRequests > 0 ? await measureLatency(children, options, pinning) : null;
     return {
       generatedAt: new Date().toISOString(),
       machine: machine(cpuAtStart),
-      settings: { scenarios: options.scenarios, rounds: options.rounds, durationSec: options.durationSec, warmupSec: options.warmupSec, connections: options.connections, latencyRequests: options.latencyRequests, rateLimit: options.rateLimit ?? '1000000/1h', limitedRateLimit: options.limitedRateLimit ?? '200/1h', baseline: options.baselineCommand !== undefined },
+      settings: { scenarios: options.scenarios, rounds: options.rounds, durationSec: options.durationSec, warmupSec: options.warmupSec, connections: options.connections, latencyRequests: options.latencyRequests, rateLimit: options.rateLimit ?? '1000000/1h', limitedRateLimit: options.limitedRateLimit ?? '200/1h', baseline: options.baselineCommand !== undefined, pinned: pinning?.cpus ?? null },
       scenarios: results,
       latency,
       targets: evaluateTargets(results, latency),
     };
   } finally {
     await Promise.all([...new Set(children.values())].map((child) => child.stop()));
+    pinning?.restore();
   }
 }
 
-function startServer(name: ServerName, upstreamUrl: string, options: BenchOptions): Promise<Child> {
+/**
+ * Runs `work` with the upstream on the server's CPU when it is the server under test (`direct`),
+ * so that every server is measured on the same core; it goes back beside the load generator after.
+ */
+async function asServerUnderTest<T>(itIs: boolean, upstream: Child, pinning: Pinning | null, work: () => Promise<T>): Promise<T> {
+  if (!itIs || !pinning) return work();
+  pinning.move(upstream.pid, 'server');
+  try {
+    return await work();
+  } finally {
+    pinning.move(upstream.pid, 'load');
+  }
+}
+
+function startServer(name: ServerName, upstreamUrl: string, options: BenchOptions, placed: (command: readonly string[]) => string[]): Promise<Child> {
   const script = serverScripts[name];
-  if (script !== undefined) return startChild({ name, command: [process.execPath, script], env: { UPSTREAM_URL: upstreamUrl }, cwd: root });
+  if (script !== undefined) return startChild({ name, command: placed([process.execPath, script]), env: { UPSTREAM_URL: upstreamUrl }, cwd: root });
   const budget = name === 'conflux-limited' ? (options.limitedRateLimit ?? '200/1h') : (options.rateLimit ?? '1000000/1h');
   const env = {
     PORT: '0',
@@ -178,7 +205,7 @@ function startServer(name: ServerName, upstreamUrl: string, options: BenchOption
     UPSTREAM_COALESCE: name === 'conflux-solo' ? 'false' : 'true',
   };
   const command = name === 'conflux-baseline' && options.baselineCommand ? options.baselineCommand : options.confluxCommand;
-  return startChild({ name, command, env, cwd: root });
+  return startChild({ name, command: placed(command), env, cwd: root });
 }
 
 interface UpstreamCounter {
@@ -310,7 +337,7 @@ export async function expectProject(baseUrl: string, scenario: Scenario): Promis
 /** The servers the latency probe times beside Conflux, in this order, when they run. */
 const probedBeside: readonly ServerName[] = ['bare-proxy', 'yoga-floor', 'apollo', 'yoga', 'hive'];
 
-async function measureLatency(children: Map<ServerName, Child>, options: BenchOptions): Promise<LatencyResult> {
+async function measureLatency(children: Map<ServerName, Child>, options: BenchOptions, pinning: Pinning | null): Promise<LatencyResult> {
   const direct = scenarios.find((scenario) => scenario.name === 'direct')!;
   const single = scenarios.find((scenario) => scenario.name === 'single')!;
   const others = probedBeside.filter((name) => children.has(name));
@@ -322,12 +349,13 @@ async function measureLatency(children: Map<ServerName, Child>, options: BenchOp
   // (Conflux after 10 s of load: 0.58 ms p50 over its first 1,500, 0.38–0.40 ms after), and the
   // bare proxy, in no load scenario, starts cold.
   for (const name of times.keys()) if (name !== 'upstream') await expectProject(children.get(name)!.url, single);
-  for (const name of times.keys()) await sequentialLatencies(children.get(name)!.url, probeRequest(name), options.latencyRequests, 15_000);
+  const upstream = children.get('upstream')!;
+  const timed = (name: ServerName, count: number) =>
+    asServerUnderTest(name === 'upstream', upstream, pinning, () => sequentialLatencies(children.get(name)!.url, probeRequest(name), count, 15_000));
+  for (const name of times.keys()) await timed(name, options.latencyRequests);
   // Then four blocks each, taking turns, so drift falls on all alike.
   for (let i = 0; i < 4; i++) {
-    for (const [name, latencies] of times) {
-      latencies.push(...(await sequentialLatencies(children.get(name)!.url, probeRequest(name), block, 15_000)));
-    }
+    for (const [name, latencies] of times) latencies.push(...(await timed(name, block)));
   }
   const directP50Ms = median(times.get('upstream')!);
   const confluxP50Ms = median(times.get('conflux')!);

@@ -30,7 +30,9 @@ export function renderMarkdown(results: BenchResults): string {
   const lines = [
     `Measured ${results.generatedAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}; ` +
       `${settings.rounds} turns of ${settings.durationSec} s per server per scenario (the servers taking turns, A B C A B C), ${settings.connections} connections, loopback. ` +
-      'The load generator, the upstream and the server share the machine' +
+      (settings.pinned
+        ? `The server under test runs on a core of its own (CPU ${settings.pinned.server}) and the load generator and the upstream on another (CPU ${settings.pinned.load})`
+        : 'The load generator, the upstream and the server share the machine') +
       (machine.stolenPercent === null ? '. ' : `, and the host held back ${fixed(machine.stolenPercent, 1)} % of its CPU time during the run (steal time: how busy the host was). `) +
       '"Conflux ÷ this" is the geometric mean of the ratios of turns run one after the other, so it can differ a little from the quotient of the req/s columns.',
     '',

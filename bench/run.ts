@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --no-build] [-- --scenarios=single,fanout] [-- --baseline=<dir>]`:
+ * `npm run bench [-- --quick] [-- --no-build] [-- --no-pin] [-- --scenarios=single,fanout] [-- --baseline=<dir>]`:
  * builds Conflux, runs the benchmark against its production build, prints the table, and writes
  * bench/results/latest.json and the tables in bench/README.md and README.md. `--baseline` runs
  * another build (a directory holding its `main.js`) beside it; such runs leave the READMEs alone.
+ * `--no-pin` leaves every process to the scheduler instead of giving the server under test a core
+ * of its own (`cpus.ts`).
  * Peers with a tree of their own (Hive Gateway, `bench/peers/`) are installed on the first run.
  */
 import { execFileSync } from 'node:child_process';
@@ -32,6 +34,7 @@ const options: BenchOptions = {
   scenarios: (picked as ScenarioName[] | undefined) ?? scenarioNames,
   confluxCommand: [process.execPath, 'dist/main.js'],
   ...(baseline === undefined ? {} : { baselineCommand: [process.execPath, `${baseline}/main.js`] }),
+  pin: !args.includes('--no-pin'),
   log: (line) => process.stdout.write(`${line}\n`),
 };
 

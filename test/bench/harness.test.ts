@@ -2,7 +2,9 @@
  * Keeps the benchmark from rotting: the quick harness on a tiny duration, checking that every
  * figure is there and that upstream calls are counted right. Never asserts speed.
  */
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { allowedList } from '../../bench/cpus.js';
 import { expectProject, runBench, turnOrder } from '../../bench/harness.js';
 import { renderMarkdown } from '../../bench/report.js';
 import { scenarios, type ServerName } from '../../bench/scenarios.js';
@@ -12,6 +14,7 @@ import { useTestResources } from '../support/resources.js';
 describe('the benchmark harness', () => {
   // The first run in a clone also installs Hive Gateway's own tree (`bench/peers`): about 30 s.
   it('runs each server in turns and reports req/s, latency, upstream calls, peak RSS and ratios', { timeout: 240_000 }, async () => {
+    const ownCpus = allowedList();
     const results = await runBench({
       scenarios: ['direct', 'single', 'errors', 'fanout'],
       rounds: 1,
@@ -79,6 +82,15 @@ describe('the benchmark harness', () => {
 
     const table = renderMarkdown(results);
     expect(table).toContain('| fanout | Conflux |');
+    // The server under test had a core of its own where the machine has two, and the test's
+    // process, the load generator's, got its CPUs back after the run.
+    if (process.platform === 'linux' && availableParallelism() >= 2) {
+      const { pinned } = results.settings;
+      expect(pinned).toEqual({ load: expect.any(Number), server: expect.any(Number) });
+      expect(pinned!.load).not.toBe(pinned!.server);
+      expect(table).toContain(`The server under test runs on a core of its own (CPU ${pinned!.server})`);
+    }
+    expect(allowedList()).toBe(ownCpus);
     expect(table).toContain(`${results.machine.cores} cores`);
     // How busy the host was during the run, where the kernel says (Linux).
     if (process.platform === 'linux') {
