@@ -25,7 +25,9 @@ if (unknown.length > 0) {
 }
 
 export const quickSettings = { rounds: 2, durationSec: 1, warmupSec: 0.5, connections: 10, latencyRequests: 400 } as const;
-export const fullSettings = { rounds: 3, durationSec: 6, warmupSec: 2, connections: 10, latencyRequests: 2000 } as const;
+// A server's CPU per request settles after 8–10 s of load (bench/README.md, "Warm-up"): 4 s
+// of warm-up before turns of 5 s measures it settled, in about the time 2 s and 6 s took.
+export const fullSettings = { rounds: 3, durationSec: 5, warmupSec: 4, connections: 10, latencyRequests: 2000 } as const;
 
 const baseline = args.find((arg) => arg.startsWith('--baseline='))?.slice('--baseline='.length);
 
