@@ -26,10 +26,11 @@ export interface Pinning {
  * place the others; `null` where it cannot: not Linux, fewer than two CPUs allowed, no `taskset`.
  */
 export function pinHarness(): Pinning | null {
-  const allowed = allowedCpus();
-  if (allowed === null || allowed.length < 2) return null;
-  const cpus = { load: allowed[0]!, server: allowed[1]! };
   const own = allowedList();
+  if (own === null) return null;
+  const allowed = cpusIn(own);
+  if (allowed.length < 2) return null;
+  const cpus = { load: allowed[0]!, server: allowed[1]! };
   try {
     setAffinity(process.pid, String(cpus.load));
   } catch {
@@ -39,7 +40,7 @@ export function pinHarness(): Pinning | null {
     cpus,
     command: (command, role) => ['taskset', '--cpu-list', String(cpus[role]), ...command],
     move: (pid, role) => setAffinity(pid, String(cpus[role])),
-    restore: () => setAffinity(process.pid, own!),
+    restore: () => setAffinity(process.pid, own),
   };
 }
 
@@ -59,9 +60,8 @@ export function allowedList(of: number | string = 'self'): string | null {
   }
 }
 
-function allowedCpus(): number[] | null {
-  const list = allowedList();
-  if (list === null) return null;
+/** The CPUs of such a list, in order. */
+function cpusIn(list: string): number[] {
   return list.split(',').flatMap((range) => {
     const [first, last = first] = range.split('-').map(Number);
     return Array.from({ length: last! - first! + 1 }, (_, index) => first! + index);

@@ -10,7 +10,7 @@ import { drive, geometricMean, median, sequentialLatencies, type Turn } from './
 import { headersFor, requestFor, sameProcessAs, scenarios, type Scenario, type ScenarioName, type ServerName } from './scenarios.js';
 import { evaluateTargets, type Target } from './targets.js';
 import { ensurePeerInstalled } from './peers.js';
-import { pinHarness, type Pinning } from './cpus.js';
+import { pinHarness, type CpuRole, type Pinning } from './cpus.js';
 
 export interface BenchOptions {
   scenarios: readonly ScenarioName[];
@@ -138,7 +138,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const children = new Map<ServerName, Child>();
   const cpuAtStart = machineCpuTimes();
   const pinning = options.pin === false ? null : pinHarness();
-  const placed = (command: readonly string[], role: 'server' | 'load') => (pinning ? pinning.command(command, role) : [...command]);
+  const placed = (command: readonly string[], role: CpuRole) => (pinning ? pinning.command(command, role) : [...command]);
   try {
     const upstream = await startChild({ name: 'upstream', command: placed([process.execPath, 'bench/servers/upstream.mjs'], 'load'), env: {}, cwd: root });
     children.set('upstream', upstream);
