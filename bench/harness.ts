@@ -81,8 +81,9 @@ export interface LatencyResult {
   addedP50Ms: number;
   /**
    * p50 added over direct by the other servers probed the same way: `bare-proxy`, which forwards
-   * the one GET with no GraphQL (the hop alone), `yoga-floor`, graphql-yoga's defaults around the
-   * same GET (the framework's share), and the peers, when the run started them.
+   * the one GET with no GraphQL (the hop alone), `graphql-floor`, graphql-js's `execute` around the
+   * same GET with no framework (GraphQL's share), `yoga-floor`, graphql-yoga's defaults around it
+   * (the framework's share), and the peers, when the run started them.
    */
   othersAddedP50Ms: Partial<Record<ServerName, number>>;
 }
@@ -115,6 +116,7 @@ const serverScripts: Partial<Record<ServerName, string>> = {
   yoga: 'bench/servers/yoga-naive.mjs',
   apollo: 'bench/servers/apollo-rest.mjs',
   'bare-proxy': 'bench/servers/bare-proxy.mjs',
+  'graphql-floor': 'bench/servers/graphql-floor.mjs',
   'yoga-floor': 'bench/servers/yoga-floor.mjs',
   hive: 'bench/peers/hive-gateway/server.mjs',
 };
@@ -134,7 +136,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       options.baselineCommand && scenario.servers.includes('conflux') ? { ...scenario, servers: [...scenario.servers, 'conflux-baseline'] } : scenario,
     );
   const needed = new Set(chosen.flatMap((scenario) => scenario.servers));
-  if (options.latencyRequests > 0) (['upstream', 'conflux', 'bare-proxy', 'yoga-floor'] as const).forEach((name) => needed.add(name));
+  if (options.latencyRequests > 0) (['upstream', 'conflux', 'bare-proxy', 'graphql-floor', 'yoga-floor'] as const).forEach((name) => needed.add(name));
   const children = new Map<ServerName, Child>();
   const cpuAtStart = machineCpuTimes();
   const pinning = options.pin === false ? null : pinHarness();
@@ -335,7 +337,7 @@ export async function expectProject(baseUrl: string, scenario: Scenario): Promis
 }
 
 /** The servers the latency probe times beside Conflux, in this order, when they run. */
-const probedBeside: readonly ServerName[] = ['bare-proxy', 'yoga-floor', 'apollo', 'yoga', 'hive'];
+const probedBeside: readonly ServerName[] = ['bare-proxy', 'graphql-floor', 'yoga-floor', 'apollo', 'yoga', 'hive'];
 
 async function measureLatency(children: Map<ServerName, Child>, options: BenchOptions, pinning: Pinning | null): Promise<LatencyResult> {
   const direct = scenarios.find((scenario) => scenario.name === 'direct')!;

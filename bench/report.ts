@@ -17,6 +17,7 @@ const serverLabels: Record<ServerName, string> = {
   'conflux-single': 'Conflux, sent `single`',
   'conflux-solo': 'Conflux, coalescing off',
   'bare-proxy': 'bare Node proxy, no GraphQL',
+  'graphql-floor': 'graphql-js alone over node:http, one pooled GET',
   'yoga-floor': 'graphql-yoga alone, one pooled GET',
   hive: 'Hive Gateway over OpenAPI',
 };
@@ -57,7 +58,7 @@ export function renderMarkdown(results: BenchResults): string {
         Object.entries(latency.othersAddedP50Ms)
           .map(([name, added]) => `; ${serverLabels[name as ServerName]} ${fixed(added, 3)} ms`)
           .join('') +
-        ' (the bare proxy forwards the one GET with no GraphQL: the hop alone; graphql-yoga alone is yoga\'s defaults around that GET, no checks or logs: the floor for a gateway built on it).',
+        ' (the bare proxy forwards the one GET with no GraphQL: the hop alone; graphql-js alone executes the query around that GET with no framework: GraphQL\'s own share; graphql-yoga alone is yoga\'s defaults around it, no checks or logs: the floor for a gateway built on it).',
     );
   }
   lines.push('', '| target | goal | measured | met | by CPU per request |', '|---|---|--:|---|--:|');

@@ -12,10 +12,11 @@
  * `conflux-solo` is Conflux with request coalescing off (`UPSTREAM_COALESCE=false`): every
  * request sends its own upstream calls, as it would if each caller had a credential of its own.
  * `bare-proxy` answers `single` by forwarding one GET, no GraphQL: the latency probe's floor.
+ * `graphql-floor` answers it with graphql-js's `execute` and that one GET, no framework: GraphQL's own share.
  * `yoga-floor` answers it with graphql-yoga's defaults and that one GET: graphql-yoga's own share.
  * `hive` is Hive Gateway over an OpenAPI description of the upstream (GraphQL Mesh's way).
  */
-export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found' | 'conflux-single' | 'conflux-solo' | 'bare-proxy' | 'yoga-floor' | 'hive';
+export type ServerName = 'upstream' | 'conflux' | 'yoga' | 'apollo' | 'conflux-limited' | 'conflux-baseline' | 'conflux-found' | 'conflux-single' | 'conflux-solo' | 'bare-proxy' | 'graphql-floor' | 'yoga-floor' | 'hive';
 
 export type ScenarioName = 'direct' | 'graphql-only' | 'single' | 'errors' | 'fanout' | 'limited';
 

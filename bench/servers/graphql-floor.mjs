@@ -1,0 +1,57 @@
+/**
+ * For the latency probe: graphql-js's own `execute` behind a plain Node HTTP server, over the
+ * scenarios' schema subset, whose one resolver answers `single` with one GET over a kept-alive
+ * undici pool. Each query is parsed and validated once. No framework, no checks, no logging:
+ * what GraphQL execution adds to the bare proxy's hop, apart from any server framework's
+ * request handling. Env: UPSTREAM_URL.
+ */
+import { createServer } from 'node:http';
+import { buildSchema, execute, parse, validate } from 'graphql';
+import { Pool } from 'undici';
+import { listen, typeDefs } from './schema-subset.mjs';
+
+const pool = new Pool(process.env.UPSTREAM_URL, { connections: 64 });
+const schema = buildSchema(typeDefs);
+const rootValue = {
+  project: async ({ id }, context) => {
+    const answer = await pool.request({ method: 'GET', path: `/api/v1/projects/${encodeURIComponent(id)}`, headers: { authorization: context.authorization, accept: 'application/json' } });
+    return answer.body.json();
+  },
+};
+/** Parsed and validated documents by query text; the probe sends one query. */
+const documents = new Map();
+
+function documentFor(query) {
+  let document = documents.get(query);
+  if (document === undefined) {
+    document = parse(query);
+    const errors = validate(schema, document);
+    if (errors.length > 0) throw errors[0];
+    documents.set(query, document);
+  }
+  return document;
+}
+
+function send(response, status, result) {
+  const body = JSON.stringify(result);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  response.end(body);
+}
+
+listen(
+  createServer(async (request, response) => {
+    let text = '';
+    for await (const chunk of request) text += chunk;
+    let document;
+    let variableValues;
+    try {
+      const params = JSON.parse(text);
+      variableValues = params.variables;
+      document = documentFor(params.query);
+    } catch (error) {
+      return send(response, 400, { errors: [{ message: String(error?.message ?? error) }] });
+    }
+    const contextValue = { authorization: request.headers.authorization ?? '' };
+    send(response, 200, await execute({ schema, document, rootValue, contextValue, variableValues }));
+  }),
+);
