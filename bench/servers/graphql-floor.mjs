@@ -38,20 +38,28 @@ function send(response, status, result) {
   response.end(body);
 }
 
+async function answer(request, response) {
+  let text = '';
+  for await (const chunk of request) text += chunk;
+  let document;
+  let variableValues;
+  try {
+    const params = JSON.parse(text);
+    variableValues = params.variables;
+    document = documentFor(params.query);
+  } catch (error) {
+    return send(response, 400, { errors: [{ message: String(error?.message ?? error) }] });
+  }
+  const contextValue = { authorization: request.headers.authorization ?? '' };
+  send(response, 200, await execute({ schema, document, rootValue, contextValue, variableValues }));
+}
+
 listen(
-  createServer(async (request, response) => {
-    let text = '';
-    for await (const chunk of request) text += chunk;
-    let document;
-    let variableValues;
-    try {
-      const params = JSON.parse(text);
-      variableValues = params.variables;
-      document = documentFor(params.query);
-    } catch (error) {
-      return send(response, 400, { errors: [{ message: String(error?.message ?? error) }] });
-    }
-    const contextValue = { authorization: request.headers.authorization ?? '' };
-    send(response, 200, await execute({ schema, document, rootValue, contextValue, variableValues }));
+  createServer((request, response) => {
+    // A request that breaks off, or anything else thrown, ends that request, not the server.
+    answer(request, response).catch((error) => {
+      if (!response.headersSent) send(response, 500, { errors: [{ message: String(error?.message ?? error) }] });
+      else response.destroy();
+    });
   }),
 );
