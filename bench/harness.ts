@@ -136,7 +136,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       options.baselineCommand && scenario.servers.includes('conflux') ? { ...scenario, servers: [...scenario.servers, 'conflux-baseline'] } : scenario,
     );
   const needed = new Set(chosen.flatMap((scenario) => scenario.servers));
-  if (options.latencyRequests > 0) (['upstream', 'conflux', 'bare-proxy', 'graphql-floor', 'yoga-floor'] as const).forEach((name) => needed.add(name));
+  if (options.latencyRequests > 0) (['upstream', 'conflux', ...latencyFloors] as const).forEach((name) => needed.add(name));
   const children = new Map<ServerName, Child>();
   const cpuAtStart = machineCpuTimes();
   const pinning = options.pin === false ? null : pinHarness();
@@ -336,8 +336,10 @@ export async function expectProject(baseUrl: string, scenario: Scenario): Promis
   }
 }
 
+/** The servers every latency probe starts to time beside Conflux: the hop alone, GraphQL's share, the framework's. */
+const latencyFloors = ['bare-proxy', 'graphql-floor', 'yoga-floor'] as const satisfies readonly ServerName[];
 /** The servers the latency probe times beside Conflux, in this order, when they run. */
-const probedBeside: readonly ServerName[] = ['bare-proxy', 'graphql-floor', 'yoga-floor', 'apollo', 'yoga', 'hive'];
+const probedBeside: readonly ServerName[] = [...latencyFloors, 'apollo', 'yoga', 'hive'];
 
 async function measureLatency(children: Map<ServerName, Child>, options: BenchOptions, pinning: Pinning | null): Promise<LatencyResult> {
   const direct = scenarios.find((scenario) => scenario.name === 'direct')!;

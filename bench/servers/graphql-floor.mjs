@@ -7,16 +7,12 @@
  */
 import { createServer } from 'node:http';
 import { buildSchema, execute, parse, validate } from 'graphql';
-import { Pool } from 'undici';
+import { fetchProject } from './pooled-project.mjs';
 import { listen, typeDefs } from './schema-subset.mjs';
 
-const pool = new Pool(process.env.UPSTREAM_URL, { connections: 64 });
 const schema = buildSchema(typeDefs);
 const rootValue = {
-  project: async ({ id }, context) => {
-    const answer = await pool.request({ method: 'GET', path: `/api/v1/projects/${encodeURIComponent(id)}`, headers: { authorization: context.authorization, accept: 'application/json' } });
-    return answer.body.json();
-  },
+  project: ({ id }, context) => fetchProject(id, context.authorization),
 };
 /** Parsed and validated documents by query text; the probe sends one query. */
 const documents = new Map();
