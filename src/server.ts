@@ -11,6 +11,7 @@ import { contractMaskError, useErrorContract, useErrorsWrittenAsJson } from './p
 import { requestIdFor, useRequestId } from './plugins/use-request-id.js';
 import { useRequestReport, type RequestReport } from './plugins/use-request-report.js';
 import { useRequireAuth } from './plugins/use-require-auth.js';
+import { useAcceptPolicy } from './plugins/use-accept-policy.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useContentTypePolicy } from './plugins/use-content-type-policy.js';
@@ -115,6 +116,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useRequestId(),
       ...(edge.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
       ...(config.requireAuth ? [useRequireAuth()] : []),
+      useAcceptPolicy(),
       ...(config.rateLimitOperations ? [useOperationBudget({ limiter, budget: config.rateLimitOperations, trustedProxies })] : []),
       useFieldLimits({ limiter, limits: config.rateLimitFields, trustedProxies }),
       useIdempotencyKeyScope(),

@@ -1,7 +1,12 @@
 /**
  * `REQUIRE_AUTH`: a GraphQL request without a well-formed `Authorization: Bearer <token>` is
- * answered 401 `UNAUTHENTICATED` before anything else runs, so no upstream is ever called.
- * The GraphiQL page itself (a GET asking for HTML) and CORS preflights need no credential.
+ * answered 401 `UNAUTHENTICATED` before its body is read, so no upstream is ever called.
+ *
+ * The check runs when graphql-yoga starts parsing a GraphQL request, not on the path: yoga
+ * serves GraphQL on more paths than `/graphql` (`/graphql/`, and any path that ends with
+ * `/graphql`), and a check on the path let those through without a credential. Whatever yoga
+ * answers before parsing needs none: the GraphiQL page, CORS preflights, `/health`, `/ready`,
+ * `/metrics`, and the 404 for a path it does not serve.
  */
 import type { Plugin } from 'graphql-yoga';
 import { maxCredentialLength } from '../edge-policy.js';
@@ -15,18 +20,11 @@ export function isWellFormedBearer(value: string | null): boolean {
   return value !== null && value.length <= maxCredentialLength && wellFormedBearer.test(value);
 }
 
-export interface RequireAuthOptions {
-  /** The GraphQL endpoint's path. @default '/graphql' */
-  graphqlEndpoint?: string;
-}
-
-export function useRequireAuth(options: RequireAuthOptions = {}): Plugin {
-  const endpoint = options.graphqlEndpoint ?? '/graphql';
+export function useRequireAuth(): Plugin {
   return {
-    onRequest({ request, url, endResponse }) {
-      if (url.pathname !== endpoint || request.method === 'OPTIONS') return;
-      if (request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html')) return;
-      if (isWellFormedBearer(request.headers.get('authorization'))) return;
+    onRequestParse({ request, endResponse }) {
+      // An OPTIONS request never runs an operation: it gets yoga's answer (405, or CORS's preflight).
+      if (request.method === 'OPTIONS' || isWellFormedBearer(request.headers.get('authorization'))) return;
       const requestId = requestIdFor(request);
       const accept = request.headers.get('accept') ?? '';
       const contentType = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';

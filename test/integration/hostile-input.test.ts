@@ -242,7 +242,9 @@ const rows: Row[] = [
   // A slow client: the request must have arrived by the deadline. Node's default would wait 5 minutes.
   { on: 'strict', input: 'headers never finished (REQUEST_DEADLINE_MS=1500)', request: { raw: 'POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' }, status: 408, code: 'VALIDATION_ERROR', calls: 0 },
   { on: 'strict', input: 'a body shorter than its Content-Length (REQUEST_DEADLINE_MS=1500)', request: { raw: rawPost(['Authorization: Bearer demo-admin']).replace(/Content-Length: \d+/, 'Content-Length: 5000') }, status: 408, code: 'VALIDATION_ERROR', calls: 0 },
-  { on: 'strict', input: 'GraphiQL with introspection off', request: { method: 'GET', headers: { accept: 'text/html' } }, status: 406, code: null, calls: 0, check: (reply) => expect(reply.text).not.toMatch(/graphiql/i) },
+  // No page to serve: a GET asking for HTML is then a GraphQL request like any other.
+  { on: 'strict', input: 'GraphiQL with introspection off, no credential', request: { method: 'GET', headers: { accept: 'text/html' } }, status: 401, code: 'UNAUTHENTICATED', calls: 0, check: (reply) => expect(reply.text).not.toMatch(/graphiql/i) },
+  { on: 'strict', input: 'GraphiQL with introspection off', request: { method: 'GET', headers: { accept: 'text/html', authorization: 'Bearer demo-admin' } }, status: 406, code: 'VALIDATION_ERROR', calls: 0, check: (reply) => expect(reply.text).not.toMatch(/graphiql/i) },
   { on: 'strict', input: 'a batch of 2 (BATCH_LIMIT=2)', request: { headers: json, body: JSON.stringify([{ query: '{ a: __typename }' }, { query: '{ b: __typename }' }]) }, status: 200, code: null, calls: 0 },
   { on: 'strict', input: 'an empty batch (BATCH_LIMIT=2)', request: { headers: json, body: '[]' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { on: 'strict', input: 'a batch of 3 (BATCH_LIMIT=2)', request: { headers: json, body: JSON.stringify([1, 2, 3].map(() => ({ query: '{ __typename }' }))) }, status: 413, code: 'PAYLOAD_TOO_LARGE', calls: 0 },

@@ -63,6 +63,45 @@ describe('request-level errors', () => {
     expect(upstreamCalls()).toBe(callsBefore);
   });
 
+  it.each(['/graphql/', '/api/graphql', '/graphql?x=1'])('asks for credentials on %s too, where yoga also serves GraphQL', async (path) => {
+    for (const query of ['{ projects { id } }', 'mutation { createContext(id: "c-auth", name: "n") { id } }']) {
+      const response = await fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: graphqlResponse }, body: JSON.stringify({ query }) });
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as Record<string, any>)['errors'][0].extensions.code).toBe('UNAUTHENTICATED');
+    }
+    expect(upstreamCalls()).toBe(callsBefore);
+  });
+
+  it.each([
+    ['POST', 'application/xml'],
+    ['POST', 'text/html'],
+    ['POST', 'application/json; charset=latin1'],
+    ['GET', 'application/xml'],
+  ])('refuses %s with Accept %s with 406 before the operation runs', async (method, accept) => {
+    const query = method === 'POST' ? 'mutation { createContext(id: "c-accept", name: "n") { id } }' : '{ projects { id } }';
+    const headers = { authorization: 'Bearer demo-admin', accept, 'content-type': 'application/json', 'x-graphql-csrf': '1' };
+    const response =
+      method === 'POST'
+        ? await fetch(`${gateway.url}/graphql`, { method, headers, body: JSON.stringify({ query }) })
+        : await fetch(`${gateway.url}/graphql?query=${encodeURIComponent(query)}`, { headers });
+    expect(response.status).toBe(406);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await response.json()) as Record<string, any>;
+    expect(body['data']).toBeUndefined();
+    expect(body['errors']).toEqual([{ message: expect.stringContaining('application/json'), extensions: { code: 'VALIDATION_ERROR', status: 400, requestId: response.headers.get('x-request-id') } }]);
+    expect(upstreamCalls()).toBe(callsBefore); // the write was never sent
+  });
+
+  it.each([['*/*'], ['application/*'], ['text/html;q=0.9, */*;q=0.1'], ['APPLICATION/JSON'], ['multipart/mixed']])('answers Accept %s', async (accept) => {
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer demo-admin', accept, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ project(id: "p-1") { name } }' }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('"name":"Atlas"');
+  });
+
   it('serves a body that is not JSON with a 4xx and VALIDATION_ERROR', async () => {
     const reply = await post('{"query": ', graphqlResponse);
     expect(reply.status).toBeGreaterThanOrEqual(400);
@@ -85,5 +124,27 @@ describe('request-level errors', () => {
     const response = await fetch(url, { headers: { authorization: 'Bearer demo-admin', accept: graphqlResponse, 'x-graphql-csrf': '1' } });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { project: { name: 'Atlas' } } });
+  });
+});
+
+describe('with GraphiQL off', () => {
+  let off: TestGateway;
+  beforeAll(async () => {
+    off = await startTestGateway({ GRAPHIQL: 'false' });
+  });
+  afterAll(() => off.stop(0));
+
+  it('a GET asking for HTML is a GraphQL request like any other: credentials first, and no page', async () => {
+    const calls = () => Object.values(off.demo!.services).reduce((sum, service) => sum + service!.requests.length, 0);
+    const url = `${off.url}/graphql?query=${encodeURIComponent('{ projects { id } }')}`;
+    for (const accept of ['text/html', 'text/html, application/json', 'application/json, text/html;q=0.1']) {
+      const response = await fetch(url, { headers: { accept, 'x-graphql-csrf': '1' } });
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as Record<string, any>)['errors'][0].extensions.code).toBe('UNAUTHENTICATED');
+    }
+    const html = await fetch(url, { headers: { accept: 'text/html', authorization: 'Bearer demo-admin', 'x-graphql-csrf': '1' } });
+    expect(html.status).toBe(406);
+    expect(await html.text()).not.toContain('<html');
+    expect(calls()).toBe(0);
   });
 });
