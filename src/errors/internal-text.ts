@@ -1,6 +1,6 @@
 /**
  * Recognises text that describes an upstream's insides: a stack frame, a source file position
- * or path, a private or loopback address, an internal host name, a connection string, SQL, a
+ * or path, an IP address, an internal or machine-like host name, a connection string, SQL, a
  * database's own error, or a credential. A 4xx message that looks like
  * this is replaced by the code's default sentence (and logged), even though 4xx messages
  * otherwise reach the client (ERRORS.md §4: never a stack trace, SQL, host name or file path).
@@ -12,13 +12,21 @@ const internalPatterns: readonly RegExp[] = [
   /\bat\s+(?:file:\/\/|node:|\/)\S*:\d+/,
   /\bFile\s+"[^"]+",\s+line\s+\d+/,
   /\bTraceback \(most recent call last\)/,
+  // Java's frames without a line: `at com.acme.Foo.bar(Unknown Source)`.
+  /\bat\s+[\w$]+(?:\.[\w$<>]+){2,}\(/,
+  /\((?:Unknown Source|Native Method)\)/,
   // Source positions and file paths.
   /\.(?:[cm]?[jt]sx?|py|rb|go|java|php|cs|rs|kt|scala|ex|exs)(?::\d+)+\b/i,
-  /(?:file:\/\/|node_modules|\/(?:home|usr|var|etc|tmp|opt|root|srv|app|work|proc|lib|mnt|data)\/|[A-Za-z]:\\|~\/\.)/,
+  /(?:file:\/\/|node_modules|\/(?:home|usr|var|etc|tmp|opt|root|srv|app|work|proc|lib|mnt|data|Users|private|Library|run|nix)\/|[A-Za-z]:\\|~\/\.)/,
+  // A UNC path (`\\fileserver01\exports`), and a relative path to a source file (`./src/x.ts`).
+  /\\\\[\w.$-]{1,100}\\[\w.$-]/,
+  /(?<![\w.\/-])(?:\.{1,2}\/|src\/|lib\/|app\/)[\w.\/-]{0,200}\.(?:[cm]?[jt]sx?|py|rb|go|java|php|cs|rs|kt|scala|ex|exs)\b/i,
   /\/[\w.-]{1,100}\/[\w.-]{1,100}\.(?:pem|key|env|csv|sqlite3?|db|log|conf|cfg|ini|ya?ml|toml|properties)\b/i,
   // Private, loopback or link-local addresses (any), localhost and IPv6 loopback with a port.
   /\b(?:127(?:\.\d{1,3}){3}|0\.0\.0\.0|10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|169\.254(?:\.\d{1,3}){2})\b/,
   /(?:\blocalhost|\[::1\]|\[::ffff:[\d.]+\])\s*:\s*\d{1,5}\b/i,
+  // Any other IPv4 address (not a piece of a longer dotted run such as a version).
+  /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)/,
   // Connection strings: a database or broker scheme, or any URL with credentials in it.
   /\b(?:mongodb(?:\+srv)?|postgres(?:ql)?|mysql|mariadb|redis|rediss|amqps?|mssql|sqlserver|jdbc:[a-z]{2,20}|clickhouse|cassandra|nats|kafka|memcached?):\/\//i,
   /:\/\/[^\s\/@]{1,200}@/,
@@ -26,6 +34,10 @@ const internalPatterns: readonly RegExp[] = [
   // port, a host on a well-known database or broker port, Node's network error codes.
   /:\/\/(?:[^\s\/:?#@]{1,253}:\d{1,5}\b|[a-z0-9-]{1,63}(?=[\/?#\s]|$))/i,
   /[a-z0-9-]\.[a-z][a-z0-9-]{0,62}:\d{2,5}\b/i,
+  /(?<![\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+:\d{2,5}\b/i,
+  // A host name of four labels or more (`mysql-01.eu-west.acme-corp.net`); a public name such
+  // as `docs.example.com` may be a link for the caller. One start per dotted run: linear time.
+  /(?<![\w@.-])(?:[a-z0-9-]{1,63}\.){3,}[a-z]{2,24}\b/i,
   /[a-z0-9-]:(?:5432|3306|6379|27017|9200|9300|5672|9092|11211|1433|1521|2181|8500|9042|26257)\b/i,
   /\b(?:ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)\b/,
   // Only the label next to the suffix is matched: a pattern over every label of the name
@@ -37,6 +49,8 @@ const internalPatterns: readonly RegExp[] = [
   // (up to 200 characters) is matched lazily, so that `SELECT SELECT …` costs linear time.
   /\b(?:SELECT\s[\w*,\s."`]{1,200}?\sFROM|INSERT\s+INTO|UPDATE\s+[\w."`]+\s+SET|DELETE\s+FROM|DROP\s+(?:TABLE|DATABASE)|ALTER\s+TABLE|UNION\s+(?:ALL\s+)?SELECT)\b/,
   /\bselect\s+\*\s+from\b/i,
+  // A lower-case select of a column list (`select id, email from users`).
+  /\bselect\s+[\w."`]{1,64}(?:\s*,\s*[\w."`]{1,64})+\s+from\s+[\w."`]/i,
   // Lower-case SQL only in the shape of a statement: a `where` clause comparing a column, the
   // values or column list of an insert, the assignment of an update.
   /\bselect\s[\w*,\s."`]{1,200}?\sfrom\s+[\w."`]{1,100}\s+where\s+[\w."`]{1,100}\s*(?:[=<>!]|\bin\b|\blike\b|\bis\b)/i,
@@ -44,6 +58,7 @@ const internalPatterns: readonly RegExp[] = [
   /\bupdate\s+[\w."`]{1,100}\s+set\s+[\w."`]{1,100}\s*=/i,
   /\bdelete\s+from\s+[\w."`]{1,100}\s+where\b/i,
   /\b(?:syntax error at or near|SQLSTATE|ORA-\d{5}|ER_[A-Z_]{4,}|PG::|psycopg2?|SequelizeDatabaseError|PrismaClient\w*Error|duplicate key value violates|violates (?:foreign key|not-null|check|unique|exclusion) constraint|deadlock detected|SQLITE_[A-Z]+|UNIQUE constraint failed|Duplicate entry '|E11000 duplicate key|MongoServerError)\b/i,
+  /\b(?:Unknown column '[^'\n]{1,200}' in '|Table '[^'\n]{1,200}' doesn't exist|You have an error in your SQL syntax)/i,
   /\b(?:relation|column|table) "[^"\n]{1,200}" (?:of relation "[^"\n]{1,200}" )?does not exist\b/i,
   // Credentials an upstream echoed: a bearer or basic credential (long, or with a digit, so
   // that "Basic authentication required" is not one), a secret as `name=value`, a JSON Web

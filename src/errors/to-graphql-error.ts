@@ -235,7 +235,8 @@ function mappedFailure(error: UpstreamError, overrides: ErrorOverrides | undefin
   if (known !== undefined && known.overrides === overrides && known.service === service && known.status === status) return known;
   const code = codeForFailure(failure, service, overrides);
   const serverSide = statusOfCode[code] >= 500;
-  const report = failure.kind === 'response' ? failure.report : undefined;
+  // A redirect's body is read like any other answer's: an override may make it a 4xx.
+  const report = failure.kind === 'response' || failure.kind === 'redirect' ? failure.report : undefined;
   // A 4xx's texts reach the client unless they look internal; each is judged once, here.
   const shown = report === undefined || serverSide ? undefined : shownTexts(report);
   const mapped: MappedFailure = { overrides, service, status, code, message: messageFor(code, error, shown) };
@@ -281,21 +282,31 @@ function messageFor(code: ErrorCode, error: UpstreamError, shown: ShownTexts | u
 
 const identifierShape = /^[A-Za-z0-9][\w.:/-]*$/;
 
+/** A Problem `type` is a URI reference: one with whitespace (`Connection to db failed`) is free text. */
+const uriReferenceShape = /^[^\s\p{C}]+$/u;
+
+/** The Problem `type` a client may see: a URI reference of at most 512 characters that does not look internal. */
+function shownType(report: UpstreamErrorReport): string | undefined {
+  const type = shortText(report.problemType, 512);
+  return type !== undefined && uriReferenceShape.test(type) ? type : undefined;
+}
+
 /**
  * For a 5xx code (no `shown` texts) only the members that are not free text: the service,
- * status, code, type and request id.
+ * status, code, type and request id (a code or type that reads as free text is left out).
  */
 function upstreamExtension(error: UpstreamError, shown: ShownTexts | undefined): UpstreamExtension {
   const { failure } = error;
   const upstream: UpstreamExtension = { service: error.service };
   if (failure.kind === 'response' || failure.kind === 'redirect' || failure.kind === 'invalid-body') upstream.status = failure.status;
-  if (failure.kind !== 'response') return upstream;
+  if (failure.kind === 'invalid-body' && failure.upstreamRequestId !== undefined) upstream.requestId = failure.upstreamRequestId;
+  if (failure.kind !== 'response' && failure.kind !== 'redirect') return upstream;
   const { report } = failure;
   // A code is an identifier: one with spaces is free text (`Deadlock found when trying to get
   // lock`), which a 5xx must never show; the status alone then decided.
   const code = shortText(report.code, 128);
   if (code !== undefined && identifierShape.test(code)) upstream.code = code;
-  const type = shortText(report.problemType, 512);
+  const type = shownType(report);
   if (type !== undefined) upstream.type = type;
   if (shown?.title.text !== undefined) upstream.title = shown.title.text;
   if (shown?.instance.text !== undefined) upstream.instance = shown.instance.text;
@@ -328,7 +339,7 @@ function withheldDetail(error: UpstreamError, serverSide: boolean, shown: ShownT
   const hiddenDetails = serverSide ? report.details : Object.fromEntries(Object.entries(report.details).filter(([key]) => !isSafeDetailKey(key)));
   const hasHidden = Object.keys(hiddenDetails).length > 0;
   // A 4xx text that looked internal was withheld too.
-  const suppressed = shown !== undefined && (shown.message.internal || shown.title.internal || shown.instance.internal);
+  const suppressed = (shown !== undefined && (shown.message.internal || shown.title.internal || shown.instance.internal)) || (report.problemType !== undefined && shownType(report) === undefined);
   const hasServerText = suppressed || (serverSide && (report.message !== undefined || report.title !== undefined || report.instance !== undefined || report.fieldErrors.length > 0));
   if (!hasHidden && !hasServerText) return undefined;
   return compact({

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { createCoalescer } from './coalescing.js';
 import { createEtagCache } from './etag-cache.js';
 import { createErrorReportReader } from './error-reports.js';
+import { requestIdFromHeaders } from './normalize.js';
 import { utf8 } from './read-body.js';
 import { UpstreamError, type UpstreamFailure } from './failure.js';
 import { isTransportError, type HttpMethod, type Transport, type TransportResponse } from './transport.js';
@@ -201,9 +202,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       }
     }
 
+    // A 2xx (or 304) that cannot be used (BAD_GATEWAY), with the upstream's request id when it sent one.
+    const invalidBody = (answer: TransportResponse, reason: string, cause?: unknown): UpstreamError => {
+      const failure: UpstreamFailure = { kind: 'invalid-body', status: answer.status, reason };
+      const upstreamRequestId = requestIdFromHeaders(answer.headers);
+      if (upstreamRequestId !== undefined) failure.upstreamRequestId = upstreamRequestId;
+      return new UpstreamError({ service, method, path: pathForLog, failure, attempts: 1, requestId: call.requestId, cause });
+    };
     let value: unknown;
     if (response.status === 304) {
-      if (!cached) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', status: 304, reason: '304 to an unconditional request' }, attempts: 1, requestId: call.requestId });
+      if (!cached) throw invalidBody(response, '304 to an unconditional request');
       value = cached.value;
     } else if (response.status === 204 || response.body.byteLength === 0 && method !== 'GET') {
       value = null;
@@ -211,7 +219,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       try {
         value = JSON.parse(utf8.decode(response.body));
       } catch (error) {
-        throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', status: response.status, reason: 'not JSON' }, attempts: 1, requestId: call.requestId, cause: error });
+        throw invalidBody(response, 'not JSON', error);
       }
       const etag = response.headers['etag'];
       if (cacheKey !== undefined && etag) etags.set(cacheKey, { etag, value, bytes: response.body.byteLength });
@@ -219,7 +227,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     try {
       return options.decode(value);
     } catch (error) {
-      throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'invalid-body', status: response.status, reason: 'unexpected shape' }, attempts: 1, requestId: call.requestId, cause: error });
+      throw invalidBody(response, 'unexpected shape', error);
     }
   }
 

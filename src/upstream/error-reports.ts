@@ -13,14 +13,12 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { UpstreamErrorReport } from './failure.js';
-import { readErrorReport } from './normalize.js';
+import { delaySeconds, readErrorReport } from './normalize.js';
 import { utf8 } from './read-body.js';
 
 /** Bodies up to this many bytes are remembered; larger ones are read every time. */
 export const maxRememberedBodyBytes = 4_096;
 
-/** A `Retry-After` in seconds, the one form whose reading does not move with the clock (`parseRetryAfter`). */
-const delaySeconds = /^\s*\d+\s*$/;
 
 export type ErrorReportReader = (status: number, headers: Readonly<Record<string, string>>, body: Uint8Array) => UpstreamErrorReport;
 

@@ -29,6 +29,9 @@ const requestIdHeaders = ['x-request-id', 'x-trace-id'] as const;
 const requestIdMembers = ['trace_id', 'traceId', 'request_id', 'requestId'] as const;
 const retryAfterMembers = ['retry_after', 'retryAfter'] as const;
 
+/** A `Retry-After` in seconds, the form whose reading does not move with the clock (an HTTP date does). */
+export const delaySeconds = /^\s*-?\d+(?:\.\d+)?\s*$/;
+
 /**
  * Reads an error response. `headers` may use any case; `now` (epoch ms) anchors an HTTP-date
  * `Retry-After`. `status` does not change how a body is read (the canonical code is decided in
@@ -59,15 +62,22 @@ export function readErrorReport(status: number, headers: Record<string, string>,
   return report;
 }
 
+/** The upstream's request id from its `x-request-id` or `x-trace-id` header (lower-case names), when it is a safe one. */
+export function requestIdFromHeaders(headers: Readonly<Record<string, string>>): string | undefined {
+  return firstRequestId(requestIdHeaders.map((name) => headers[name]), []);
+}
+
 /**
  * A `Retry-After` value as whole seconds from `now` (epoch ms): delta-seconds, or an HTTP date
- * (IMF-fixdate, RFC 850 or asctime), rounded up and never negative. Anything else: `undefined`.
+ * (IMF-fixdate, RFC 850 or asctime), rounded up and never negative. Seconds written as a
+ * fraction or below zero (`1.5`, `-5`), which HTTP does not allow, are read the same way (2, 0)
+ * rather than dropped, as they are in a body member. Anything else: `undefined`.
  */
 export function parseRetryAfter(value: string, now: number): number | undefined {
   const text = value.trim();
-  if (/^\d+$/.test(text)) return clampSeconds(Number(text));
+  if (delaySeconds.test(text)) return clampSeconds(Number(text));
   // The header sent twice reaches here joined (`5, 7`): the first delay counts.
-  const first = /^(\d+)\s*,/.exec(text);
+  const first = /^(-?\d+(?:\.\d+)?)\s*,/.exec(text);
   if (first) return clampSeconds(Number(first[1]));
   const at = parseHttpDate(text, now);
   if (at === undefined) return undefined;

@@ -130,6 +130,14 @@ describe('toGraphQLError: extensions for each canonical code (ERRORS.md §1, §4
     expect(error.extensions).toMatchObject({ code: 'CONFLICT', status: 409, upstream: { service: 'workspaces', status: 422, code: 'SOURCES_NOT_READY' } });
   });
 
+  it('reads a redirect’s body like any answer’s: overridden to a 4xx code, its message is shown', () => {
+    const report = readErrorReport(302, jsonHeaders, encode(JSON.stringify({ code: 'moved_code', message: 'This project moved' })));
+    const redirect = failed('projects', { kind: 'redirect', status: 302, report });
+    expect(toGraphQLError(redirect, opts)).toMatchObject({ message: serverMessageFor('BAD_GATEWAY', 'projects'), extensions: { code: 'BAD_GATEWAY' } });
+    const overridden = toGraphQLError(redirect, { ...opts, overrides: { projects: { moved_code: 'NOT_FOUND' } } });
+    expect(overridden).toMatchObject({ message: 'This project moved', extensions: { code: 'NOT_FOUND', upstream: { service: 'projects', status: 302, code: 'moved_code' } } });
+  });
+
   it('uses the UpstreamError’s request id when the options have none', () => {
     expect(toGraphQLError(answered('projects', 404, {})).extensions['requestId']).toBe('req-upstream');
   });
@@ -406,6 +414,22 @@ describe('toGraphQLError: upstream members (ERRORS.md §4)', () => {
       () => answered('knowledge', 500, { error: 'Deadlock found when trying to get lock; try restarting transaction' }),
       { service: 'knowledge', status: 500 },
     ],
+    [
+      'leaves out a Problem type that is free text on a 5xx',
+      () => answered('knowledge', 500, { type: 'Connection to primary db failed after 3 retries', title: 'x', status: 500, detail: 'd' }, problemHeaders),
+      { service: 'knowledge', status: 500 },
+    ],
+    [
+      'leaves out a Problem type with free text after its URI',
+      () => answered('knowledge', 503, { type: 'https://example.com/errors/NullPointerException at com.acme.Foo', status: 503 }, problemHeaders),
+      { service: 'knowledge', status: 503 },
+    ],
+    [
+      'keeps the code and request id a redirect’s body and headers had',
+      () => failed('knowledge', { kind: 'redirect', status: 302, report: readErrorReport(302, { 'x-request-id': 'redir-77', ...jsonHeaders }, encode(JSON.stringify({ code: 'moved_code', message: 'This project moved' }))) }),
+      { service: 'knowledge', status: 302, code: 'moved_code', requestId: 'redir-77' },
+    ],
+    ['keeps the request id of an answer with an unusable body', () => failed('knowledge', { kind: 'invalid-body', status: 200, reason: 'not JSON', upstreamRequestId: 'inv-1' }), { service: 'knowledge', status: 200, requestId: 'inv-1' }],
     ['keeps a code of any identifier shape', () => answered('knowledge', 409, { code: 'urn:acme:Sync-In.Progress/2', message: 'm' }), { service: 'knowledge', status: 409, code: 'urn:acme:Sync-In.Progress/2' }],
   ])('%s', (_name, make, expected) => {
     expect(toGraphQLError(make(), opts).extensions['upstream']).toEqual(expected);

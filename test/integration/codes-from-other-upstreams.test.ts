@@ -69,6 +69,56 @@ describe('codes from other upstreams', () => {
     expect(JSON.stringify(reply.body)).not.toContain('elsewhere');
   });
 
+  it('a redirect keeps the identifiers its answer had, and its message when an override makes it a 4xx', async () => {
+    await knowledgeAnswering(
+      (_request, response) => json(response, 302, { code: 'moved_code', message: 'This context moved' }, { location: 'http://127.0.0.1:1/elsewhere', 'x-request-id': 'redir-77' }),
+      { ERROR_OVERRIDES: '{"knowledge":{"moved_code":"NOT_FOUND"}}' },
+    );
+    const error = errorAt(await gateway!.graphql('{ context(id: "c-1") { name } }'), ['context']);
+    expect(error.message).toBe('This context moved');
+    expect(error.extensions).toMatchObject({ code: 'NOT_FOUND', upstream: { service: 'knowledge', status: 302, code: 'moved_code', requestId: 'redir-77' } });
+  });
+
+  it('a 2xx that is not JSON keeps the upstream request id it came with', async () => {
+    await knowledgeAnswering((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'inv-1' });
+      response.end('<html>oops</html>');
+    });
+    const error = errorAt(await gateway!.graphql('{ context(id: "c-1") { name } }'), ['context']);
+    expect(error.extensions).toMatchObject({ code: 'BAD_GATEWAY', upstream: { service: 'knowledge', status: 200, requestId: 'inv-1' } });
+  });
+
+  it.each([
+    ['free text', 'Connection to primary db failed after 3 retries'],
+    ['a URI with free text after it', 'https://example.com/errors/NullPointerException at com.acme.Foo'],
+  ])('a 5xx Problem whose type is %s shows no type', async (_name, type) => {
+    await knowledgeAnswering((_request, response) => json(response, 500, { type, title: 'x', status: 500, detail: 'd' }, { 'content-type': 'application/problem+json' }));
+    const error = errorAt(await gateway!.graphql('{ context(id: "c-1") { name } }'), ['context']);
+    expect(error.extensions['code']).toBe('UPSTREAM_ERROR');
+    expect(error.extensions['upstream']).toEqual({ service: 'knowledge', status: 500 });
+  });
+
+  it.each([
+    ['https://problems.example/quota-exceeded#help', 'QUOTA_EXCEEDED', 'quota_exceeded'],
+    ['https://problems.example/quota-exceeded?a=b#frag', 'QUOTA_EXCEEDED', 'quota_exceeded'],
+    ['https://problems.example/#quota-exceeded', 'QUOTA_EXCEEDED', 'quota_exceeded'],
+  ])('a Problem type %s is read by its last path segment → %s', async (type, code, upstreamCode) => {
+    await knowledgeAnswering((_request, response) => json(response, 400, { type, title: 'Quota', status: 400, detail: 'Out of quota' }, { 'content-type': 'application/problem+json' }));
+    const error = errorAt(await gateway!.graphql('{ context(id: "c-1") { name } }'), ['context']);
+    expect(error.extensions).toMatchObject({ code, upstream: { code: upstreamCode, type } });
+  });
+
+  it.each([
+    ['1.5', 429, 'RATE_LIMITED', 2],
+    ['-5', 429, 'RATE_LIMITED', 0],
+    ['1.5', 503, 'SERVICE_UNAVAILABLE', 2],
+  ])('Retry-After: %s on a %s → %s with retryAfter %s', async (retryAfter, status, code, seconds) => {
+    // The 503 is a write's (not retried): the answer is the one the client sees at once.
+    await knowledgeAnswering((_request, response) => json(response, status, {}, { 'retry-after': retryAfter }));
+    const error = errorAt(await gateway!.graphql(remember), ['rememberFact']);
+    expect(error.extensions).toMatchObject({ code, retryAfter: seconds });
+  });
+
   it('a redirect whose code has an override takes the override (ERRORS.md §2, step 1)', async () => {
     await knowledgeAnswering(
       (_request, response) => json(response, 308, { type: 'https://problems.example/context-moved', title: 'Moved', status: 308 }, { location: 'http://127.0.0.1:1/elsewhere' }),

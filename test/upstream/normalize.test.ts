@@ -293,7 +293,14 @@ describe('codeFromType', () => {
   it.each<[string | undefined, string | undefined]>([
     ['https://problems.example/not-found', 'not_found'],
     ['https://problems.example/not-found/', 'not_found'],
-    ['https://problems.example/errors?lang=en#rate-limited', 'rate_limited'],
+    // The last path segment (ERRORS.md §3): neither the query nor the fragment is part of it.
+    ['https://problems.example/quota-exceeded#help', 'quota_exceeded'],
+    ['https://problems.example/quota-exceeded?a=b#frag', 'quota_exceeded'],
+    ['https://problems.example/errors?lang=en#rate-limited', 'errors'],
+    // With no path segment at all, the fragment is all there is.
+    ['https://problems.example/#rate-limited', 'rate_limited'],
+    ['#not-found', 'not_found'],
+    ['https://problems.example', undefined],
     ['https://problems.example/quota-exceeded?v=2', 'quota_exceeded'],
     ['urn:problem:payload-too-large', 'payload_too_large'],
     ['/problems/conflict', 'conflict'],
@@ -319,8 +326,9 @@ describe('readErrorReport: retryAfterSeconds', () => {
     ['reads an RFC 850 date', { 'retry-after': 'Wednesday, 01-Jan-25 00:01:00 GMT' }, {}, 60],
     ['reads an asctime date', { 'retry-after': 'Wed Jan  1 00:01:00 2025' }, {}, 60],
     ['ignores a garbage Retry-After header', { 'retry-after': 'soon' }, {}, undefined],
-    ['ignores a negative Retry-After header', { 'retry-after': '-5' }, {}, undefined],
-    ['ignores a fractional Retry-After header', { 'retry-after': '1.5' }, {}, undefined],
+    // Not HTTP's delta-seconds, but read as the contract says of every value: rounded up, at least 0.
+    ['reads a negative Retry-After header as 0', { 'retry-after': '-5' }, {}, 0],
+    ['rounds a fractional Retry-After header up', { 'retry-after': '1.5' }, {}, 2],
     ['falls back to the body when the header is garbage', { 'retry-after': 'later' }, flatWithDetails, 12],
     ['prefers the header over the body', { 'retry-after': '3' }, flatWithDetails, 3],
     ['reads retry_after from flat details', {}, flatWithDetails, 12],
@@ -341,6 +349,11 @@ describe('readErrorReport: retryAfterSeconds', () => {
   it.each<[string, number | undefined]>([
     ['60', 60],
     ['5, 7', 5],
+    // Not HTTP's delta-seconds, read as a body member would be: rounded up, never negative.
+    ['1.5', 2],
+    ['-5', 0],
+    ['0.2, 9', 1],
+    ['1e3', undefined],
     ['Wed, 01 Jan 2025 00:02:00 GMT', 120],
     ['Wed, 32 Jan 2025 00:02:00 GMT', undefined],
     ['Wed, 01 Foo 2025 00:02:00 GMT', undefined],

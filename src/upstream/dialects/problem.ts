@@ -30,9 +30,11 @@ export const problemDialect: DialectReader = {
 };
 
 /**
- * The last segment of a problem type URI as a code (`https://x/problems/not-found` →
- * `not_found`); the fragment wins when there is one (`.../errors#not-found`), a URN's last
- * `:` part counts as a segment. `about:blank` says nothing beyond the status: no code.
+ * The last path segment of a problem type URI as a code (`https://x/problems/not-found` →
+ * `not_found`), as ERRORS.md §3 says: a query or fragment is not part of it
+ * (`.../quota-exceeded#help` is `quota_exceeded`). Only a type with no path segment at all
+ * (`#not-found`) is read from its fragment. A URN's last `:` part counts as a segment.
+ * `about:blank` says nothing beyond the status: no code.
  */
 export function codeFromType(type: string | undefined): string | undefined {
   if (type === undefined) return undefined;
@@ -41,7 +43,9 @@ export function codeFromType(type: string | undefined): string | undefined {
   const hashAt = uri.indexOf('#');
   const fragment = hashAt >= 0 ? uri.slice(hashAt + 1) : '';
   const withoutQuery = (hashAt >= 0 ? uri.slice(0, hashAt) : uri).split('?')[0] ?? '';
-  const source = fragment !== '' ? fragment : withoutQuery;
+  // The scheme and authority are not path segments: `https://x.example/#gone` has none.
+  const path = withoutQuery.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/, '');
+  const source = path.split(/[/:]/).some((segment) => segment !== '') ? path : fragment;
   const segments = source.split(/[/:]/).filter((segment) => segment !== '');
   const last = segments.at(-1);
   return last === undefined ? undefined : last.replace(/-/g, '_');
