@@ -2,6 +2,8 @@
  * The composition root: configuration in, a yoga server (a WHATWG `fetch` handler that is also
  * a Node request listener) out. Wiring only; every behaviour lives in its own folder.
  */
+import { execute } from 'graphql';
+import { useEngine } from '@envelop/core';
 import { createYoga, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
 import type { Config, ServiceName } from './config.js';
 import { serviceNames } from './config.js';
@@ -112,6 +114,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     multipart: edge.allowFormBodies,
     cors: corsFor(edge.corsOrigins),
     plugins: [
+      // graphql-js's own executor, in place of yoga's default (@graphql-tools/executor 2), which
+      // writes each object's fields in the order they resolve rather than the order asked for.
+      useEngine({ execute }),
       requestReport.start,
       useRequestId(),
       ...(edge.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAt, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { json, startTestServer, type TestServer } from '../support/http-server.js';
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -67,5 +68,31 @@ describe('partial data', () => {
     expect(reply.status).toBe(200);
     expect(reply.body.data).toEqual({ a: null, b: null });
     expect(reply.body.errors?.map((error) => error.extensions['code']).sort()).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+  });
+});
+
+describe('the order of fields', () => {
+  let ordered: TestGateway;
+  let knowledge: TestServer;
+  beforeAll(async () => {
+    // `c-slow` answers last and `c-gone` fails: neither may move its field in the response.
+    knowledge = await startTestServer((request, response) => {
+      const id = request.url.split('/').pop()!;
+      if (id === 'c-gone') return json(response, 404, { code: 'not_found', message: 'No such context' });
+      setTimeout(() => json(response, 200, { id, name: `Context ${id}` }), id === 'c-slow' ? 80 : 0);
+    });
+    ordered = await startTestGateway({ KNOWLEDGE_URL: knowledge.url });
+  });
+  afterAll(async () => {
+    await ordered.stop(0);
+    await knowledge.close();
+  });
+
+  it('writes fields in the order the query asked for them, not the order they resolved in', async () => {
+    const reply = await ordered.graphql('{ slow: context(id: "c-slow") { name id } gone: context(id: "c-gone") { id } fast: context(id: "c-fast") { id name } __typename }');
+    expect(Object.keys(reply.body.data!)).toEqual(['slow', 'gone', 'fast', '__typename']);
+    expect(Object.keys(reply.body.data!['slow'])).toEqual(['name', 'id']);
+    expect(reply.body.data!['fast']).toEqual({ id: 'c-fast', name: 'Context c-fast' });
+    expect(errorAt(reply, ['gone']).extensions.code).toBe('NOT_FOUND');
   });
 });
