@@ -25,6 +25,19 @@ describe('parseConfig', () => {
     });
   });
 
+  it('takes a variable set to nothing (or only whitespace) as unset, with its default', () => {
+    const blank = { PORT: '', HOST: ' ', REQUIRE_AUTH: '', RATE_LIMIT_OPERATIONS: ' ', REDIS_URL: '', PROJECTS_URL: '', LOG_LEVEL: '\t' };
+    expect(parseConfig(blank)).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      requireAuth: true,
+      rateLimitOperations: { limit: 500, windowMs: 3_600_000 },
+      redisUrl: undefined,
+      upstreamUrls: { projects: undefined },
+      logLevel: 'info',
+    });
+  });
+
   it('reads every variable', () => {
     const config = parseConfig({
       PORT: '8080',
