@@ -19,7 +19,6 @@ import { utf8 } from './read-body.js';
 /** Bodies up to this many bytes are remembered; larger ones are read every time. */
 export const maxRememberedBodyBytes = 4_096;
 
-
 export type ErrorReportReader = (status: number, headers: Readonly<Record<string, string>>, body: Uint8Array) => UpstreamErrorReport;
 
 /** A reader for one service's answers (headers with lower-case names, as transports give them). */
