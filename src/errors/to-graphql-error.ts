@@ -298,7 +298,7 @@ function shownType(report: UpstreamErrorReport): string | undefined {
 function upstreamExtension(error: UpstreamError, shown: ShownTexts | undefined): UpstreamExtension {
   const { failure } = error;
   const upstream: UpstreamExtension = { service: error.service };
-  if (failure.kind === 'response' || failure.kind === 'redirect' || failure.kind === 'invalid-body') upstream.status = failure.status;
+  if ((failure.kind === 'response' || failure.kind === 'redirect' || failure.kind === 'invalid-body') && failure.status !== undefined) upstream.status = failure.status;
   if (failure.kind === 'invalid-body' && failure.upstreamRequestId !== undefined) upstream.requestId = failure.upstreamRequestId;
   if (failure.kind !== 'response' && failure.kind !== 'redirect') return upstream;
   const { report } = failure;

@@ -3,7 +3,7 @@ import { path } from '../upstream/url.js';
 import { builder } from './builder.js';
 import { contextShape, decoder, documentShape, factShape, type ContextData } from './decode.js';
 import { rateLimited } from './rate-limited.js';
-import { callUpstream } from './upstream-call.js';
+import { callUpstream, idFromAnswer } from './upstream-call.js';
 
 const decodeContext = decoder(contextShape);
 const decodeDocument = decoder(documentShape);
@@ -40,8 +40,10 @@ export const KnowledgeContext = builder.objectRef<ContextData>('KnowledgeContext
       type: Document,
       nullable: true,
       args: { id: t.arg.id({ required: true }) },
-      resolve: (context, args, gateway, info) =>
-        callUpstream(gateway, info, 'knowledge', 'GET', () => path`/api/v1/contexts/${context.id}/documents/${String(args.id)}`, { decode: decodeDocument }),
+      resolve: (context, args, gateway, info) => {
+        const contextId = idFromAnswer(gateway, info, 'knowledge', context.id);
+        return callUpstream(gateway, info, 'knowledge', 'GET', () => path`/api/v1/contexts/${contextId}/documents/${String(args.id)}`, { decode: decodeDocument });
+      },
     }),
     knowledge: t.field({
       type: [Fact],
@@ -50,12 +52,13 @@ export const KnowledgeContext = builder.objectRef<ContextData>('KnowledgeContext
         query: t.arg.string({ required: true }),
         mode: t.arg({ type: KnowledgeMode, defaultValue: 'hybrid' }),
       },
-      resolve: rateLimited('knowledge', (context: ContextData, args: { query: string; mode?: string | null }, gateway, info) =>
-        callUpstream(gateway, info, 'knowledge', 'GET', () => path`/api/v1/contexts/${context.id}/knowledge`, {
+      resolve: rateLimited('knowledge', (context: ContextData, args: { query: string; mode?: string | null }, gateway, info) => {
+        const contextId = idFromAnswer(gateway, info, 'knowledge', context.id);
+        return callUpstream(gateway, info, 'knowledge', 'GET', () => path`/api/v1/contexts/${contextId}/knowledge`, {
           query: { q: args.query, mode: args.mode ?? 'hybrid' },
           decode: decodeFacts,
-        }),
-      ),
+        });
+      }),
     }),
   }),
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { path } from '../upstream/url.js';
 import { builder } from './builder.js';
 import { decoder, projectShape, sessionShape, type ProjectData, type SessionData } from './decode.js';
-import { callUpstream } from './upstream-call.js';
+import { callUpstream, idFromAnswer } from './upstream-call.js';
 import { loadUser, User } from './user.js';
 import { loadWorkspace, Workspace } from './workspace.js';
 
@@ -28,18 +28,20 @@ export const Project = builder.objectRef<ProjectData>('Project').implement({
     owner: t.field({
       type: User,
       nullable: true,
-      resolve: (project, _args, context, info) => (project.ownerId ? loadUser(context, info, project.ownerId) : null),
+      resolve: (project, _args, context, info) => (project.ownerId ? loadUser(context, info, idFromAnswer(context, info, 'projects', project.ownerId)) : null),
     }),
     workspace: t.field({
       type: Workspace,
       nullable: true,
-      resolve: (project, _args, context, info) => (project.workspaceId ? loadWorkspace(context, info, project.workspaceId) : null),
+      resolve: (project, _args, context, info) => (project.workspaceId ? loadWorkspace(context, info, idFromAnswer(context, info, 'projects', project.workspaceId)) : null),
     }),
     sessions: t.field({
       type: [Session],
       nullable: true,
-      resolve: (project, _args, context, info) =>
-        callUpstream(context, info, 'projects', 'GET', () => path`/api/v1/projects/${project.id}/sessions`, { decode: decodeSessions }),
+      resolve: (project, _args, context, info) => {
+        const id = idFromAnswer(context, info, 'projects', project.id);
+        return callUpstream(context, info, 'projects', 'GET', () => path`/api/v1/projects/${id}/sessions`, { decode: decodeSessions });
+      },
     }),
   }),
 });

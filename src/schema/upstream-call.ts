@@ -6,9 +6,9 @@ import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import { upstreamErrorAt } from '../errors/to-graphql-error.js';
 import type { ServiceName } from '../config.js';
 import type { RequestOptions } from '../upstream/client.js';
-import { isUpstreamError } from '../upstream/failure.js';
+import { isUpstreamError, UpstreamError } from '../upstream/failure.js';
 import type { HttpMethod } from '../upstream/transport.js';
-import type { UpstreamPath } from '../upstream/url.js';
+import { idProblem, type UpstreamPath } from '../upstream/url.js';
 import type { GatewayContext } from './builder.js';
 
 export function callUpstream<T>(
@@ -26,4 +26,18 @@ export function callUpstream<T>(
     if (!isUpstreamError(error)) throw error;
     throw upstreamErrorAt(error, context.contract, context.requestId, { nodes: info.fieldNodes, path: responsePathAsArray(info.path) });
   });
+}
+
+/**
+ * An id read from `service`'s answer (a project's `ownerId`, the id of the project itself), checked
+ * before it goes into another call's path. One that cannot be a path segment is that answer's
+ * fault: the field fails with `BAD_GATEWAY` from `service`, and no call is made. The same id from
+ * the caller is its input, refused with `VALIDATION_ERROR` when the path is built.
+ */
+export function idFromAnswer(context: GatewayContext, info: GraphQLResolveInfo, service: ServiceName, id: string): string {
+  const problem = idProblem(id);
+  if (problem === undefined) return id;
+  const failure = { kind: 'invalid-body' as const, reason: `an id in its answer cannot be a path segment: ${problem}` };
+  const error = new UpstreamError({ service, method: 'GET', path: '(an id in an earlier answer)', failure, attempts: 0, requestId: context.requestId });
+  throw upstreamErrorAt(error, context.contract, context.requestId, { nodes: info.fieldNodes, path: responsePathAsArray(info.path) });
 }

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { path } from '../upstream/url.js';
 import { builder, type GatewayContext } from './builder.js';
 import { decoder, emailShape, userShape, type UserData } from './decode.js';
-import { callUpstream } from './upstream-call.js';
+import { callUpstream, idFromAnswer } from './upstream-call.js';
 
 const decodeUser = decoder(userShape);
 const decodeEmail = decoder(emailShape);
@@ -15,8 +15,10 @@ export const User = builder.objectRef<UserData>('User').implement({
     email: t.string({
       nullable: true,
       description: 'Needs the users:email scope.',
-      resolve: async (user, _args, context, info) =>
-        (await callUpstream(context, info, 'directory', 'GET', () => path`/api/v1/users/${user.id}/email`, { decode: decodeEmail })).email,
+      resolve: async (user, _args, context, info) => {
+        const id = idFromAnswer(context, info, 'directory', user.id);
+        return (await callUpstream(context, info, 'directory', 'GET', () => path`/api/v1/users/${id}/email`, { decode: decodeEmail })).email;
+      },
     }),
   }),
 });

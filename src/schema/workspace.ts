@@ -4,7 +4,7 @@ import { path } from '../upstream/url.js';
 import { builder, type GatewayContext } from './builder.js';
 import { decoder, insightShape, synthesisShape, workspaceShape, type InsightData, type WorkspaceData } from './decode.js';
 import { rateLimited } from './rate-limited.js';
-import { callUpstream } from './upstream-call.js';
+import { callUpstream, idFromAnswer } from './upstream-call.js';
 
 const decodeWorkspace = decoder(workspaceShape);
 const decodeInsights = decoder(z.array(insightShape));
@@ -41,8 +41,10 @@ export const Workspace = builder.objectRef<WorkspaceData>('Workspace').implement
     insights: t.field({
       type: [Insight],
       nullable: true,
-      resolve: (workspace, _args, context, info) =>
-        callUpstream(context, info, 'workspaces', 'GET', () => path`/api/v1/workspaces/${workspace.id}/insights`, { decode: decodeInsights }),
+      resolve: (workspace, _args, context, info) => {
+        const id = idFromAnswer(context, info, 'workspaces', workspace.id);
+        return callUpstream(context, info, 'workspaces', 'GET', () => path`/api/v1/workspaces/${id}/insights`, { decode: decodeInsights });
+      },
     }),
   }),
 });

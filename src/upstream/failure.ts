@@ -51,8 +51,11 @@ export type UpstreamFailure =
   | { kind: 'deadline' }
   /** The body was larger than the configured maximum; reading stopped there. */
   | { kind: 'too-large'; limitBytes: number }
-  /** A 2xx whose body is not the JSON that was promised, or a 304 no request asked for. */
-  | { kind: 'invalid-body'; status: number; reason: string; upstreamRequestId?: string }
+  /**
+   * A 2xx whose body is not the JSON that was promised, or a 304 no request asked for; or an id
+   * in an earlier answer that cannot go into the next call's path (no `status` then: no call).
+   */
+  | { kind: 'invalid-body'; status?: number; reason: string; upstreamRequestId?: string }
   /** The service's circuit is open: no call was made. */
   | { kind: 'circuit-open'; retryAfterSeconds: number }
   /** An id could not be put in a path as exactly one segment: no call was made. */

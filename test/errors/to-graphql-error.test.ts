@@ -429,6 +429,7 @@ describe('toGraphQLError: upstream members (ERRORS.md §4)', () => {
       () => failed('knowledge', { kind: 'redirect', status: 302, report: readErrorReport(302, { 'x-request-id': 'redir-77', ...jsonHeaders }, encode(JSON.stringify({ code: 'moved_code', message: 'This project moved' }))) }),
       { service: 'knowledge', status: 302, code: 'moved_code', requestId: 'redir-77' },
     ],
+    ['has no status for an id an earlier answer gave that no call could use', () => failed('projects', { kind: 'invalid-body', reason: 'an id in its answer cannot be a path segment' }), { service: 'projects' }],
     ['keeps the request id of an answer with an unusable body', () => failed('knowledge', { kind: 'invalid-body', status: 200, reason: 'not JSON', upstreamRequestId: 'inv-1' }), { service: 'knowledge', status: 200, requestId: 'inv-1' }],
     ['keeps a code of any identifier shape', () => answered('knowledge', 409, { code: 'urn:acme:Sync-In.Progress/2', message: 'm' }), { service: 'knowledge', status: 409, code: 'urn:acme:Sync-In.Progress/2' }],
   ])('%s', (_name, make, expected) => {

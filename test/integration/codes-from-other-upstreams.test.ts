@@ -58,6 +58,24 @@ describe('codes from other upstreams', () => {
     }
   });
 
+  it('an id in an answer that cannot be a path segment fails the fields that need it with BAD_GATEWAY, not VALIDATION_ERROR', async () => {
+    upstream = await startTestServer((_request, response) => json(response, 200, { id: '..', name: 'Odd', ownerId: '..', workspaceId: '.' }));
+    gateway = await startTestGateway({ PROJECTS_URL: upstream.url });
+    const reply = await gateway.graphql('{ project(id: "p-odd") { id name owner { id } workspace { id } sessions { id } } }');
+    expect(reply.status).toBe(200);
+    expect(reply.body.data).toEqual({ project: { id: '..', name: 'Odd', owner: null, workspace: null, sessions: null } });
+    for (const field of ['owner', 'workspace', 'sessions']) {
+      const error = errorAt(reply, ['project', field]);
+      // The caller sent nothing wrong: the projects service's answer is at fault.
+      expect(error.extensions).toMatchObject({ code: 'BAD_GATEWAY', status: 502, upstream: { service: 'projects' } });
+      expect(error.extensions['upstream'].status).toBeUndefined();
+      expect(error.message).not.toContain('..');
+    }
+    expect(upstream.requests).toHaveLength(1); // no sessions call
+    expect(gateway.demo!.services.directory!.requests).toHaveLength(0);
+    expect(gateway.demo!.services.workspaces!.requests).toHaveLength(0);
+  });
+
   it('a redirect is not followed → BAD_GATEWAY', async () => {
     await knowledgeAnswering((_request, response) => {
       response.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' });
