@@ -9,8 +9,7 @@
  * whose `charset` is not utf-8 is skipped; `q` is not read.
  */
 import type { Plugin } from 'graphql-yoga';
-import { statusOfCode } from '../errors/codes.js';
-import { requestIdFor } from './use-request-id.js';
+import { refusal } from './refusal.js';
 
 /** What yoga's result processors write: regular results, and the incremental and SSE forms. */
 export const answerableTypes = ['application/graphql-response+json', 'application/json', 'multipart/mixed', 'text/event-stream'] as const;
@@ -37,18 +36,10 @@ export function useAcceptPolicy(): Plugin {
     onRequestParse({ request, endResponse }) {
       const accept = request.headers.get('accept');
       if (acceptsAnAnswer(accept)) return;
-      const requestId = requestIdFor(request);
       const asked = JSON.stringify((accept ?? '').slice(0, 100));
-      const body = {
-        errors: [
-          {
-            message: `Accept ${asked} names no type this endpoint answers in: ask for application/graphql-response+json or application/json.`,
-            extensions: { code: 'VALIDATION_ERROR', status: statusOfCode.VALIDATION_ERROR, requestId },
-          },
-        ],
-      };
+      const message = `Accept ${asked} names no type this endpoint answers in: ask for application/graphql-response+json or application/json.`;
       // JSON all the same: the caller accepts nothing this endpoint writes, and the refusal must still say why.
-      endResponse(new Response(JSON.stringify(body), { status: 406, headers: { 'content-type': 'application/json; charset=utf-8', 'x-request-id': requestId } }));
+      endResponse(refusal(request, 'VALIDATION_ERROR', message, { status: 406 }));
     },
   };
 }

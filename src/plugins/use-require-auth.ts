@@ -10,8 +10,7 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import { maxCredentialLength } from '../edge-policy.js';
-import { statusOfCode } from '../errors/codes.js';
-import { requestIdFor } from './use-request-id.js';
+import { refusal } from './refusal.js';
 
 /** `Bearer` and a token of visible ASCII, RFC 6750's b64token and a little more. */
 const wellFormedBearer = /^Bearer +[A-Za-z0-9\-._~+/]+=*$/i;
@@ -25,23 +24,9 @@ export function useRequireAuth(): Plugin {
     onRequestParse({ request, endResponse }) {
       // An OPTIONS request never runs an operation: it gets yoga's answer (405, or CORS's preflight).
       if (request.method === 'OPTIONS' || isWellFormedBearer(request.headers.get('authorization'))) return;
-      const requestId = requestIdFor(request);
       const accept = request.headers.get('accept') ?? '';
-      const contentType = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
-      const body = {
-        errors: [
-          {
-            message: 'Missing or malformed credentials: send Authorization: Bearer <key>.',
-            extensions: { code: 'UNAUTHENTICATED', status: statusOfCode.UNAUTHENTICATED, requestId },
-          },
-        ],
-      };
-      endResponse(
-        new Response(JSON.stringify(body), {
-          status: 401,
-          headers: { 'content-type': `${contentType}; charset=utf-8`, 'www-authenticate': 'Bearer', 'x-request-id': requestId },
-        }),
-      );
+      const mediaType = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
+      endResponse(refusal(request, 'UNAUTHENTICATED', 'Missing or malformed credentials: send Authorization: Bearer <key>.', { status: 401, mediaType, headers: { 'www-authenticate': 'Bearer' } }));
     },
   };
 }

@@ -45,9 +45,10 @@ export function codeFromType(type: string | undefined): string | undefined {
   const withoutQuery = (hashAt >= 0 ? uri.slice(0, hashAt) : uri).split('?')[0] ?? '';
   // The scheme and authority are not path segments: `https://x.example/#gone` has none.
   const path = withoutQuery.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/, '');
-  const source = path.split(/[/:]/).some((segment) => segment !== '') ? path : fragment;
-  const segments = source.split(/[/:]/).filter((segment) => segment !== '');
-  const last = segments.at(-1);
+  const last = segmentsOf(path).at(-1) ?? segmentsOf(fragment).at(-1);
   return last === undefined ? undefined : last.replace(/-/g, '_');
 }
 
+function segmentsOf(text: string): string[] {
+  return text.split(/[/:]/).filter((segment) => segment !== '');
+}

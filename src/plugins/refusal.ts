@@ -1,0 +1,25 @@
+/**
+ * The answer to a request refused before graphql-yoga reads it: one contract error, no data,
+ * the request id in the body and the header. Plugins that end a request early (a missing
+ * credential, an `Accept` nothing can answer) answer with it.
+ */
+import { statusOfCode, type ErrorCode } from '../errors/codes.js';
+import { requestIdFor } from './use-request-id.js';
+
+export interface RefusalOptions {
+  /** The HTTP status. */
+  status: number;
+  /** The body's media type. @default 'application/json' */
+  mediaType?: string;
+  /** More response headers. @default none */
+  headers?: Readonly<Record<string, string>>;
+}
+
+export function refusal(request: Request, code: ErrorCode, message: string, options: RefusalOptions): Response {
+  const requestId = requestIdFor(request);
+  const body = { errors: [{ message, extensions: { code, status: statusOfCode[code], requestId } }] };
+  return new Response(JSON.stringify(body), {
+    status: options.status,
+    headers: { 'content-type': `${options.mediaType ?? 'application/json'}; charset=utf-8`, 'x-request-id': requestId, ...options.headers },
+  });
+}
