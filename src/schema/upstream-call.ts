@@ -24,7 +24,7 @@ export function callUpstream<T>(
     // otherwise wrap the failure in a GraphQLError (with a stack trace) only for the contract
     // to replace it, and each GraphQLError is a measurable share of the error path's cost.
     if (!isUpstreamError(error)) throw error;
-    throw upstreamErrorAt(error, context.contract, context.requestId, { nodes: info.fieldNodes, path: responsePathAsArray(info.path) });
+    throw upstreamErrorAt(error, context.contract, context.requestId, fieldOf(info));
   });
 }
 
@@ -39,5 +39,10 @@ export function idFromAnswer(context: GatewayContext, info: GraphQLResolveInfo, 
   if (problem === undefined) return id;
   const failure = { kind: 'invalid-body' as const, reason: `an id in its answer cannot be a path segment: ${problem}` };
   const error = new UpstreamError({ service, method: 'GET', path: '(an id in an earlier answer)', failure, attempts: 0, requestId: context.requestId });
-  throw upstreamErrorAt(error, context.contract, context.requestId, { nodes: info.fieldNodes, path: responsePathAsArray(info.path) });
+  throw upstreamErrorAt(error, context.contract, context.requestId, fieldOf(info));
+}
+
+/** Where a field's error goes: its nodes and its path. */
+function fieldOf(info: GraphQLResolveInfo) {
+  return { nodes: info.fieldNodes, path: responsePathAsArray(info.path) };
 }
