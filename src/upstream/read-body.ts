@@ -38,7 +38,10 @@ const refusedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUN
 /**
  * Maps a low-level network error to a transport failure; an aborted signal wins over the error
  * itself. An answer undici's HTTP parser refused (its codes start `HPE_`) is `malformed`, and so
- * is a 101 Switching Protocols to a request that asked for no upgrade (undici: `bad upgrade`).
+ * is a 101 Switching Protocols to a request that asked for no upgrade (undici: `bad upgrade`) and
+ * an answer undici will not take (`bad response`): a `100 Continue` nobody asked for (undici
+ * closes the connection there, so the final answer behind it is never read), or bytes on a
+ * connection with no request waiting. The upstream was reached; what it said was unusable.
  */
 export function transportErrorFrom(error: unknown, signal: AbortSignal): TransportError {
   if (error instanceof TransportError) return error;
@@ -48,7 +51,7 @@ export function transportErrorFrom(error: unknown, signal: AbortSignal): Transpo
     code = (current as { code?: unknown }).code ?? code;
     if (typeof code === 'string' && refusedCodes.has(code)) return new TransportError('refused', code, error);
     const { name, message } = current as { name?: unknown; message?: unknown };
-    if ((typeof code === 'string' && code.startsWith('HPE_')) || name === 'HTTPParserError' || (code === 'UND_ERR_SOCKET' && message === 'bad upgrade')) {
+    if ((typeof code === 'string' && code.startsWith('HPE_')) || name === 'HTTPParserError' || (code === 'UND_ERR_SOCKET' && (message === 'bad upgrade' || message === 'bad response'))) {
       return new TransportError('malformed', typeof code === 'string' ? code : 'not HTTP', error);
     }
     current = (current as { cause?: unknown }).cause;

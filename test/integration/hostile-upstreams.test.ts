@@ -154,6 +154,36 @@ describe('hostile upstreams', () => {
     }, 'BAD_GATEWAY');
   });
 
+  it('a 100 Continue nobody asked for, before the answer → BAD_GATEWAY with the fixed message, not SERVICE_UNAVAILABLE', async () => {
+    // The upstream was reached and answered: "unavailable" would tell the caller it was not.
+    const { error, upstream } = await expectCode((response) => {
+      response.writeContinue();
+      setTimeout(() => {
+        response.writeHead(404, { 'content-type': 'application/json' });
+        response.end('{"code": "not_found", "message": "secret"}');
+      }, 10);
+    }, 'BAD_GATEWAY');
+    expect(error.message).toBe('The knowledge service answered with something unusable');
+    expect(error.extensions['upstream'].status).toBeUndefined();
+    expect(upstream.requests).toHaveLength(3);
+  });
+
+  it('a 100 Continue before the answer to a write → BAD_GATEWAY, sent once', async () => {
+    const upstream = await use.server((_request, response) => {
+      response.writeContinue();
+      setTimeout(() => {
+        response.writeHead(201, { 'content-type': 'application/json' });
+        response.end('{"id": "f-1", "text": "x"}');
+      }, 10);
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url });
+    const reply = await gateway.graphql('mutation { rememberFact(contextId: "c-1", text: "x") { id } }');
+    expect(reply.body.data).toEqual({ rememberFact: null });
+    expect(errorAt(reply, ['rememberFact']).extensions).toMatchObject({ code: 'BAD_GATEWAY', status: 502, upstream: { service: 'knowledge' } });
+    expect(upstream.requests).toHaveLength(1);
+    await expectStillServing(gateway);
+  });
+
   it('a status past 599, which HTTP does not have → BAD_GATEWAY, not retried', async () => {
     const { error, upstream } = await expectCode((response) => {
       response.writeHead(999, { 'content-type': 'application/json' });
