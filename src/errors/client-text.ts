@@ -36,7 +36,10 @@ function cleanText(text: string): string {
       // Controls become spaces first, so that removing one cannot join `<` to a tag name.
       .replace(/[\p{Cc}\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu, ' ')
       .replace(/\p{Cs}/gu, '')
-      .replace(/<\/?[A-Za-z!?][^<>]*>/g, ' ')
+      // A tag ends at a `>` outside quotes (`<a title="x>y" href="…">` is one tag), or, where a
+      // quote never closes, at its first `>`. Each character can be read only one way in each
+      // alternative, so a tag that never closes costs two scans, not more.
+      .replace(/<\/?[A-Za-z!?](?:(?:[^<>"']|"[^"]*"|'[^']*')*|[^<>]*)>/g, ' ')
       // What is left of nested or unclosed tags (`<<b>b>` → `< b>`) loses its `<`; a space, not
       // nothing, so that an earlier `<` is not joined to what followed.
       .replace(/<(?=[A-Za-z/!?])/g, ' ')

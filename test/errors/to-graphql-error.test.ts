@@ -153,6 +153,9 @@ describe('toGraphQLError: 4xx messages are the upstream’s, sanitised (ERRORS.m
     ['removes script tags', '<script>alert(1)</script>Bad value', 'alert(1) Bad value'],
     ['leaves no tag behind when tags are nested', '<<b>script>alert(1)<</b>/script>', '< script>alert(1)< /script>'],
     ['keeps comparisons that are not tags', 'limit must be < 10 and > 0', 'limit must be < 10 and > 0'],
+    ['removes a whole tag whose quoted attribute holds a >', 'See <a title="x>y" href="javascript:alert(1)">the docs</a> for details', 'See the docs for details'],
+    ['removes a whole tag whose single-quoted attribute holds a >', "<span data-tip='a > b' onclick=\"steal()\">Name is required</span>", 'Name is required'],
+    ['ends a tag whose quote never closes at its first >', 'Bad <a title="x>y value', 'Bad y value'],
     ['removes control characters', 'Bad\u0000 value\u0007\u001b[31m', 'Bad value [31m'],
     ['joins lines into one', 'line one\nline two\r\n\tthree', 'line one line two three'],
     ['removes bidirectional overrides', 'file \u202egpj.exe', 'file gpj.exe'],
@@ -644,6 +647,17 @@ describe('sanitizeMessage', () => {
     const message = sanitizeMessage('<'.repeat(1_000_000));
     expect(message.length).toBeLessThanOrEqual(300);
   });
+
+  // Quoted attribute values may hold `<` and `>`: none of these units may make a scan go back
+  // over the text from every `<` (a regression shows as this test timing out).
+  it.each([['<a"'], ['<a "<a '], ["<a'\"<b"], ['<a"<b""'], ['<a x="1" '], ['<!--"']])(
+    'cleans %j repeated over the whole scanned length 100 times without stalling',
+    (unit) => {
+      const text = unit.repeat(10_000);
+      for (let i = 0; i < 100; i++) expect(sanitizeMessage(text).length).toBeLessThanOrEqual(300);
+    },
+    10_000,
+  );
 
   it('marks a message cut before scanning even when what is left fits', () => {
     const message = sanitizeMessage(`short${'<br>'.repeat(10_000)}`);
