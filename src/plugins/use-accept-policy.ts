@@ -1,34 +1,66 @@
 /**
- * A GraphQL request whose `Accept` names no media type the endpoint can answer in is refused
- * with 406 before its operation runs. graphql-yoga picks the response's media type only once
- * the result is in: it ran the operation, upstream writes included, and then answered an empty
- * 406, so a client that retried that "failure" applied its mutation twice.
+ * How a GraphQL request's `Accept` is read, in two places.
  *
- * The check reads `Accept` the way yoga's result processors do (so that whatever passes here,
- * yoga can write): no header means any type; ranges are matched with their wildcards; a range
- * whose `charset` is not utf-8 is skipped; `q` is not read.
+ * A request whose `Accept` names no media type the endpoint can answer in is refused with 406
+ * before its operation runs. graphql-yoga picks the response's media type only once the result
+ * is in: it ran the operation, upstream writes included, and then answered an empty 406, so a
+ * client that retried that "failure" applied its mutation twice. The check reads `Accept` the
+ * way yoga's result processors do (so that whatever passes here, yoga can write): no header
+ * means any type; ranges are matched with their wildcards; a range whose `charset` is not utf-8
+ * is skipped; `q` is not read.
+ *
+ * A client that names `application/graphql-response+json` is answered in it (ERRORS.md §5: a
+ * request-level error is then a 400), wherever it stands in the list. yoga takes the first type
+ * listed, so `application/json, application/graphql-response+json` got a 200 for an invalid
+ * document. A client that lists a streaming type (`multipart/mixed`, `text/event-stream`) before
+ * any other keeps yoga's choice, and so does a range with `q=0`, which refuses the type.
  */
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
 import { refusal } from './refusal.js';
 
 /** What yoga's result processors write: regular results, and the incremental and SSE forms. */
 export const answerableTypes = ['application/graphql-response+json', 'application/json', 'multipart/mixed', 'text/event-stream'] as const;
 
-/** Whether some media range of `accept` (yoga's reading of it) matches a type the endpoint answers in. */
-export function acceptsAnAnswer(accept: string | null): boolean {
+/** A media range of `Accept` as yoga reads it: lower case, no spaces, only utf-8 (or no) charset. */
+interface MediaRange {
+  type: string;
+  subtype: string;
+  /** `q=0`: the client refuses this type. */
+  refused: boolean;
+}
+
+function mediaRanges(accept: string | null): MediaRange[] {
+  const ranges: MediaRange[] = [];
   for (const range of (accept || '*/*').replace(/\s/g, '').toLowerCase().split(',')) {
     const [mediaType = '', ...params] = range.split(';');
     const charset = params.find((param) => param.includes('charset='));
     if (charset !== undefined && charset !== 'charset=utf-8') continue;
-    const [type, subtype] = mediaType.split('/');
-    if (answerableTypes.some((answerable) => matches(answerable, type, subtype))) return true;
+    const [type = '', subtype = ''] = mediaType.split('/');
+    ranges.push({ type, subtype, refused: params.some((param) => /^q=0(?:\.0{0,3})?$/.test(param)) });
   }
-  return false;
+  return ranges;
 }
 
-function matches(answerable: string, type: string | undefined, subtype: string | undefined): boolean {
+/** Whether some media range of `accept` (yoga's reading of it) matches a type the endpoint answers in. */
+export function acceptsAnAnswer(accept: string | null): boolean {
+  return mediaRanges(accept).some((range) => answerableTypes.some((answerable) => matches(answerable, range)));
+}
+
+const graphqlResponseType = 'application/graphql-response+json';
+const streamingTypes: readonly string[] = ['multipart/mixed', 'text/event-stream'];
+
+/** Whether a result that is not a stream is to be written as `application/graphql-response+json` rather than as yoga chose. */
+export function prefersGraphQLResponse(accept: string | null): boolean {
+  const ranges = mediaRanges(accept);
+  const named = ranges.some((range) => !range.refused && `${range.type}/${range.subtype}` === graphqlResponseType);
+  if (!named) return false;
+  const first = ranges.find((range) => answerableTypes.some((answerable) => matches(answerable, range)));
+  return first === undefined || !streamingTypes.includes(`${first.type}/${first.subtype}`);
+}
+
+function matches(answerable: string, range: MediaRange): boolean {
   const [answerableType, answerableSubtype] = answerable.split('/');
-  return (type === '*' || type === answerableType) && (subtype === '*' || subtype === answerableSubtype);
+  return (range.type === '*' || range.type === answerableType) && (range.subtype === '*' || range.subtype === answerableSubtype);
 }
 
 export function useAcceptPolicy(): Plugin {
@@ -40,6 +72,11 @@ export function useAcceptPolicy(): Plugin {
       const message = `Accept ${asked} names no type this endpoint answers in: ask for application/graphql-response+json or application/json.`;
       // JSON all the same: the caller accepts nothing this endpoint writes, and the refusal must still say why.
       endResponse(refusal(request, 'VALIDATION_ERROR', message, { status: 406 }));
+    },
+    // After yoga's own choice (its result processors come before every plugin of ours).
+    onResultProcess({ request, result, setResultProcessor }) {
+      if (isAsyncIterable(result) || !prefersGraphQLResponse(request.headers.get('accept'))) return;
+      setResultProcessor(processRegularResult, graphqlResponseType);
     },
   };
 }

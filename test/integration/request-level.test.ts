@@ -48,6 +48,29 @@ describe('request-level errors', () => {
   });
 
   it.each([
+    [`application/json, ${graphqlResponse}`, 400, graphqlResponse],
+    [`application/json;q=1, ${graphqlResponse};q=0.5`, 400, graphqlResponse],
+    [`*/*, ${graphqlResponse}`, 400, graphqlResponse],
+    [`application/json, ${graphqlResponse};q=0`, 200, 'application/json'],
+    ['*/*', 200, 'application/json'],
+    ['', 200, 'application/json'],
+  ])('an invalid document with Accept %j → %i in %s: naming graphql-response+json anywhere counts', async (accept, status, mediaType) => {
+    const reply = await post(JSON.stringify({ query: '{ nope }' }), accept);
+    expect(reply.status).toBe(status);
+    expect(reply.headers.get('content-type')).toBe(`${mediaType}; charset=utf-8`);
+    expect(reply.body['errors'][0].extensions).toMatchObject({ code: 'VALIDATION_ERROR', status: 400 });
+    expect(upstreamCalls()).toBe(callsBefore);
+  });
+
+  it('partial data with Accept application/json first, graphql-response+json second → 200 in graphql-response+json', async () => {
+    const reply = await post(JSON.stringify({ query: '{ a: project(id: "p-1") { name } b: project(id: "p-404") { name } }' }), `application/json, ${graphqlResponse}`);
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toBe(`${graphqlResponse}; charset=utf-8`);
+    expect(reply.body['data']['a']).not.toBeNull();
+    expect(reply.body['errors'][0].extensions.code).toBe('NOT_FOUND');
+  });
+
+  it.each([
     ['no Authorization header', null],
     ['a Basic credential', 'Basic dXNlcjpwYXNz'],
     ['a bearer with no token', 'Bearer '],
