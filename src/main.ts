@@ -2,7 +2,7 @@
  * The Node entry: reads the configuration, starts the embedded demo services for every
  * upstream whose URL is unset, and serves the gateway over HTTP until SIGTERM or SIGINT.
  */
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
@@ -13,6 +13,7 @@ import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createRedisClient } from './rate-limit/redis-client.js';
 import { createRedisStore } from './rate-limit/redis-store.js';
+import { requestIdOfServerRequest } from './plugins/use-request-id.js';
 import { createGateway, type Gateway } from './server.js';
 import { createUndiciTransport } from './upstream/undici-transport.js';
 
@@ -81,13 +82,20 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   // A request's headers and body must arrive within its deadline (a 408 otherwise), checked every
   // second: under Node's defaults (5 minutes, checked every 30 s) a slow client holds a socket.
   const server = createServer({ requestTimeout: config.requestDeadlineMs, connectionsCheckingInterval: 1_000, keepAliveTimeout: config.keepAliveTimeoutMs }, gateway.yoga);
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, logger));
+  // The request being read on each socket: a 408 for its slow body carries that request's id.
+  const requestOnSocket = new WeakMap<Socket, IncomingMessage>();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const inFlight = requestOnSocket.get(socket);
+    answerClientError(error, socket, logger, inFlight === undefined ? undefined : requestIdOfServerRequest(inFlight));
+  });
   // In-flight requests, so that a shutdown ends as soon as the last one is answered.
   let active = 0;
   let drained: (() => void) | undefined;
-  server.on('request', (_request, response) => {
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     active++;
+    requestOnSocket.set(request.socket, request);
     response.once('close', () => {
+      if (requestOnSocket.get(request.socket) === request) requestOnSocket.delete(request.socket);
       if (--active === 0) drained?.();
     });
   });
@@ -144,15 +152,15 @@ function delay(ms: number): Promise<void> {
  * They get a 4xx in the error contract's shape instead of Node's bare one; the raw bytes (which
  * may hold credentials) are never logged.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger: Logger): void {
-  logger.debug({ event: 'client_error', errorCode: error.code }, 'malformed HTTP request refused');
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger: Logger, inFlightRequestId: string | undefined): void {
+  const requestId = inFlightRequestId ?? crypto.randomUUID();
+  logger.debug({ event: 'client_error', requestId, errorCode: error.code }, 'malformed HTTP request refused');
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const message = status === 431 ? 'Request headers too large.' : status === 408 ? 'Request timed out.' : 'Malformed HTTP request.';
-  const requestId = crypto.randomUUID();
   const body = JSON.stringify({ errors: [{ message, extensions: { code: 'VALIDATION_ERROR', status: 400, requestId } }] });
   const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, `x-request-id: ${requestId}`, 'connection: close'];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);

@@ -12,7 +12,9 @@
  * JSON is a malformed HTTP request, 400 whatever the caller accepts (ERRORS.md §5), where yoga
  * answers 200 to `Accept: application/json`. And a JSON body nested deeper than `maxJsonDepth` is
  * refused before it is parsed: under the 1 MB body cap, 400,000 nested arrays cost V8's
- * `JSON.parse` and the garbage collection after it about 200 ms of CPU per request.
+ * `JSON.parse` and the garbage collection after it about 200 ms of CPU per request. A body cut
+ * short because the caller closed the connection (or was cut off at its deadline) is the
+ * caller's doing, a 400: read as a gateway bug, any client could fill the error log at will.
  */
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, isPromise, type Plugin } from 'graphql-yoga';
@@ -105,9 +107,9 @@ function withReadableFailures(parser: RequestParser): RequestParser {
     try {
       parsed = parser(request);
     } catch (error) {
-      throw readableFailure(error);
+      throw readableFailure(error, request);
     }
-    return isPromise(parsed) ? parsed.then(notEmptyBatch, (error: unknown) => Promise.reject(readableFailure(error))) : notEmptyBatch(parsed);
+    return isPromise(parsed) ? parsed.then(notEmptyBatch, (error: unknown) => Promise.reject(readableFailure(error, request))) : notEmptyBatch(parsed);
   };
 }
 
@@ -116,7 +118,8 @@ function notEmptyBatch(parsed: unknown): unknown {
   return parsed;
 }
 
-function readableFailure(error: unknown): unknown {
+function readableFailure(error: unknown, request: Request): unknown {
+  if (request.signal.aborted || isConnectionClosed(error)) return malformed('The request body did not arrive whole: the connection closed first.');
   // yoga's JSON body parser: `spec: true` would make it a 200 under `Accept: application/json`.
   if (error instanceof GraphQLError) {
     const http = error.extensions['http'] as { spec?: boolean } | undefined;
@@ -125,4 +128,10 @@ function readableFailure(error: unknown): unknown {
   // JSON.parse of a query string's `variables` or `extensions` (GET, urlencoded forms).
   if (error instanceof SyntaxError) return malformed('The variables or extensions parameter is not valid JSON.');
   return error;
+}
+
+/** Node's error for a request body whose connection closed before it ended (`aborted`, `ECONNRESET`). */
+function isConnectionClosed(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'ECONNRESET' || (error instanceof Error && message === 'aborted');
 }

@@ -7,6 +7,9 @@ import type { Plugin } from 'graphql-yoga';
 
 const saneRequestId = /^[A-Za-z0-9._-]{1,128}$/;
 const ids = new WeakMap<Request, string>();
+// The same ids by the server's own request object (Node's `IncomingMessage`), for what answers
+// a request outside yoga: a 408 written on the socket when the body arrives too slowly.
+const idsOfServerRequests = new WeakMap<object, string>();
 
 /** The request's id, made on first use. */
 export function requestIdFor(request: Request): string {
@@ -19,10 +22,17 @@ export function requestIdFor(request: Request): string {
   return id;
 }
 
+/** The id given to the request whose server-side object (Node's `IncomingMessage`) is `serverRequest`, once yoga has seen it. */
+export function requestIdOfServerRequest(serverRequest: object): string | undefined {
+  return idsOfServerRequests.get(serverRequest);
+}
+
 export function useRequestId(): Plugin {
   return {
-    onRequest({ request }) {
-      requestIdFor(request);
+    onRequest({ request, serverContext }) {
+      const id = requestIdFor(request);
+      const serverRequest = (serverContext as { req?: unknown } | undefined)?.req;
+      if (typeof serverRequest === 'object' && serverRequest !== null) idsOfServerRequests.set(serverRequest, id);
     },
     onResponse({ request, response }) {
       response.headers.set('x-request-id', requestIdFor(request));

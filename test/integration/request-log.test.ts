@@ -4,9 +4,24 @@
  * process's stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { waitUntil } from '../support/http-server.js';
+
+/** Opens a raw connection to `url` and sends the head of a POST whose body never arrives whole. */
+async function postWithoutWholeBody(url: string, headers: string[]): Promise<{ socket: Socket; received: () => string }> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk.toString()));
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const head = ['POST /graphql HTTP/1.1', 'Host: 127.0.0.1', 'Authorization: Bearer demo-admin', 'Content-Type: application/json', 'Content-Length: 100', ...headers];
+  socket.write(`${head.join('\r\n')}\r\n\r\n{"query":`);
+  return { socket, received: () => received };
+}
 
 describe('request log through the logger', () => {
   let gateway: TestGateway;
@@ -38,6 +53,35 @@ describe('request log through the logger', () => {
     expect(refused).toMatchObject({ level: 'info', fields: { status: 401, outcome: 'error', errorCodes: ['UNAUTHENTICATED'] } });
     const probe = gateway.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-3');
     expect(probe).toMatchObject({ level: 'debug', fields: { method: 'GET', path: '/health', status: 200, outcome: 'success' } });
+  });
+
+  it('logs a caller that closes the connection mid-body as its 400, not as a gateway bug', async () => {
+    const arrived = new Promise((resolve) => gateway.server.once('request', resolve));
+    const { socket } = await postWithoutWholeBody(gateway.url, ['x-request-id: log-test-gone']);
+    await arrived;
+    socket.destroy();
+    const line = () => gateway.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-gone');
+    await waitUntil(() => line() !== undefined, 'the request line');
+    expect(line()).toMatchObject({ level: 'info', fields: { status: 400, outcome: 'error', errorCodes: ['VALIDATION_ERROR'] } });
+    expect(gateway.logger.entries.filter((entry) => entry.level === 'error' && entry.fields['requestId'] === 'log-test-gone')).toEqual([]);
+  });
+
+  it('gives a body cut off at the deadline its 408 and its request line one request id', async () => {
+    const slow = await startTestGateway({ REQUEST_DEADLINE_MS: '1000' });
+    try {
+      const { socket, received } = await postWithoutWholeBody(slow.url, []);
+      await waitUntil(() => received().includes('\r\n\r\n'), 'the 408', 5000);
+      socket.destroy();
+      expect(received()).toMatch(/^HTTP\/1\.1 408 /);
+      const requestId = /x-request-id: (\S+)/i.exec(received())?.[1];
+      expect(requestId).toBeDefined();
+      const line = () => slow.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === requestId);
+      await waitUntil(() => line() !== undefined, 'a request line with the id the caller got');
+      expect(line()).toMatchObject({ level: 'info', fields: { outcome: 'error', errorCodes: ['VALIDATION_ERROR'] } });
+      expect(slow.logger.entries.filter((entry) => entry.level === 'error')).toEqual([]);
+    } finally {
+      await slow.stop(0);
+    }
   });
 
   it('never logs the credential', () => {
