@@ -119,12 +119,12 @@ function notEmptyBatch(parsed: unknown): unknown {
 }
 
 function readableFailure(error: unknown, request: Request): unknown {
-  if (request.signal.aborted || isConnectionClosed(error)) return malformed('The request body did not arrive whole: the connection closed first.');
   // yoga's JSON body parser: `spec: true` would make it a 200 under `Accept: application/json`.
   if (error instanceof GraphQLError) {
     const http = error.extensions['http'] as { spec?: boolean } | undefined;
     return http?.spec ? malformed(error.message) : error;
   }
+  if (request.signal.aborted || isConnectionClosed(error)) return malformed('The request body did not arrive whole: the connection closed first.');
   // JSON.parse of a query string's `variables` or `extensions` (GET, urlencoded forms).
   if (error instanceof SyntaxError) return malformed('The variables or extensions parameter is not valid JSON.');
   return error;
