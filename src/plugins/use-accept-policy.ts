@@ -41,20 +41,21 @@ function mediaRanges(accept: string | null): MediaRange[] {
   return ranges;
 }
 
+const answers = (range: MediaRange) => answerableTypes.some((answerable) => matches(answerable, range));
+
 /** Whether some media range of `accept` (yoga's reading of it) matches a type the endpoint answers in. */
 export function acceptsAnAnswer(accept: string | null): boolean {
-  return mediaRanges(accept).some((range) => answerableTypes.some((answerable) => matches(answerable, range)));
+  return mediaRanges(accept).some(answers);
 }
 
 const graphqlResponseType = 'application/graphql-response+json';
 const streamingTypes: readonly string[] = ['multipart/mixed', 'text/event-stream'];
 
 /** Whether a result that is not a stream is to be written as `application/graphql-response+json` rather than as yoga chose. */
-export function prefersGraphQLResponse(accept: string | null): boolean {
-  const ranges = mediaRanges(accept);
+function prefersGraphQLResponse(ranges: readonly MediaRange[]): boolean {
   const named = ranges.some((range) => !range.refused && `${range.type}/${range.subtype}` === graphqlResponseType);
   if (!named) return false;
-  const first = ranges.find((range) => answerableTypes.some((answerable) => matches(answerable, range)));
+  const first = ranges.find(answers);
   return first === undefined || !streamingTypes.includes(`${first.type}/${first.subtype}`);
 }
 
@@ -64,10 +65,16 @@ function matches(answerable: string, range: MediaRange): boolean {
 }
 
 export function useAcceptPolicy(): Plugin {
+  // Requests whose result is to be written as graphql-response+json; `Accept` is read once, here.
+  const preferring = new WeakSet<Request>();
   return {
     onRequestParse({ request, endResponse }) {
       const accept = request.headers.get('accept');
-      if (acceptsAnAnswer(accept)) return;
+      const ranges = mediaRanges(accept);
+      if (ranges.some(answers)) {
+        if (prefersGraphQLResponse(ranges)) preferring.add(request);
+        return;
+      }
       const asked = JSON.stringify((accept ?? '').slice(0, 100));
       const message = `Accept ${asked} names no type this endpoint answers in: ask for application/graphql-response+json or application/json.`;
       // JSON all the same: the caller accepts nothing this endpoint writes, and the refusal must still say why.
@@ -75,7 +82,7 @@ export function useAcceptPolicy(): Plugin {
     },
     // After yoga's own choice (its result processors come before every plugin of ours).
     onResultProcess({ request, result, setResultProcessor }) {
-      if (isAsyncIterable(result) || !prefersGraphQLResponse(request.headers.get('accept'))) return;
+      if (!preferring.has(request) || isAsyncIterable(result)) return;
       setResultProcessor(processRegularResult, graphqlResponseType);
     },
   };
