@@ -144,24 +144,30 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   try {
     const upstream = await startChild({ name: 'upstream', command: placed([process.execPath, 'bench/servers/upstream.mjs'], 'load'), env: {}, cwd: root });
     children.set('upstream', upstream);
+    // Each server calls the upstream on a port of its own, which counts its calls alone.
+    const counters = new Map<ServerName, UpstreamCounter>([['upstream', upstreamCounter(upstream.url)]]);
     await Promise.all(
       [...needed].filter((name) => name !== 'upstream' && sameProcessAs[name] === undefined).map(async (name) => {
         const folder = peerFolders[name];
         if (folder !== undefined) await ensurePeerInstalled(`${root}${folder}`, log);
-        children.set(name, await startServer(name, upstream.url, options, (command) => placed(command, 'server')));
+        const ownUpstream = await (await fetch(`${upstream.url}/__listen`, { method: 'POST' })).text();
+        counters.set(name, upstreamCounter(ownUpstream));
+        children.set(name, await startServer(name, ownUpstream, options, (command) => placed(command, 'server')));
         log(`started ${name} at ${children.get(name)!.url}`);
       }),
     );
     // Not processes of their own: Conflux itself, sent another query.
     for (const name of needed) {
       const source = sameProcessAs[name];
-      if (source !== undefined) children.set(name, children.get(source)!);
+      if (source !== undefined) {
+        children.set(name, children.get(source)!);
+        counters.set(name, counters.get(source)!);
+      }
     }
-    const counter = upstreamCounter(upstream.url);
     const results: ScenarioResult[] = [];
     for (const scenario of chosen) {
       log(`scenario ${scenario.name}`);
-      results.push(await asServerUnderTest(scenario.servers.includes('upstream'), upstream, pinning, () => runScenario(scenario, children, counter, options, log)));
+      results.push(await asServerUnderTest(scenario.servers.includes('upstream'), upstream, pinning, () => runScenario(scenario, children, counters, options, log)));
     }
     const latency = options.latencyRequests > 0 ? await measureLatency(children, options, pinning) : null;
     return {
@@ -234,11 +240,12 @@ function upstreamCounter(url: string): UpstreamCounter {
   };
 }
 
-async function runScenario(scenario: Scenario, children: Map<ServerName, Child>, counter: UpstreamCounter, options: BenchOptions, log: (line: string) => void): Promise<ScenarioResult> {
+async function runScenario(scenario: Scenario, children: Map<ServerName, Child>, counters: Map<ServerName, UpstreamCounter>, options: BenchOptions, log: (line: string) => void): Promise<ScenarioResult> {
   const servers = scenario.servers.map((name) => ({ name, child: children.get(name)! }));
   const upstream = children.get('upstream')!;
   const probes = new Map<ServerName, number>();
   for (const { name, child } of servers) {
+    const counter = counters.get(name)!;
     await counter.reset();
     await probe(child.url, requestFor(scenario, name));
     probes.set(name, await counter.read());
@@ -250,6 +257,7 @@ async function runScenario(scenario: Scenario, children: Map<ServerName, Child>,
   const calls = new Map<ServerName, number>(servers.map(({ name }) => [name, 0]));
   for (let round = 0; round < options.rounds; round++) {
     for (const { name, child } of turnOrder(servers, round)) {
+      const counter = counters.get(name)!;
       await counter.reset();
       const turn = await drive(child.url, requestFor(scenario, name), options.connections, options.durationSec, () => child.cpuMs(), () => upstream.cpuMs());
       calls.set(name, calls.get(name)! + (await counter.read()));

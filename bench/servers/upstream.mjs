@@ -3,7 +3,10 @@
  * precomputed bodies, so that it costs as little as possible and every gateway pays the same.
  * 20 projects owned by 5 users, 5 sessions each; any other id (the scenarios use `p-404`)
  * answers 404 in the service's own dialect. It counts the calls it serves: `GET /__calls`
- * reads the count, `POST /__reset` zeroes it. Prints `listening <url>` once ready.
+ * reads the count, `POST /__reset` zeroes it. `POST /__listen` opens one more port on the same
+ * routes and answers its URL: each port counts its own calls, so a gateway given a port of its
+ * own is never charged with the calls another gateway's cut-short requests are still making.
+ * Prints `listening <url>` once ready.
  */
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
@@ -44,8 +47,6 @@ const problem = (status, title, detail, instance) =>
   [status, 'application/problem+json', json({ type: `https://problems.example/${title.toLowerCase().replace(/ /g, '-')}`, title, status, detail, instance })];
 const nested = (status, code, message) => [status, 'application/json', json({ error: { code, message } })];
 
-let calls = 0;
-
 function route(method, path, headers) {
   if (method !== 'GET') return problem(405, 'Method Not Allowed', `${method} is not served here`, path);
   const parts = path.split('/');
@@ -69,28 +70,42 @@ function route(method, path, headers) {
   return problem(404, 'Not Found', 'No such route', path);
 }
 
-const server = createServer((request, response) => {
-  const path = (request.url ?? '/').split('?')[0];
-  if (path === '/__calls') return void response.end(String(calls));
-  if (path === '/__reset') {
-    calls = 0;
-    return void response.end('0');
-  }
-  calls++;
-  request.resume();
-  const headers = request.headers;
-  const [status, type, body, etag] = /^Bearer \S+$/.test(headers.authorization ?? '')
-    ? route(request.method, path, headers)
-    : problem(401, 'Unauthorized', 'Missing or invalid API key', path);
-  const out = {};
-  if (type) out['content-type'] = type;
-  if (etag) out.etag = etag;
-  if (body) out['content-length'] = body.length;
-  response.writeHead(status, out);
-  response.end(body);
-});
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`listening http://127.0.0.1:${server.address().port}\n`);
-});
+/** A port of its own, with its own count of calls. */
+function listen() {
+  let calls = 0;
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === '/__calls') return void response.end(String(calls));
+    if (path === '/__reset') {
+      calls = 0;
+      return void response.end('0');
+    }
+    if (path === '/__listen') {
+      listen().then((url) => response.end(url), (error) => {
+        response.statusCode = 500;
+        response.end(String(error));
+      });
+      return;
+    }
+    calls++;
+    request.resume();
+    const headers = request.headers;
+    const [status, type, body, etag] = /^Bearer \S+$/.test(headers.authorization ?? '')
+      ? route(request.method, path, headers)
+      : problem(401, 'Unauthorized', 'Missing or invalid API key', path);
+    const out = {};
+    if (type) out['content-type'] = type;
+    if (etag) out.etag = etag;
+    if (body) out['content-length'] = body.length;
+    response.writeHead(status, out);
+    response.end(body);
+  });
+  server.keepAliveTimeout = 60_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`));
+  });
+}
+
+listen().then((url) => process.stdout.write(`listening ${url}\n`));
 process.on('SIGTERM', () => process.exit(0));
