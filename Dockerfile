@@ -2,7 +2,9 @@
 # only production dependencies and the compiled code, and runs as the unprivileged `node` user.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
+# A local package the lockfile installs (see packages/promise-helpers-compat).
+COPY packages ./packages
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
@@ -10,7 +12,9 @@ RUN npm run build
 
 FROM node:20-bookworm-slim AS production-deps
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
+# A local package the lockfile installs (see packages/promise-helpers-compat).
+COPY packages ./packages
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim
