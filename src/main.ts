@@ -14,6 +14,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createRedisClient } from './rate-limit/redis-client.js';
 import { createRedisStore } from './rate-limit/redis-store.js';
 import { requestIdOfServerRequest } from './plugins/use-request-id.js';
+import { recordStatusSentByServer } from './plugins/use-request-report.js';
 import { createGateway, type Gateway } from './server.js';
 import { createUndiciTransport } from './upstream/undici-transport.js';
 
@@ -85,8 +86,7 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   // The request being read on each socket: a 408 for its slow body carries that request's id.
   const requestOnSocket = new WeakMap<Socket, IncomingMessage>();
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    const inFlight = requestOnSocket.get(socket);
-    answerClientError(error, socket, logger, inFlight === undefined ? undefined : requestIdOfServerRequest(inFlight));
+    answerClientError(error, socket, logger, requestOnSocket.get(socket));
   });
   // In-flight requests, so that a shutdown ends as soon as the last one is answered.
   let active = 0;
@@ -152,14 +152,16 @@ function delay(ms: number): Promise<void> {
  * They get a 4xx in the error contract's shape instead of Node's bare one; the raw bytes (which
  * may hold credentials) are never logged.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger: Logger, inFlightRequestId: string | undefined): void {
-  const requestId = inFlightRequestId ?? crypto.randomUUID();
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger: Logger, inFlight: IncomingMessage | undefined): void {
+  const requestId = (inFlight === undefined ? undefined : requestIdOfServerRequest(inFlight)) ?? crypto.randomUUID();
   logger.debug({ event: 'client_error', requestId, errorCode: error.code }, 'malformed HTTP request refused');
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  // The request being read gets no other answer: its request line gives this status.
+  if (inFlight !== undefined) recordStatusSentByServer(inFlight, status);
   const message = status === 431 ? 'Request headers too large.' : status === 408 ? 'Request timed out.' : 'Malformed HTTP request.';
   const body = JSON.stringify({ errors: [{ message, extensions: { code: 'VALIDATION_ERROR', status: 400, requestId } }] });
   const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, `x-request-id: ${requestId}`, 'connection: close'];

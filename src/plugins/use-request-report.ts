@@ -45,6 +45,18 @@ interface Pending {
 const graphqlName = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
 
 /**
+ * Statuses the HTTP server sent itself to a request yoga was still reading (Node's 408 for a
+ * body cut off at the deadline), by the server's own request object (Node's `IncomingMessage`).
+ * yoga's response to such a request never reaches the caller; its request line says what did.
+ */
+const statusesSentByServer = new WeakMap<object, number>();
+
+/** Records that the HTTP server answered `serverRequest` itself, with `status`. */
+export function recordStatusSentByServer(serverRequest: object, status: number): void {
+  statusesSentByServer.set(serverRequest, status);
+}
+
+/**
  * Two plugins sharing one record per request: `start` goes first in the plugin list (it must see
  * requests that an earlier plugin answers at once, such as a refused credential), `finish` after
  * the error contract (it must see the contract's codes).
@@ -82,13 +94,15 @@ export function useRequestReport(options: RequestReportOptions): { start: Plugin
         }
       }
     },
-    onResponse({ request, response }) {
+    onResponse({ request, response, serverContext }) {
       const entry: Pending = pending.get(request) ?? { errors: [] };
       pending.delete(request);
+      const serverRequest = (serverContext as { req?: unknown } | undefined)?.req;
+      const status = (typeof serverRequest === 'object' && serverRequest !== null ? statusesSentByServer.get(serverRequest) : undefined) ?? response.status;
       // A response made before any result (a refused credential, a bad HTTP request) still counts as its error.
-      if (entry.data === undefined && response.status >= 400) entry.errors.push({ code: codeForStatus(response.status) });
+      if (entry.data === undefined && status >= 400) entry.errors.push({ code: codeForStatus(status) });
       const outcome = entry.errors.length === 0 ? 'success' : entry.data ? 'partial' : 'error';
-      const report: RequestReport = { requestId: requestIdFor(request), method: request.method, path: entry.path ?? new URL(request.url).pathname, status: response.status, outcome, errors: entry.errors };
+      const report: RequestReport = { requestId: requestIdFor(request), method: request.method, path: entry.path ?? new URL(request.url).pathname, status, outcome, errors: entry.errors };
       // Optional members are set apart: in V8 a property after a spread in an object literal
       // takes a slow path (about 1 µs each), and this runs on every request.
       if (entry.operation !== undefined) report.operation = entry.operation;

@@ -77,7 +77,7 @@ describe('request log through the logger', () => {
       expect(requestId).toBeDefined();
       const line = () => slow.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === requestId);
       await waitUntil(() => line() !== undefined, 'a request line with the id the caller got');
-      expect(line()).toMatchObject({ level: 'info', fields: { outcome: 'error', errorCodes: ['VALIDATION_ERROR'] } });
+      expect(line()).toMatchObject({ level: 'info', fields: { status: 408, outcome: 'error', errorCodes: ['VALIDATION_ERROR'] } });
       expect(slow.logger.entries.filter((entry) => entry.level === 'error')).toEqual([]);
     } finally {
       await slow.stop(0);
