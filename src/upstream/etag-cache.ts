@@ -29,9 +29,6 @@ export interface EtagCache {
   set(key: string, body: CachedBody): void;
 }
 
-/** Caller headers an upstream may answer differently for; `traceparent` is not one of them. */
-const varyingHeaders = ['authorization', 'accept-language'] as const;
-
 export function createEtagCache(options: EtagCacheOptions = {}): EtagCache {
   // Counted in bytes, not only entries: keys include the credential, which a caller can vary at
   // will, and 1000 bodies of 10 MB each would not fit in any container.
@@ -44,7 +41,10 @@ export function createEtagCache(options: EtagCacheOptions = {}): EtagCache {
     sizeCalculation: (body) => Math.max(1, body.bytes),
   });
   return {
-    keyFor: (url, forwardHeaders) => JSON.stringify([url, ...varyingHeaders.map((name) => forwardHeaders[name] ?? '')]),
+    // The caller headers an upstream may answer differently for (`traceparent` is not one), in
+    // one string with the URL, apart by a line feed, which none of them can hold: a URL encodes
+    // it and a header value cannot carry it.
+    keyFor: (url, forwardHeaders) => `${url}\n${forwardHeaders['authorization'] ?? ''}\n${forwardHeaders['accept-language'] ?? ''}`,
     get: (key) => entries.get(key),
     set: (key, body) => void entries.set(key, body),
   };
