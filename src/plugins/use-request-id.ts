@@ -22,6 +22,12 @@ export function requestIdFor(request: Request): string {
   return id;
 }
 
+/** The server's own object for a request (Node's `IncomingMessage`), from yoga's server context; none on the edge. */
+export function serverRequestOf(serverContext: unknown): object | undefined {
+  const serverRequest = (serverContext as { req?: unknown } | undefined)?.req;
+  return typeof serverRequest === 'object' && serverRequest !== null ? serverRequest : undefined;
+}
+
 /** The id given to the request whose server-side object (Node's `IncomingMessage`) is `serverRequest`, once yoga has seen it. */
 export function requestIdOfServerRequest(serverRequest: object): string | undefined {
   return idsOfServerRequests.get(serverRequest);
@@ -31,8 +37,8 @@ export function useRequestId(): Plugin {
   return {
     onRequest({ request, serverContext }) {
       const id = requestIdFor(request);
-      const serverRequest = (serverContext as { req?: unknown } | undefined)?.req;
-      if (typeof serverRequest === 'object' && serverRequest !== null) idsOfServerRequests.set(serverRequest, id);
+      const serverRequest = serverRequestOf(serverContext);
+      if (serverRequest !== undefined) idsOfServerRequests.set(serverRequest, id);
     },
     onResponse({ request, response }) {
       response.headers.set('x-request-id', requestIdFor(request));

@@ -6,7 +6,7 @@
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isErrorCode, type ErrorCode } from '../errors/codes.js';
-import { requestIdFor } from './use-request-id.js';
+import { requestIdFor, serverRequestOf } from './use-request-id.js';
 
 /** One finished request. Nothing here comes from a credential; `operation` is a checked GraphQL name. */
 export interface RequestReport {
@@ -97,8 +97,8 @@ export function useRequestReport(options: RequestReportOptions): { start: Plugin
     onResponse({ request, response, serverContext }) {
       const entry: Pending = pending.get(request) ?? { errors: [] };
       pending.delete(request);
-      const serverRequest = (serverContext as { req?: unknown } | undefined)?.req;
-      const status = (typeof serverRequest === 'object' && serverRequest !== null ? statusesSentByServer.get(serverRequest) : undefined) ?? response.status;
+      const serverRequest = serverRequestOf(serverContext);
+      const status = (serverRequest === undefined ? undefined : statusesSentByServer.get(serverRequest)) ?? response.status;
       // A response made before any result (a refused credential, a bad HTTP request) still counts as its error.
       if (entry.data === undefined && status >= 400) entry.errors.push({ code: codeForStatus(status) });
       const outcome = entry.errors.length === 0 ? 'success' : entry.data ? 'partial' : 'error';
