@@ -59,6 +59,15 @@ function prefersGraphQLResponse(ranges: readonly MediaRange[]): boolean {
   return first === undefined || !streamingTypes.includes(`${first.type}/${first.subtype}`);
 }
 
+/**
+ * Whether an answer to a request with this `Accept` is written as
+ * `application/graphql-response+json`: also read by the refusals made before yoga reads the
+ * request (a missing credential), so that they honour `q=0` and case as every other answer does.
+ */
+export function writesGraphQLResponse(accept: string | null): boolean {
+  return prefersGraphQLResponse(mediaRanges(accept));
+}
+
 function matches(answerable: string, range: MediaRange): boolean {
   const [answerableType, answerableSubtype] = answerable.split('/');
   return (range.type === '*' || range.type === answerableType) && (range.subtype === '*' || range.subtype === answerableSubtype);

@@ -11,6 +11,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { maxCredentialLength } from '../edge-policy.js';
 import { refusal } from './refusal.js';
+import { writesGraphQLResponse } from './use-accept-policy.js';
 
 /** `Bearer` and a token of visible ASCII, RFC 6750's b64token and a little more. */
 const wellFormedBearer = /^Bearer +[A-Za-z0-9\-._~+/]+=*$/i;
@@ -24,8 +25,7 @@ export function useRequireAuth(): Plugin {
     onRequestParse({ request, endResponse }) {
       // An OPTIONS request never runs an operation: it gets yoga's answer (405, or CORS's preflight).
       if (request.method === 'OPTIONS' || isWellFormedBearer(request.headers.get('authorization'))) return;
-      const accept = request.headers.get('accept') ?? '';
-      const mediaType = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json' : 'application/json';
+      const mediaType = writesGraphQLResponse(request.headers.get('accept')) ? 'application/graphql-response+json' : 'application/json';
       endResponse(refusal(request, 'UNAUTHENTICATED', 'Missing or malformed credentials: send Authorization: Bearer <key>.', { status: 401, mediaType, headers: { 'www-authenticate': 'Bearer' } }));
     },
   };

@@ -86,6 +86,20 @@ describe('request-level errors', () => {
     expect(upstreamCalls()).toBe(callsBefore);
   });
 
+  it.each([
+    [graphqlResponse, graphqlResponse],
+    [`application/json, ${graphqlResponse}`, graphqlResponse],
+    ['APPLICATION/GRAPHQL-RESPONSE+JSON', graphqlResponse],
+    [`application/json, ${graphqlResponse};q=0`, 'application/json'],
+    [`text/event-stream, ${graphqlResponse}`, 'application/json'],
+    ['application/json', 'application/json'],
+  ])('a 401 with Accept %j is written as %s, the way every other answer reads Accept', async (accept, mediaType) => {
+    const reply = await post(JSON.stringify({ query: '{ projects { id } }' }), accept, null);
+    expect(reply.status).toBe(401);
+    expect(reply.headers.get('content-type')).toBe(`${mediaType}; charset=utf-8`);
+    expect(reply.body['errors'][0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
   it.each(['/graphql/', '/api/graphql', '/graphql?x=1'])('asks for credentials on %s too, where yoga also serves GraphQL', async (path) => {
     for (const query of ['{ projects { id } }', 'mutation { createContext(id: "c-auth", name: "n") { id } }']) {
       const response = await fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: graphqlResponse }, body: JSON.stringify({ query }) });
