@@ -20,11 +20,6 @@ export interface BenchOptions {
   durationSec: number;
   /** Unmeasured load per server before a scenario's turns, in seconds; 0 skips it. */
   warmupSec: number;
-  /**
-   * Unmeasured load right before each measured turn, in seconds: a server idle through the other
-   * servers' turns starts its own warm (bench/README.md, "Warm-up"). @default 0
-   */
-  turnWarmupSec?: number;
   /** autocannon connections per turn. */
   connections: number;
   /** Requests per server in the one-connection latency probe; 0 skips it. */
@@ -178,7 +173,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     return {
       generatedAt: new Date().toISOString(),
       machine: machine(cpuAtStart),
-      settings: { scenarios: options.scenarios, rounds: options.rounds, durationSec: options.durationSec, warmupSec: options.warmupSec, turnWarmupSec: options.turnWarmupSec ?? 0, connections: options.connections, latencyRequests: options.latencyRequests, rateLimit: options.rateLimit ?? '1000000/1h', limitedRateLimit: options.limitedRateLimit ?? '200/1h', baseline: options.baselineCommand !== undefined, pinned: pinning?.cpus ?? null },
+      settings: { scenarios: options.scenarios, rounds: options.rounds, durationSec: options.durationSec, warmupSec: options.warmupSec, connections: options.connections, latencyRequests: options.latencyRequests, rateLimit: options.rateLimit ?? '1000000/1h', limitedRateLimit: options.limitedRateLimit ?? '200/1h', baseline: options.baselineCommand !== undefined, pinned: pinning?.cpus ?? null },
       scenarios: results,
       latency,
       targets: evaluateTargets(results, latency),
@@ -258,14 +253,11 @@ async function runScenario(scenario: Scenario, children: Map<ServerName, Child>,
   if (options.warmupSec > 0) {
     for (const { name, child } of servers) await drive(child.url, requestFor(scenario, name), options.connections, options.warmupSec);
   }
-  const turnWarmupSec = options.turnWarmupSec ?? 0;
   const turns = new Map<ServerName, Turn[]>(servers.map(({ name }) => [name, []]));
   const calls = new Map<ServerName, number>(servers.map(({ name }) => [name, 0]));
   for (let round = 0; round < options.rounds; round++) {
     for (const { name, child } of turnOrder(servers, round)) {
       const counter = counters.get(name)!;
-      // Before the count is reset: the warm-up's calls are not the turn's.
-      if (turnWarmupSec > 0) await drive(child.url, requestFor(scenario, name), options.connections, turnWarmupSec);
       await counter.reset();
       const turn = await drive(child.url, requestFor(scenario, name), options.connections, options.durationSec, () => child.cpuMs(), () => upstream.cpuMs());
       calls.set(name, calls.get(name)! + (await counter.read()));

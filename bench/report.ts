@@ -30,7 +30,7 @@ export function renderMarkdown(results: BenchResults): string {
   const { machine, settings } = results;
   const lines = [
     `Measured ${results.generatedAt.slice(0, 16).replace('T', ' ')} UTC on ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}; ` +
-      `${settings.rounds} turns of ${settings.durationSec} s per server per scenario (the servers taking turns, A B C A B C)${settings.turnWarmupSec ? `, each right after ${settings.turnWarmupSec} s of unmeasured load` : ''}, ${settings.connections} connections, loopback. ` +
+      `${settings.rounds} turns of ${settings.durationSec} s per server per scenario (the servers taking turns, A B C A B C), ${settings.connections} connections, loopback. ` +
       (settings.pinned
         ? `The server under test runs on a core of its own (CPU ${settings.pinned.server}) and the load generator and the upstream on another (CPU ${settings.pinned.load})`
         : 'The load generator, the upstream and the server share the machine') +
