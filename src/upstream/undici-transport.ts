@@ -13,6 +13,7 @@ import { LRUCache } from 'lru-cache';
 import { Pool, type Dispatcher } from 'undici';
 import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
+import { decodedBody } from './content-coding.js';
 import { bodyTooLarge, isRequestRefusedByClient, transportErrorFrom } from './read-body.js';
 import { abortedByCaller, deadlinePassed, timedOut, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
@@ -172,7 +173,13 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settle();
     const body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.received);
-    this.resolve({ status: this.status, headers: this.headers, body });
+    const { status, headers } = this;
+    // Sent compressed though not asked to be (`content-coding.ts`): decoded, within the cap.
+    if (headers['content-encoding'] === undefined) return this.resolve({ status, headers, body });
+    decodedBody(body, headers['content-encoding'], this.request.maxBodyBytes).then(
+      (decoded) => this.resolve({ status, headers, body: decoded ?? body }),
+      (failure: Error) => this.reject(failure),
+    );
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {

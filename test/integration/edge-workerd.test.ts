@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoUpstreams } from '../../src/demo/index.js';
+import { answerCompressed } from '../support/compressed-upstream.js';
 import { bundleEdgeEntry } from '../support/edge-bundle.js';
-import { refusedPort } from '../support/http-server.js';
+import { refusedPort, startTestServer } from '../support/http-server.js';
 
 type Demo = Awaited<ReturnType<typeof startDemoUpstreams>>;
 type Reply = { data?: Record<string, any> | null; errors?: Array<{ message: string; path?: unknown[]; extensions: Record<string, any> }> };
@@ -85,6 +86,17 @@ describe('the edge entry in workerd', () => {
     expect(reply.status).toBe(200);
     expect(reply.body.data).toEqual({ project: { name: 'Atlas' }, context: null });
     expect(codeAt(reply.body, ['context'])).toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: { service: 'knowledge' } });
+  });
+
+  it('reads answers compressed by the upstream as the Node transport does: a gzipped 200, a brotli 404', async () => {
+    const upstream = await startTestServer(answerCompressed);
+    try {
+      const reply = await graphql(worker({ ...demoBindings(), KNOWLEDGE_URL: upstream.url }), '{ a: context(id: "c-1") { name } b: context(id: "c-404") { name } }');
+      expect(reply.body.data).toEqual({ a: { name: 'Zipped' }, b: null });
+      expect(reply.body.errors?.[0]).toMatchObject({ message: 'Context c-404 is gone', path: ['b'], extensions: { code: 'NOT_FOUND', upstream: { service: 'knowledge', status: 404 } } });
+    } finally {
+      await upstream.close();
+    }
   });
 
   it('refuses a request without credentials before any upstream call', async () => {

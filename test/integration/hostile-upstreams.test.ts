@@ -4,8 +4,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { defaultClientMessages } from '../../src/errors/codes.js';
+import { answerCompressed } from '../support/compressed-upstream.js';
 import { errorAt, expectStillServing } from '../support/gateway.js';
 import { refusedPort, waitUntil } from '../support/http-server.js';
 import { useTestResources } from '../support/resources.js';
@@ -62,6 +64,32 @@ describe('hostile upstreams', () => {
       response.end(JSON.stringify({ id: 'c-1', name: 'x'.repeat(100_000) }));
     }, 'BAD_GATEWAY', { UPSTREAM_MAX_BODY_BYTES: '1024' });
     expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('answers compressed though nobody asked are read: data from a gzipped 200, the message of a brotli 404', async () => {
+    const upstream = await use.server(answerCompressed);
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url });
+    const reply = await gateway.graphql('{ a: context(id: "c-1") { name } b: context(id: "c-404") { name } }');
+    expect(reply.body.data).toEqual({ a: { name: 'Zipped' }, b: null });
+    expect(errorAt(reply, ['b'])).toMatchObject({ message: 'Context c-404 is gone', extensions: { code: 'NOT_FOUND', upstream: { service: 'knowledge', status: 404, code: 'not_found' } } });
+  });
+
+  it('a small gzipped body that inflates past the size limit → BAD_GATEWAY, not retried', async () => {
+    const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, 32));
+    const { upstream } = await expectCode((response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      response.end(bomb);
+    }, 'BAD_GATEWAY', { UPSTREAM_MAX_BODY_BYTES: '65536' });
+    expect(bomb.byteLength).toBeLessThan(65536);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('a 200 whose gzip is cut short → BAD_GATEWAY', async () => {
+    const whole = gzipSync(JSON.stringify({ id: 'c-1', name: 'secret' }));
+    await expectCode((response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      response.end(whole.subarray(0, whole.byteLength - 12));
+    }, 'BAD_GATEWAY');
   });
 
   it('a 200 with invalid JSON → BAD_GATEWAY', async () => {

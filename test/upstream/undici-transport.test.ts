@@ -4,6 +4,7 @@
  * connection closed or left reusable as it should be.
  */
 import type { Socket } from 'node:net';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createUndiciTransport } from '../../src/upstream/undici-transport.js';
 import { isTransportError, type Transport, type TransportRequest } from '../../src/upstream/transport.js';
@@ -60,6 +61,51 @@ describe('undici transport', () => {
     const upstream = await use.server((request, response) => json(response, 200, { method: request.method, body: request.body }));
     const answer = await transport().send(get(`${upstream.url}/x`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } }));
     expect(JSON.parse(Buffer.from(answer.body).toString('utf8'))).toEqual({ method: 'POST', body: '{"a":1}' });
+  });
+
+  describe('an answer compressed though the gateway asked for no compression', () => {
+    const text = JSON.stringify({ id: 'c-1', name: 'Zipped' });
+    /** A server answering every request with `body` under `Content-Encoding: coding`. */
+    const compressed = (coding: string, body: Buffer, status = 200) =>
+      use.server((_request, response) => {
+        response.writeHead(status, { 'content-type': 'application/json', 'content-encoding': coding, 'content-length': String(body.byteLength) });
+        response.end(body);
+      });
+    const bodyOf = async (url: string, maxBodyBytes = 1024) => Buffer.from((await transport().send(get(url, { maxBodyBytes }))).body).toString('latin1');
+
+    it.each([
+      ['gzip', gzipSync(text)],
+      ['x-gzip', gzipSync(text)],
+      ['GZIP', gzipSync(text)],
+      ['br', brotliCompressSync(text)],
+      ['deflate', deflateSync(text)],
+      ['deflate', deflateRawSync(text)], // raw deflate, as some servers send it
+      ['gzip, br', brotliCompressSync(gzipSync(text))], // applied in the order listed
+      ['identity, gzip', gzipSync(text)],
+    ])('%s is decoded', async (coding, body) => {
+      const upstream = await compressed(coding, body);
+      expect(await bodyOf(upstream.url)).toBe(text);
+      // Nothing asked for it: the gateway sends no Accept-Encoding.
+      expect(upstream.requests[0]!.headers['accept-encoding']).toBeUndefined();
+    });
+
+    it('counts the decoded bytes against the cap: a small body that inflates past it is too-large', async () => {
+      const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024, 32));
+      expect(bomb.byteLength).toBeLessThan(1024 * 1024);
+      const upstream = await compressed('gzip', bomb);
+      expect(await failureOf(transport().send(get(upstream.url, { maxBodyBytes: 64 * 1024 })))).toBe('too-large');
+    });
+
+    it.each([
+      ['a coding it does not know', 'zstd', Buffer.from('not decoded')],
+      ['data that does not decode', 'gzip', Buffer.from('not gzip at all')],
+      ['a known coding listed with an unknown one', 'gzip, compress', gzipSync('left as sent')],
+    ])('passes on %s as sent', async (_name, coding, body) => {
+      const upstream = await compressed(coding, body, 404);
+      const answer = await transport().send(get(upstream.url));
+      expect(answer.status).toBe(404);
+      expect(Buffer.compare(Buffer.from(answer.body), body)).toBe(0);
+    });
   });
 
   it('stops reading past the body cap with too-large, and closes that connection', async () => {
