@@ -11,7 +11,7 @@ import { createCoalescer } from './coalescing.js';
 import { createEtagCache } from './etag-cache.js';
 import { createErrorReportReader } from './error-reports.js';
 import { requestIdFromHeaders } from './normalize.js';
-import { utf8 } from './read-body.js';
+import { bodyText } from './read-body.js';
 import { UpstreamError, type UpstreamFailure } from './failure.js';
 import { isTransportError, type HttpMethod, type Transport, type TransportResponse } from './transport.js';
 import { InvalidIdError, urlBuilder, type UpstreamPath } from './url.js';
@@ -217,7 +217,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       value = null;
     } else {
       try {
-        value = JSON.parse(utf8.decode(response.body));
+        value = JSON.parse(bodyText(response.body, response.headers['content-type']));
       } catch (error) {
         throw invalidBody(response, 'not JSON', error);
       }

@@ -10,7 +10,7 @@ import { listDialect } from './dialects/list.js';
 import { nestedDialect } from './dialects/nested.js';
 import { oauthDialect } from './dialects/oauth.js';
 import { problemDialect } from './dialects/problem.js';
-import { utf8 } from './read-body.js';
+import { bodyText } from './read-body.js';
 
 /**
  * Dialects in the order they are tried, that of ERRORS.md §3; the first that recognises a body
@@ -40,7 +40,7 @@ export const delaySeconds = /^\s*-?\d+(?:\.\d+)?\s*$/;
 export function readErrorReport(status: number, headers: Record<string, string>, body: Uint8Array, now: () => number = Date.now): UpstreamErrorReport {
   const lowerHeaders = lowerCaseHeaders(headers);
   const contentType = mediaTypeOf(lowerHeaders['content-type']);
-  const parsed = parseObject(body);
+  const parsed = parseObject(body, lowerHeaders['content-type']);
   const reader = parsed === undefined ? undefined : dialectReaders.find((candidate) => candidate.recognise(parsed, contentType));
   const report: UpstreamErrorReport = parsed !== undefined && reader !== undefined ? reportOf(reader.dialect, reader.read(parsed)) : { dialect: 'none', fieldErrors: [], details: {} };
 
@@ -161,10 +161,10 @@ function mediaTypeOf(contentType: string | undefined): string {
 
 
 /** The body as a JSON object, or `undefined` for anything else (arrays, scalars, text, bytes). */
-function parseObject(body: Uint8Array): JsonObject | undefined {
+function parseObject(body: Uint8Array, contentType: string | undefined): JsonObject | undefined {
   if (!(body instanceof Uint8Array) || body.byteLength === 0) return undefined;
-  // Invalid UTF-8 becomes U+FFFD; a byte-order mark is skipped.
-  const text = utf8.decode(body).trim();
+  // In the charset the answer names, else UTF-8 (invalid bytes become U+FFFD, a byte-order mark is skipped).
+  const text = bodyText(body, contentType).trim();
   if (!text.startsWith('{')) return undefined;
   let value: unknown;
   try {

@@ -25,8 +25,33 @@ export async function readCapped(chunks: AsyncIterable<Uint8Array>, maxBytes: nu
   return body;
 }
 
-/** The one decoder for upstream bodies (invalid UTF-8 becomes U+FFFD, a byte-order mark is skipped). */
+/** The decoder for upstream bodies that name no charset (invalid UTF-8 becomes U+FFFD, a byte-order mark is skipped). */
 export const utf8 = new TextDecoder();
+
+/** Decoders by charset label, made once each; only labels the runtime knows are kept. */
+const decoders = new Map<string, TextDecoder>([['utf-8', utf8]]);
+
+const charsetParameter = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+
+/**
+ * A body's text in the charset its `Content-Type` names: JSON is UTF-8 by its RFC, but an older
+ * service may still send `charset=ISO-8859-1`, and read as UTF-8 its accented letters came out
+ * as U+FFFD. UTF-8 when no charset is named, or one the runtime does not know.
+ */
+export function bodyText(body: Uint8Array, contentType: string | undefined): string {
+  const label = contentType === undefined ? undefined : charsetParameter.exec(contentType)?.[1]?.toLowerCase();
+  if (label === undefined || label === 'utf-8' || label === 'utf8') return utf8.decode(body);
+  let decoder = decoders.get(label);
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(label);
+    } catch {
+      return utf8.decode(body); // a label the runtime does not know
+    }
+    decoders.set(label, decoder);
+  }
+  return decoder.decode(body);
+}
 
 /** The failure of a body that went past `maxBytes`, however it was read. */
 export function bodyTooLarge(maxBytes: number): TransportError {
@@ -41,7 +66,8 @@ const refusedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUN
  * is a 101 Switching Protocols to a request that asked for no upgrade (undici: `bad upgrade`) and
  * an answer undici will not take (`bad response`): a `100 Continue` nobody asked for (undici
  * closes the connection there, so the final answer behind it is never read), or bytes on a
- * connection with no request waiting. The upstream was reached; what it said was unusable.
+ * connection with no request waiting, and headers larger than the HTTP client reads (16 KiB by
+ * default, `UND_ERR_HEADERS_OVERFLOW`). The upstream was reached; what it said was unusable.
  */
 export function transportErrorFrom(error: unknown, signal: AbortSignal): TransportError {
   if (error instanceof TransportError) return error;
@@ -51,7 +77,7 @@ export function transportErrorFrom(error: unknown, signal: AbortSignal): Transpo
     code = (current as { code?: unknown }).code ?? code;
     if (typeof code === 'string' && refusedCodes.has(code)) return new TransportError('refused', code, error);
     const { name, message } = current as { name?: unknown; message?: unknown };
-    if ((typeof code === 'string' && code.startsWith('HPE_')) || name === 'HTTPParserError' || (code === 'UND_ERR_SOCKET' && (message === 'bad upgrade' || message === 'bad response'))) {
+    if ((typeof code === 'string' && code.startsWith('HPE_')) || name === 'HTTPParserError' || code === 'UND_ERR_HEADERS_OVERFLOW' || (code === 'UND_ERR_SOCKET' && (message === 'bad upgrade' || message === 'bad response'))) {
       return new TransportError('malformed', typeof code === 'string' ? code : 'not HTTP', error);
     }
     current = (current as { cause?: unknown }).cause;

@@ -176,6 +176,28 @@ describe('hostile upstreams', () => {
     expect(upstream.requests).toHaveLength(3);
   });
 
+  it('headers larger than the HTTP client reads (100 kB) → BAD_GATEWAY, tried 3 times like a 502', async () => {
+    const { error, upstream } = await expectCode((response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'x-secret': 'a'.repeat(100_000) });
+      response.end(JSON.stringify({ id: 'c-1', name: 'Atlas' }));
+    }, 'BAD_GATEWAY');
+    expect(error.message).toBe('The knowledge service answered with something unusable');
+    expect(upstream.requests).toHaveLength(3);
+  });
+
+  it('a body in the charset its Content-Type names is read in it: ISO-8859-1 data, and an error message', async () => {
+    const upstream = await use.server((request, response) => {
+      const missing = request.url.includes('c-404');
+      const text = missing ? JSON.stringify({ code: 'not_found', message: 'Kontext gelöscht' }) : JSON.stringify({ id: 'c-1', name: 'Café Müller' });
+      response.writeHead(missing ? 404 : 200, { 'content-type': 'application/json; charset=ISO-8859-1' });
+      response.end(Buffer.from(text, 'latin1'));
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url });
+    const reply = await gateway.graphql('{ a: context(id: "c-1") { name } b: context(id: "c-404") { name } }');
+    expect(reply.body.data).toEqual({ a: { name: 'Café Müller' }, b: null });
+    expect(errorAt(reply, ['b'])).toMatchObject({ message: 'Kontext gelöscht', extensions: { code: 'NOT_FOUND' } });
+  });
+
   it('a 101 Switching Protocols nobody asked for → BAD_GATEWAY', async () => {
     await expectCode((_response, socket) => {
       socket.end('HTTP/1.1 101 Switching Protocols\r\nupgrade: secret-proto\r\nconnection: upgrade\r\n\r\n');
