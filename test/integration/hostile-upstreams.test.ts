@@ -72,6 +72,8 @@ describe('hostile upstreams', () => {
     const reply = await gateway.graphql('{ a: context(id: "c-1") { name } b: context(id: "c-404") { name } }');
     expect(reply.body.data).toEqual({ a: { name: 'Zipped' }, b: null });
     expect(errorAt(reply, ['b'])).toMatchObject({ message: 'Context c-404 is gone', extensions: { code: 'NOT_FOUND', upstream: { service: 'knowledge', status: 404, code: 'not_found' } } });
+    // Compressed though the gateway asked for no compression.
+    for (const request of upstream.requests) expect(request.headers['accept-encoding']).toBeUndefined();
   });
 
   it('a small gzipped body that inflates past the size limit → BAD_GATEWAY, not retried', async () => {

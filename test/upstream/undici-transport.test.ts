@@ -74,15 +74,15 @@ describe('undici transport', () => {
     const bodyOf = async (url: string, maxBodyBytes = 1024) => Buffer.from((await transport().send(get(url, { maxBodyBytes }))).body).toString('latin1');
 
     it.each([
-      ['gzip', gzipSync(text)],
-      ['x-gzip', gzipSync(text)],
-      ['GZIP', gzipSync(text)],
-      ['br', brotliCompressSync(text)],
-      ['deflate', deflateSync(text)],
-      ['deflate', deflateRawSync(text)], // raw deflate, as some servers send it
-      ['gzip, br', brotliCompressSync(gzipSync(text))], // applied in the order listed
-      ['identity, gzip', gzipSync(text)],
-    ])('%s is decoded', async (coding, body) => {
+      ['gzip', 'gzip', gzipSync(text)],
+      ['x-gzip', 'x-gzip', gzipSync(text)],
+      ['GZIP, in upper case', 'GZIP', gzipSync(text)],
+      ['br', 'br', brotliCompressSync(text)],
+      ['deflate', 'deflate', deflateSync(text)],
+      ['deflate sent raw, as some servers do', 'deflate', deflateRawSync(text)],
+      ['gzip then br, applied in the order listed', 'gzip, br', brotliCompressSync(gzipSync(text))],
+      ['identity then gzip', 'identity, gzip', gzipSync(text)],
+    ])('%s is decoded', async (_name, coding, body) => {
       const upstream = await compressed(coding, body);
       expect(await bodyOf(upstream.url)).toBe(text);
       // Nothing asked for it: the gateway sends no Accept-Encoding.
