@@ -24,9 +24,12 @@ const decoders: Readonly<Record<string, Decoder>> = {
   gzip: gunzipAsync,
   'x-gzip': gunzipAsync,
   br: brotliAsync,
-  // `deflate` is zlib-wrapped by the standard, and sent raw by some servers: both are read.
-  deflate: (body, options) => inflateAsync(body, options).catch(() => inflateRawAsync(body, options)),
+  // `deflate` is zlib-wrapped by the standard, and sent raw by some servers: both are read (a
+  // body past the cap is past it either way).
+  deflate: (body, options) => inflateAsync(body, options).catch((error: unknown) => (tooLarge(error) ? Promise.reject(error) : inflateRawAsync(body, options))),
 };
+
+const tooLarge = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE';
 
 /** The codings of a `Content-Encoding` value, in the order they were applied; `identity` dropped. */
 export function contentCodings(header: string | undefined): string[] {
@@ -50,7 +53,7 @@ export async function decodedBody(body: Uint8Array, header: string | undefined, 
     try {
       decoded = await decoders[coding]!(decoded, { maxOutputLength: maxBytes });
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw bodyTooLarge(maxBytes);
+      if (tooLarge(error)) throw bodyTooLarge(maxBytes);
       return undefined;
     }
   }

@@ -89,10 +89,15 @@ describe('undici transport', () => {
       expect(upstream.requests[0]!.headers['accept-encoding']).toBeUndefined();
     });
 
-    it('counts the decoded bytes against the cap: a small body that inflates past it is too-large', async () => {
-      const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024, 32));
-      expect(bomb.byteLength).toBeLessThan(1024 * 1024);
-      const upstream = await compressed('gzip', bomb);
+    it.each([
+      ['gzip', gzipSync],
+      ['br', brotliCompressSync],
+      ['deflate', deflateSync],
+      ['deflate', deflateRawSync],
+    ] as const)('counts the decoded bytes against the cap: a small %s body that inflates past it is too-large', async (coding, compress) => {
+      const bomb = compress(Buffer.alloc(10 * 1024 * 1024, 32));
+      expect(bomb.byteLength).toBeLessThan(64 * 1024);
+      const upstream = await compressed(coding, bomb);
       expect(await failureOf(transport().send(get(upstream.url, { maxBodyBytes: 64 * 1024 })))).toBe('too-large');
     });
 
