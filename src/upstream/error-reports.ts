@@ -5,7 +5,8 @@
  * is kept per report (`errors/to-graphql-error.ts`). Reading and mapping a new answer took about
  * 70 µs under load; a mapping found again, under 1 µs.
  *
- * The key is everything `readErrorReport` reads: the status, the body as it decodes, and the
+ * The key is everything `readErrorReport` reads: the status, the body as it decodes (in the
+ * charset the `content-type` names, as the report reads it), and the
  * `content-type`, `x-request-id`, `x-trace-id` and `retry-after` headers. A `Retry-After` that
  * is a date is read afresh every time (the seconds it leaves move with the clock), and so is a
  * body over 4 KB. Reports are never changed once read, and one is made only from the bytes and
@@ -14,7 +15,7 @@
 import { LRUCache } from 'lru-cache';
 import type { UpstreamErrorReport } from './failure.js';
 import { delaySeconds, readErrorReport } from './normalize.js';
-import { utf8 } from './read-body.js';
+import { bodyText } from './read-body.js';
 
 /** Bodies up to this many bytes are remembered; larger ones are read every time. */
 export const maxRememberedBodyBytes = 4_096;
@@ -27,7 +28,7 @@ export function createErrorReportReader(maxEntries = 256): ErrorReportReader {
   return (status, headers, body) => {
     const retryAfter = headers['retry-after'];
     if (body.byteLength > maxRememberedBodyBytes || (retryAfter !== undefined && !delaySeconds.test(retryAfter))) return readErrorReport(status, headers, body);
-    const key = `${status}\n${headers['content-type'] ?? ''}\n${headers['x-request-id'] ?? ''}\n${headers['x-trace-id'] ?? ''}\n${retryAfter ?? ''}\n${utf8.decode(body)}`;
+    const key = `${status}\n${headers['content-type'] ?? ''}\n${headers['x-request-id'] ?? ''}\n${headers['x-trace-id'] ?? ''}\n${retryAfter ?? ''}\n${bodyText(body, headers['content-type'])}`;
     let report = reports.get(key);
     if (report === undefined) {
       report = readErrorReport(status, headers, body);

@@ -38,6 +38,14 @@ describe('createErrorReportReader', () => {
     expect(read(404, { ...problem, 'x-request-id': 'up-1' }, encode(notFound))).toBe(variants[3]);
   });
 
+  it('tells apart bodies in another charset that read the same as UTF-8', () => {
+    const read = createErrorReportReader();
+    const latin1 = { 'content-type': 'application/json; charset=ISO-8859-1' };
+    const body = (message: string) => Buffer.from(JSON.stringify({ code: 'not_found', message }), 'latin1');
+    expect(read(404, latin1, body('Kontext gelöscht')).message).toBe('Kontext gelöscht');
+    expect(read(404, latin1, body('Kontext gelüscht')).message).toBe('Kontext gelüscht');
+  });
+
   it('reads a Retry-After date every time, since the seconds it leaves move with the clock', () => {
     const read = createErrorReportReader();
     const headers = { 'content-type': 'application/json', 'retry-after': new Date(Date.now() + 120_000).toUTCString() };
