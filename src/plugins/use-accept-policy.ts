@@ -41,12 +41,8 @@ function mediaRanges(accept: string | null): MediaRange[] {
   return ranges;
 }
 
+/** Whether a media range (yoga's reading of it) matches a type the endpoint answers in. */
 const answers = (range: MediaRange) => answerableTypes.some((answerable) => matches(answerable, range));
-
-/** Whether some media range of `accept` (yoga's reading of it) matches a type the endpoint answers in. */
-export function acceptsAnAnswer(accept: string | null): boolean {
-  return mediaRanges(accept).some(answers);
-}
 
 const graphqlResponseType = 'application/graphql-response+json';
 const streamingTypes: readonly string[] = ['multipart/mixed', 'text/event-stream'];

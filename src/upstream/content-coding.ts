@@ -32,7 +32,7 @@ const decoders: Readonly<Record<string, Decoder>> = {
 const tooLarge = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE';
 
 /** The codings of a `Content-Encoding` value, in the order they were applied; `identity` dropped. */
-export function contentCodings(header: string | undefined): string[] {
+function contentCodings(header: string | undefined): string[] {
   if (header === undefined) return [];
   return header
     .split(',')

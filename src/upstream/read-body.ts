@@ -26,10 +26,10 @@ export async function readCapped(chunks: AsyncIterable<Uint8Array>, maxBytes: nu
 }
 
 /** The decoder for upstream bodies that name no charset (invalid UTF-8 becomes U+FFFD, a byte-order mark is skipped). */
-export const utf8 = new TextDecoder();
+const utf8 = new TextDecoder();
 
-/** Decoders by charset label, made once each; only labels the runtime knows are kept. */
-const decoders = new Map<string, TextDecoder>([['utf-8', utf8]]);
+/** Decoders for other charsets by label, made once each; only labels the runtime knows are kept. */
+const decoders = new Map<string, TextDecoder>();
 
 const charsetParameter = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 
