@@ -135,9 +135,12 @@ function firstRetryAfterMember(sources: readonly JsonObject[]): number | undefin
   return undefined;
 }
 
-/** The first request id, headers first, that is a short safe token; unsafe ones are dropped. */
+/**
+ * The first request id, headers first, that is a short safe token; unsafe ones are dropped. A
+ * header sent twice (a proxy adding its own) arrives joined (`a, b`): its first value counts.
+ */
 function firstRequestId(headerValues: readonly (string | undefined)[], sources: readonly JsonObject[]): string | undefined {
-  const candidates: unknown[] = [...headerValues.map((value) => value?.trim())];
+  const candidates: unknown[] = headerValues.map((value) => value?.split(',', 1)[0]!.trim());
   for (const source of sources) for (const key of requestIdMembers) candidates.push(memberOf(source, key));
   for (const candidate of candidates) {
     const text = typeof candidate === 'number' && Number.isSafeInteger(candidate) ? String(candidate) : candidate;

@@ -376,6 +376,8 @@ describe('readErrorReport: upstream request id', () => {
     ['reads request_id from flat details', {}, { code: 'X', message: 'y', details: { request_id: 'rq-3' } }, 'rq-3'],
     ['reads requestId from a nested error', {}, { error: { code: 'query_failed', message: 'z', requestId: 'rq-4' } }, 'rq-4'],
     ['reads a numeric body id as a string', {}, { code: 'X', message: 'y', request_id: 12345 }, '12345'],
+    ['reads the first of a header sent twice', { 'x-request-id': 'up-1, proxy-2' }, {}, 'up-1'],
+    ['reads the first of a header sent twice, the same id both times', { 'x-request-id': 'up-1,up-1' }, {}, 'up-1'],
     ['drops an id with unsafe characters', { 'x-request-id': 'abc def<script>' }, {}, undefined],
     ['drops an id over 128 characters', { 'x-request-id': 'a'.repeat(129) }, {}, undefined],
     ['skips an unsafe header id for a safe body one', { 'x-request-id': 'a b' }, { code: 'X', message: 'y', trace_id: 'ok-1' }, 'ok-1'],
