@@ -9,6 +9,13 @@ import { looksInternal } from './internal-text.js';
 
 const maxListItems = 50;
 
+/**
+ * A field's name as a path of names and indices (`data.attributes.address.city`,
+ * `items[0].sku`, `order.items.0.sku`): nothing of an upstream's insides can hide in one, and
+ * a deep one reads like a host name to `looksInternal`.
+ */
+const fieldPath = /^[\p{L}_$][\p{L}\p{N}_$-]*(?:\.[\p{L}\p{N}_$-]+|\[\d+\])*$/u;
+
 /** `extensions.details`: the client-safe specifics of ERRORS.md §4, nothing else. */
 export interface ContractDetails {
   fieldErrors?: FieldError[];
@@ -36,7 +43,8 @@ export function clientDetails(report: UpstreamErrorReport): ContractDetails | un
   const details: ContractDetails = {};
   const fieldErrors = report.fieldErrors.slice(0, 100).flatMap((item) => {
     const field = sanitizeMessage(item.field, 200);
-    return field === '' || looksInternal(item.field) || looksInternal(field) ? [] : [{ field, message: clientText(item.message) || 'Invalid value.' }];
+    const kept = field !== '' && (fieldPath.test(field) || !(looksInternal(item.field) || looksInternal(field)));
+    return kept ? [{ field, message: clientText(item.message) || 'Invalid value.' }] : [];
   });
   if (fieldErrors.length > 0) details.fieldErrors = fieldErrors;
   for (const [key, value] of Object.entries(report.details)) {

@@ -15,9 +15,10 @@ const internalPatterns: readonly RegExp[] = [
   // Java's frames without a line: `at com.acme.Foo.bar(Unknown Source)`.
   /\bat\s+[\w$]+(?:\.[\w$<>]+){2,}\(/,
   /\((?:Unknown Source|Native Method)\)/,
-  // Source positions and file paths.
+  // Source positions and file paths. Not `/data/`: JSON:API pointers (`/data/attributes/name`)
+  // start so; a data file under it is caught by its extension below.
   /\.(?:[cm]?[jt]sx?|py|rb|go|java|php|cs|rs|kt|scala|ex|exs)(?::\d+)+\b/i,
-  /(?:file:\/\/|node_modules|\/(?:home|usr|var|etc|tmp|opt|root|srv|app|work|proc|lib|mnt|data|Users|private|Library|run|nix)\/|[A-Za-z]:\\|~\/\.)/,
+  /(?:file:\/\/|node_modules|\/(?:home|usr|var|etc|tmp|opt|root|srv|app|work|proc|lib|mnt|Users|private|Library|run|nix)\/|[A-Za-z]:\\|~\/\.)/,
   // A UNC path (`\\fileserver01\exports`), and a relative path to a source file (`./src/x.ts`).
   /\\\\[\w.$-]{1,100}\\[\w.$-]/,
   /(?<![\w.\/-])(?:\.{1,2}\/|src\/|lib\/|app\/)[\w.\/-]{0,200}\.(?:[cm]?[jt]sx?|py|rb|go|java|php|cs|rs|kt|scala|ex|exs)\b/i,
@@ -35,9 +36,12 @@ const internalPatterns: readonly RegExp[] = [
   /:\/\/(?:[^\s\/:?#@]{1,253}:\d{1,5}\b|[a-z0-9-]{1,63}(?=[\/?#\s]|$))/i,
   /[a-z0-9-]\.[a-z][a-z0-9-]{0,62}:\d{2,5}\b/i,
   /(?<![\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+:\d{2,5}\b/i,
-  // A host name of four labels or more (`mysql-01.eu-west.acme-corp.net`); a public name such
-  // as `docs.example.com` may be a link for the caller. One start per dotted run: linear time.
-  /(?<![\w@.-])(?:[a-z0-9-]{1,63}\.){3,}[a-z]{2,24}\b/i,
+  // A host name of four labels or more under a common top-level domain
+  // (`mysql-01.eu-west.acme-corp.net`); a public name such as `docs.example.com` may be a link
+  // for the caller, and so may a URL (after `//`), whose internal hosts the rules above catch.
+  // Other endings are left alone: `user.profile.address.city` and `items.0.id` name fields.
+  // One start per dotted run: linear time.
+  /(?<![\w@.\/-])(?:[a-z0-9-]{1,63}\.){3,}(?:com|net|org|io|dev|app|cloud|co|info|biz|us|uk|eu|de|fr|nl|es|pl|se|dk|fi|ie|ch|be|au|nz|ca|jp|kr|cn|hk|sg|tw|br|mx|ru|za)\b/i,
   /[a-z0-9-]:(?:5432|3306|6379|27017|9200|9300|5672|9092|11211|1433|1521|2181|8500|9042|26257)\b/i,
   /\b(?:ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)\b/,
   // Only the label next to the suffix is matched: a pattern over every label of the name

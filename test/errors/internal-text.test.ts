@@ -66,6 +66,8 @@ describe('looksInternal', () => {
     ['a MySQL unknown column', "Unknown column 'emial' in 'field list'"],
     ['a MySQL syntax error', 'You have an error in your SQL syntax; check the manual'],
     ['a machine host name', 'timeout talking to mysql-01.eu-west.acme-corp.net'],
+    ['a machine host name ending a sentence', 'Timeout talking to db.prod.eu.acme.com.'],
+    ['a host name under a country domain', 'refused by api.billing.acme.com.au'],
     ['a service name with a port', 'cannot reach billing-svc:8080'],
     ['a public address', 'upstream 52.14.200.7 refused'],
     ['a UNC path', 'cannot write \\\\fileserver01\\exports\\data'],
@@ -110,6 +112,10 @@ describe('looksInternal', () => {
     'Release 2024.10.1 is required',
     'The time slot 09:30-10:00 is taken',
     'Read the guide at https://docs.example.com/errors/not-found.',
+    'See https://errors.api.payments.example.com/problems/not-found',
+    'Field user.profile.address.city is required',
+    'order.items.0.id must be positive',
+    '/data/attributes/name must be a string',
   ])('lets %j through', (text) => {
     expect(looksInternal(text)).toBe(false);
   });
@@ -125,7 +131,8 @@ describe('looksInternal on hostile text', () => {
     ['hyphenated labels', 'a-', false],
     ['SELECTs', 'SELECT ', false],
     ['bearer words', 'Bearer ', false],
-    ['token halves', 'eyJa.', true], // reads as a host name of many labels
+    ['token halves', 'eyJa.', false],
+    ['host-like labels', 'a.com.', true],
     ['parameters without values', 'token= ', false],
     ['Java-like frames', 'at a.b.', false],
     ['backslash runs', '\\\\a', false],

@@ -356,6 +356,28 @@ describe('toGraphQLError: details keep client-safe keys only (ERRORS.md §4)', (
     });
   });
 
+  it('keeps field errors at any depth, JSON:API and Problem Details alike', () => {
+    const list = { errors: [{ code: 'invalid_argument', detail: 'City is required', source: { pointer: '/data/attributes/address/city' } }, { detail: 'Name is too short', source: { pointer: '/data/attributes/name' } }] };
+    expect(toGraphQLError(answered('knowledge', 422, list), opts).extensions['details']).toEqual({
+      fieldErrors: [
+        { field: 'data.attributes.address.city', message: 'City is required' },
+        { field: 'data.attributes.name', message: 'Name is too short' },
+      ],
+    });
+    const problem = { type: 'https://example.com/probs/invalid', title: 'Invalid', status: 422, errors: [{ detail: 'must be a string', pointer: '#/order/items/0/sku' }, { detail: 'required', field: 'shipping.lines[1].address' }] };
+    expect(toGraphQLError(answered('projects', 422, problem, { 'content-type': 'application/problem+json' }), opts).extensions['details']).toEqual({
+      fieldErrors: [
+        { field: 'order.items.0.sku', message: 'must be a string' },
+        { field: 'shipping.lines[1].address', message: 'required' },
+      ],
+    });
+  });
+
+  it('drops a field error whose field names a file or a host with a port', () => {
+    const body = { errors: [{ detail: 'bad', field: 'C:\\inetpub\\web.config' }, { detail: 'bad', field: 'db-1.internal:5432' }, { detail: 'ok', field: 'name' }] };
+    expect(toGraphQLError(answered('knowledge', 422, body), opts).extensions['details']).toEqual({ fieldErrors: [{ field: 'name', message: 'ok' }] });
+  });
+
   it('logs the details it withholds on a 4xx', () => {
     const logger = createRecordingLogger();
     toGraphQLError(answered('workspaces', 402, { code: 'USAGE_LIMIT_EXCEEDED', message: 'Limit', details: { current: 3, upgrade_required: true } }), { ...opts, logger });
