@@ -67,7 +67,7 @@ export function clientDetails(report: UpstreamErrorReport): ContractDetails | un
         break;
       }
       case 'validTransitions': {
-        const transitions = textList(typeof value === 'string' ? value.split(',') : value, 100);
+        const transitions = textList(typeof value === 'string' ? value.split(',', maxListItems) : value, 100);
         if (transitions !== undefined) details.validTransitions = transitions;
         break;
       }

@@ -311,6 +311,20 @@ describe('codeFromType', () => {
   ])('reads %j as the code %j', (type, code) => {
     expect(codeFromType(type)).toBe(code);
   });
+
+  it('reads a long type, but none past 2,048 characters (megabytes of `/` once stalled the gateway)', () => {
+    expect(codeFromType(`https://problems.example/${'a/'.repeat(1000)}gone`)).toBe('gone');
+    expect(codeFromType(`${'/'.repeat(10_000_000)}gone`)).toBeUndefined();
+  });
+});
+
+describe('field errors from megabyte pointers', () => {
+  it('reads a field from the pointer\'s first 1,024 characters only', () => {
+    const body = { errors: [{ detail: 'bad', source: { pointer: `/${'a/'.repeat(5_000_000)}b` } }] };
+    const { fieldErrors } = readErrorReport(422, { 'content-type': 'application/json' }, json(body), clock);
+    expect(fieldErrors).toHaveLength(1);
+    expect(fieldErrors[0]!.field).toBe(Array(512).fill('a').join('.'));
+  });
 });
 
 describe('readErrorReport: retryAfterSeconds', () => {

@@ -118,5 +118,9 @@ export function readFieldErrors(items: unknown): FieldError[] {
 function fieldOf(item: JsonObject): string | undefined {
   const source = memberOf(item, 'source');
   const raw = (isJsonObject(source) ? firstString(source, ['pointer', 'parameter']) : undefined) ?? firstString(item, ['pointer', 'field']);
-  return raw === undefined ? undefined : fieldNameFromPointer(raw);
+  // A client sees at most 200 characters of a field's name; megabytes of `/` split into
+  // segments would stall the gateway.
+  return raw === undefined ? undefined : fieldNameFromPointer(raw.length > maxFieldLength ? raw.slice(0, maxFieldLength) : raw);
 }
+
+const maxFieldLength = 1024;

@@ -30,6 +30,12 @@ export const problemDialect: DialectReader = {
 };
 
 /**
+ * A type URI longer than this gives no code: splitting megabytes of `/` into segments stalled
+ * the gateway for seconds, and no real type URI comes near it.
+ */
+const maxTypeLength = 2048;
+
+/**
  * The last path segment of a problem type URI as a code (`https://x/problems/not-found` →
  * `not_found`), as ERRORS.md §3 says: a query or fragment is not part of it
  * (`.../quota-exceeded#help` is `quota_exceeded`). Only a type with no path segment at all
@@ -37,7 +43,7 @@ export const problemDialect: DialectReader = {
  * `about:blank` says nothing beyond the status: no code.
  */
 export function codeFromType(type: string | undefined): string | undefined {
-  if (type === undefined) return undefined;
+  if (type === undefined || type.length > maxTypeLength) return undefined;
   const uri = type.trim();
   if (uri === '' || uri.toLowerCase() === 'about:blank') return undefined;
   const hashAt = uri.indexOf('#');
