@@ -77,6 +77,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         transport,
         logger,
         timeoutMs: config.upstreamTimeoutMs,
+        requestDeadlineMs: config.requestDeadlineMs,
         maxBodyBytes: config.upstreamMaxBodyBytes,
         coalesce: config.upstreamCoalesce,
         ...(options.onUpstreamCall ? { onUpstreamCall: options.onUpstreamCall } : {}),

@@ -5,7 +5,7 @@
  * concurrent requests (`coalescing.ts`), keeps ETag'd GET bodies for conditional requests, and
  * reports every failure as an `UpstreamError` carrying facts only.
  */
-import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, CircuitState as BreakerState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from '../log.js';
 import { createCoalescer } from './coalescing.js';
 import { createEtagCache } from './etag-cache.js';
@@ -25,6 +25,12 @@ export interface UpstreamClientOptions {
   transport: Transport;
   /** One attempt's timeout, in ms. @default 10000 */
   timeoutMs?: number;
+  /**
+   * The request deadline, in ms: when it is shorter than `timeoutMs` it is the longest an
+   * attempt may wait. An attempt the deadline ends after half of that wait counts against the
+   * circuit as a timeout does. @default 30000
+   */
+  requestDeadlineMs?: number;
   /** Largest body read, in bytes. @default 10485760 */
   maxBodyBytes?: number;
   /** Attempts for a retryable call, first one included. @default 3 */
@@ -113,8 +119,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const buildUrl = urlBuilder(baseUrl);
   // The same failing answer is read, and then mapped, once (`error-reports.ts`).
   const readErrorReport = createErrorReportReader();
+  const silentAfterMs = Math.min(timeoutMs, options.requestDeadlineMs ?? 30_000) / 2;
   const breaker: CircuitBreakerPolicy = circuitBreaker(
-    handleWhen((error) => error instanceof UpstreamError && countsAgainstCircuit(error.failure)),
+    handleWhen((error) => error instanceof UpstreamError && countsAgainstCircuit(error.failure, breaker.state === BreakerState.HalfOpen)),
     { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
   );
   let openedAt = 0;
@@ -130,15 +137,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   async function attempt(method: HttpMethod, url: string, headers: Readonly<Record<string, string>>, body: string | undefined, call: CallContext, attemptNo: number, pathForLog: string): Promise<TransportResponse> {
     const fail = (failure: UpstreamFailure, cause?: unknown) =>
       new UpstreamError({ service, method, path: pathForLog, failure, attempts: attemptNo, requestId: call.requestId, cause });
-    // The attempt's budget is also the request's deadline; the transport times it out and ends
-    // it when the caller leaves.
-    if (call.deadlineAt <= Date.now()) throw fail({ kind: 'deadline' });
+    // The attempt's budget ends at the request's deadline too; the transport times it out and
+    // ends it when the caller leaves.
+    const startedAt = Date.now();
     let response: TransportResponse;
     try {
       response = await transport.send({ method, url, headers, body, signal: call.signal, timeoutMs, deadlineAt: call.deadlineAt, maxBodyBytes });
     } catch (error) {
       if (!isTransportError(error)) throw error;
       if (error.kind === 'too-large') throw fail({ kind: 'too-large', limitBytes: maxBodyBytes }, error);
+      if (error.kind === 'deadline' && Date.now() - startedAt >= silentAfterMs) throw fail({ kind: 'deadline', silent: true }, error);
       throw fail({ kind: error.kind }, error);
     }
     const { status } = response;
@@ -185,14 +193,20 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     const retryable = method === 'GET' || method === 'HEAD' || options.idempotencyKey !== undefined;
 
     let response: TransportResponse | undefined;
+    let lastFailure: UpstreamError | undefined;
     for (let attemptNo = 1; response === undefined; attemptNo++) {
+      // Checked before the breaker: a half-open circuit's probe must be a call that was sent.
+      if (call.deadlineAt <= Date.now()) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'deadline' }, attempts: attemptNo, requestId: call.requestId });
       try {
         response = await breaker.execute(() => observed(method, url, headers, body, call, attemptNo, pathForLog));
       } catch (error) {
         if (error instanceof BrokenCircuitError) {
+          // The circuit opened after this call's own failure: the caller hears what the upstream did.
+          if (lastFailure !== undefined) throw lastFailure;
           throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'circuit-open', retryAfterSeconds: secondsToProbe() }, attempts: attemptNo - 1, requestId: call.requestId });
         }
         if (!(error instanceof UpstreamError) || !retryable || attemptNo >= maxAttempts || !shouldRetry(error.failure)) throw error;
+        lastFailure = error;
         const waitMs = retryDelayMs(attemptNo, error.failure);
         if (Date.now() + waitMs >= call.deadlineAt) throw error;
         logger.debug({ requestId: call.requestId, service, method, path: pathForLog, attempt: attemptNo, waitMs, failure: error.failure.kind }, 'retrying upstream call');
@@ -306,10 +320,28 @@ export function isSaneIdempotencyKey(key: string): boolean {
   return key.length <= maxIdempotencyKeyLength && idempotencyKeyShape.test(key);
 }
 
-/** Failures that say the service itself is unwell: refused, reset, unreadable answers, timeouts, 5xx but 501. */
-function countsAgainstCircuit(failure: UpstreamFailure): boolean {
-  if (failure.kind === 'response') return failure.status >= 500 && failure.status < 600 && failure.status !== 501;
-  return failure.kind === 'refused' || failure.kind === 'reset' || failure.kind === 'malformed' || failure.kind === 'timeout';
+/**
+ * Failures that say the service itself is unwell: refused, reset, unreadable answers, timeouts
+ * (a long wait the request's deadline ended too), 5xx but 501. A half-open circuit's probe must
+ * also get an answer: one its caller left, or the deadline ended, proves nothing and opens the
+ * circuit again (cockatiel would take it for a success and close it).
+ */
+function countsAgainstCircuit(failure: UpstreamFailure, probing: boolean): boolean {
+  switch (failure.kind) {
+    case 'response':
+      return failure.status >= 500 && failure.status < 600 && failure.status !== 501;
+    case 'refused':
+    case 'reset':
+    case 'malformed':
+    case 'timeout':
+      return true;
+    case 'deadline':
+      return probing || failure.silent === true;
+    case 'aborted':
+      return probing;
+    default:
+      return false;
+  }
 }
 
 /** Resolves after `ms`, or as soon as either signal aborts. */

@@ -47,8 +47,11 @@ export type UpstreamFailure =
   | { kind: 'malformed' }
   /** One attempt took longer than the upstream timeout. */
   | { kind: 'timeout' }
-  /** The whole GraphQL request's deadline passed. */
-  | { kind: 'deadline' }
+  /**
+   * The whole GraphQL request's deadline passed. `silent`: the attempt had waited, unanswered,
+   * at least half of the longest any attempt may wait, which counts against the circuit.
+   */
+  | { kind: 'deadline'; silent?: true }
   /** The body was larger than the configured maximum; reading stopped there. */
   | { kind: 'too-large'; limitBytes: number }
   /**

@@ -70,6 +70,36 @@ describe('circuit breaker', () => {
     expect(gateway.gateway.clients.knowledge.circuit().state).toBe('open');
   });
 
+  it('an upstream silent until the request deadline, shorter than its timeout, opens the circuit', async () => {
+    const upstream = await use.server(() => undefined);
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '600', CIRCUIT_FAILURE_THRESHOLD: '2' });
+    for (let i = 0; i < 2; i++) expect(errorAt(await gateway.graphql(query), ['context']).extensions['code']).toBe('GATEWAY_TIMEOUT');
+    expect(upstream.requests).toHaveLength(2);
+    expect(gateway.gateway.clients.knowledge.circuit().state).toBe('open');
+    const refused = await gateway.graphql(query);
+    expect(errorAt(refused, ['context']).extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', upstream: { service: 'knowledge' } });
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('a probe whose caller leaves before an answer opens the circuit again, never closes it', async () => {
+    const upstream = await use.server(() => undefined);
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '300', CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_AFTER_MS: '500' });
+    expect(errorAt(await gateway.graphql(query), ['context']).extensions['code']).toBe('GATEWAY_TIMEOUT');
+    expect(gateway.gateway.clients.knowledge.circuit().state).toBe('open');
+    await waitUntil(() => gateway.gateway.clients.knowledge.circuit().state !== 'open', 'the circuit to allow a probe');
+    const calls = upstream.requests.length;
+    const leaving = fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+      body: JSON.stringify({ query }),
+      signal: AbortSignal.timeout(100),
+    });
+    await expect(leaving).rejects.toThrow();
+    await waitUntil(() => upstream.requests.length === calls + 1 && gateway.gateway.clients.knowledge.circuit().state !== 'half-open', 'the probe to end');
+    expect(gateway.gateway.clients.knowledge.circuit().state).toBe('open');
+    expect(gateway.logger.entries).not.toContainEqual(expect.objectContaining({ fields: expect.objectContaining({ event: 'circuit_closed' }) }));
+  });
+
   it('4xx answers never open the circuit', async () => {
     const upstream = await use.server((_request, response) => json(response, 404, { status: 404, title: 'Not found' }));
     const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '2' });
