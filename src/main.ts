@@ -69,7 +69,10 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
       if (draining) response.headers.set('connection', 'close');
     },
   };
+  // When each request's headers arrived: its deadline runs from then, a slow body included.
+  const arrivals = new WeakMap<object, number>();
   const gateway = createGateway({
+    arrivedAt: (serverContext) => arrivals.get(serverContext['req'] as object),
     config,
     upstreamUrls,
     transport,
@@ -92,6 +95,7 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   let active = 0;
   let drained: (() => void) | undefined;
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    arrivals.set(request, Date.now());
     active++;
     requestOnSocket.set(request.socket, request);
     response.once('close', () => {

@@ -53,6 +53,12 @@ export interface GatewayOptions {
   onRequestReport?: (report: RequestReport) => void;
   /** More yoga plugins, after the built-in ones (the Node metrics endpoint). @default none */
   plugins?: Plugin[];
+  /**
+   * When a request began to arrive (epoch ms), from the server's context (Node's `req`): the
+   * request deadline runs from then, so that a slow body is part of it. @default when its
+   * context is made, after the body has arrived
+   */
+  arrivedAt?: (serverContext: Record<string, unknown>) => number | undefined;
   /** Per-client settings that are not configuration (tests turn dedupe off to count its effect). @default {} */
   clientOptions?: Pick<UpstreamClientOptions, 'dedupe'>;
 }
@@ -67,7 +73,7 @@ export interface Gateway {
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
-  const { config, upstreamUrls, transport, logger } = options;
+  const { config, upstreamUrls, transport, logger, arrivedAt } = options;
   const clients = Object.fromEntries(
     serviceNames.map((service) => [
       service,
@@ -144,7 +150,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
       useErrorsWrittenAsJson(), // last: every plugin before it sees GraphQLErrors
     ],
-    context: ({ request }): GatewayContext => {
+    context: (initial): GatewayContext => {
+      const { request } = initial;
       const requestId = requestIdFor(request);
       const forwardHeaders = forwardableHeaders(request.headers);
       const idempotency = idempotencyKeyFrom(request.headers);
@@ -155,7 +162,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           requestId,
           forwardHeaders,
           signal: request.signal,
-          deadlineAt: Date.now() + config.requestDeadlineMs,
+          deadlineAt: (arrivedAt?.(initial) ?? Date.now()) + config.requestDeadlineMs,
           inflight: new Map(),
         },
         contract,

@@ -27,8 +27,9 @@ export interface UpstreamClientOptions {
   timeoutMs?: number;
   /**
    * The request deadline, in ms: when it is shorter than `timeoutMs` it is the longest an
-   * attempt may wait. An attempt the deadline ends after half of that wait counts against the
-   * circuit as a timeout does. @default 30000
+   * attempt may wait. An attempt the deadline ends after it has waited, sent and unanswered,
+   * half of that (time queued for a connection is not counted) counts against the circuit as a
+   * timeout does. @default 30000
    */
   requestDeadlineMs?: number;
   /** Largest body read, in bytes. @default 10485760 */
@@ -139,14 +140,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       new UpstreamError({ service, method, path: pathForLog, failure, attempts: attemptNo, requestId: call.requestId, cause });
     // The attempt's budget ends at the request's deadline too; the transport times it out and
     // ends it when the caller leaves.
-    const startedAt = Date.now();
     let response: TransportResponse;
     try {
       response = await transport.send({ method, url, headers, body, signal: call.signal, timeoutMs, deadlineAt: call.deadlineAt, maxBodyBytes });
     } catch (error) {
       if (!isTransportError(error)) throw error;
       if (error.kind === 'too-large') throw fail({ kind: 'too-large', limitBytes: maxBodyBytes }, error);
-      if (error.kind === 'deadline' && Date.now() - startedAt >= silentAfterMs) throw fail({ kind: 'deadline', silent: true }, error);
+      if (error.kind === 'deadline' && (error.unansweredMs ?? 0) >= silentAfterMs) throw fail({ kind: 'deadline', silent: true }, error);
       throw fail({ kind: error.kind }, error);
     }
     const { status } = response;

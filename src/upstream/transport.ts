@@ -43,6 +43,8 @@ const brand = Symbol.for('conflux.TransportError');
 export class TransportError extends Error {
   readonly [brand] = true;
   readonly kind: TransportFailureKind;
+  /** For `deadline`: how long the request had been sent, unanswered, when the deadline ended it (ms); unset when it was never sent. */
+  unansweredMs?: number;
   constructor(kind: TransportFailureKind, message: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'TransportError';
@@ -64,9 +66,11 @@ export function timedOut(timeoutMs: number): TransportError {
   return new TransportError('timeout', `no answer within ${timeoutMs} ms`);
 }
 
-/** The request's deadline passed before the attempt ended. */
-export function deadlinePassed(): TransportError {
-  return new TransportError('deadline', 'the request deadline passed');
+/** The request's deadline passed before the attempt ended, `unansweredMs` after it was sent (unset: never sent). */
+export function deadlinePassed(unansweredMs: number | undefined): TransportError {
+  const error = new TransportError('deadline', 'the request deadline passed');
+  if (unansweredMs !== undefined) error.unansweredMs = unansweredMs;
+  return error;
 }
 
 /**
@@ -82,6 +86,7 @@ export function limitSentAttempt(request: TransportRequest, end: (failure: Trans
     return () => undefined;
   }
   const untilDeadline = request.deadlineAt - Date.now();
+  const sentAt = Date.now();
   const onAbort = () => {
     clearTimeout(timer);
     end(abortedByCaller(signal));
@@ -89,7 +94,7 @@ export function limitSentAttempt(request: TransportRequest, end: (failure: Trans
   const timer = setTimeout(
     () => {
       signal.removeEventListener('abort', onAbort);
-      end(untilDeadline < timeoutMs ? deadlinePassed() : timedOut(timeoutMs));
+      end(untilDeadline < timeoutMs ? deadlinePassed(Date.now() - sentAt) : timedOut(timeoutMs));
     },
     Math.max(0, Math.min(untilDeadline, timeoutMs)),
   );

@@ -133,7 +133,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   private readonly onTimer = (): void => {
     const now = Date.now();
     const { deadlineAt, timeoutMs } = this.request;
-    if (now >= deadlineAt) return this.end(deadlinePassed());
+    if (now >= deadlineAt) return this.end(deadlinePassed(this.sentAt === undefined ? undefined : now - this.sentAt));
     const timeoutAt = (this.sentAt ?? now) + timeoutMs;
     if (now >= timeoutAt) return this.end(timedOut(timeoutMs));
     this.timer = setTimeout(this.onTimer, Math.min(timeoutAt, deadlineAt) - now);

@@ -118,4 +118,16 @@ describe('circuit breaker', () => {
     expect(gateway.gateway.clients.knowledge.circuit().state).toBe('closed');
     expect(upstream.connections()).toBe(2);
   });
+
+  it('calls the deadline ends while they wait for a connection, or just sent, do not open the circuit', async () => {
+    // One connection, calls of 700 ms, a 1 s deadline: the first is answered, the second is sent
+    // at about 700 ms and ended 300 ms later (less than half the deadline), the rest never sent.
+    const upstream = await use.server((request, response) => void setTimeout(() => json(response, 200, { id: 'c-1', name: 'Notes' }), 700));
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_CONNECTIONS: '1', UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '1000', CIRCUIT_FAILURE_THRESHOLD: '1' });
+    const replies = await Promise.all(Array.from({ length: 4 }, (_, i) => gateway.graphql(`{ context(id: "c-${i}") { name } }`)));
+    const codes = replies.map((reply) => reply.body.errors?.[0]?.extensions['code'] ?? 'data');
+    expect(codes.filter((code) => code === 'data')).toHaveLength(1);
+    expect(codes.filter((code) => code === 'GATEWAY_TIMEOUT')).toHaveLength(3);
+    expect(gateway.gateway.clients.knowledge.circuit().state).toBe('closed');
+  });
 });

@@ -2,10 +2,11 @@
  * The request deadline and the caller leaving, checked from the upstream's side: the answer
  * comes by the deadline with the other fields' data, and abandoned upstream sockets are closed.
  */
+import { request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { errorAt, expectStillServing } from '../support/gateway.js';
-import { waitUntil } from '../support/http-server.js';
+import { json, waitUntil } from '../support/http-server.js';
 import { useTestResources } from '../support/resources.js';
 
 const use = useTestResources();
@@ -13,6 +14,28 @@ const use = useTestResources();
 const both = '{ context(id: "c-1") { name } project(id: "p-1") { name } }';
 
 describe('request deadline', () => {
+  it('runs from the request\'s arrival: a slow body spends it', async () => {
+    // The upstream takes 800 ms; the body arrives 1,700 ms into a 2,000 ms deadline.
+    const upstream = await use.server((_request, response) => void setTimeout(() => json(response, 200, { id: 'c-1', name: 'Notes' }), 800));
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, REQUEST_DEADLINE_MS: '2000' });
+    const body = JSON.stringify({ query: both });
+    const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = httpRequest(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin', 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+      request.write(body.slice(0, 10));
+      setTimeout(() => request.end(body.slice(10)), 1700);
+    });
+    const answer = JSON.parse(reply.text) as { data: unknown; errors: Array<{ path: string[]; extensions: { code: string } }> };
+    expect(reply.status).toBe(200);
+    // Timed from when the body arrived, 800 ms would have fitted and `context` had its data.
+    expect(answer.data).toEqual({ context: null, project: { name: 'Atlas' } });
+    expect(answer.errors).toEqual([expect.objectContaining({ path: ['context'], extensions: expect.objectContaining({ code: 'GATEWAY_TIMEOUT' }) })]);
+  });
+
   it('an upstream that never answers: the response comes by the deadline with GATEWAY_TIMEOUT there and data elsewhere', async () => {
     const upstream = await use.server(() => undefined);
     // The attempt timeout is far longer than the deadline: only the deadline can end the call.
