@@ -13,7 +13,12 @@
  * request-level error is then a 400), wherever it stands in the list. yoga takes the first type
  * listed, so `application/json, application/graphql-response+json` got a 200 for an invalid
  * document. A client that lists a streaming type (`multipart/mixed`, `text/event-stream`) before
- * any other keeps yoga's choice, and so does a range with `q=0`, which refuses the type.
+ * any other keeps yoga's choice.
+ *
+ * `q=0` refuses a type (its most specific range decides, as HTTP says). yoga does not read `q`:
+ * `application/graphql-response+json;q=0, application/json` was answered in the refused type,
+ * with its 400, and a header refusing every type got an answer rather than a 406. Where a type
+ * is refused, the other of the two regular types is written instead.
  */
 import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
 import { refusal } from './refusal.js';
@@ -41,18 +46,32 @@ function mediaRanges(accept: string | null): MediaRange[] {
   return ranges;
 }
 
-/** Whether a media range (yoga's reading of it) matches a type the endpoint answers in. */
-const answers = (range: MediaRange) => answerableTypes.some((answerable) => matches(answerable, range));
+/** Whether a media range accepts a type the endpoint answers in. */
+const answers = (range: MediaRange) => !range.refused && answerableTypes.some((answerable) => matches(answerable, range));
 
 const graphqlResponseType = 'application/graphql-response+json';
+const jsonType = 'application/json';
 const streamingTypes: readonly string[] = ['multipart/mixed', 'text/event-stream'];
 
-/** Whether a result that is not a stream is to be written as `application/graphql-response+json` rather than as yoga chose. */
-function prefersGraphQLResponse(ranges: readonly MediaRange[]): boolean {
+/** Whether `type` is acceptable: its most specific matching range (an exact type, then a type's range, then any type) is not refused. */
+function acceptable(type: string, ranges: readonly MediaRange[]): boolean {
+  let best: MediaRange | undefined;
+  for (const range of ranges) if (matches(type, range) && (best === undefined || specificity(range) > specificity(best))) best = range;
+  return best !== undefined && !best.refused;
+}
+
+const specificity = (range: MediaRange) => (range.type === '*' ? 0 : range.subtype === '*' ? 1 : 2);
+
+/** The type a result that is not a stream is written in where yoga's choice would be wrong; `undefined` keeps yoga's. */
+function regularResultType(ranges: readonly MediaRange[]): typeof graphqlResponseType | typeof jsonType | undefined {
   const named = ranges.some((range) => !range.refused && `${range.type}/${range.subtype}` === graphqlResponseType);
-  if (!named) return false;
-  const first = ranges.find(answers);
-  return first === undefined || !streamingTypes.includes(`${first.type}/${first.subtype}`);
+  if (named) {
+    const first = ranges.find(answers);
+    if (first === undefined || !streamingTypes.includes(`${first.type}/${first.subtype}`)) return graphqlResponseType;
+  }
+  if (!ranges.some((range) => range.refused)) return undefined;
+  if (acceptable(jsonType, ranges)) return jsonType;
+  return acceptable(graphqlResponseType, ranges) ? graphqlResponseType : undefined;
 }
 
 /**
@@ -61,7 +80,7 @@ function prefersGraphQLResponse(ranges: readonly MediaRange[]): boolean {
  * request (a missing credential), so that they honour `q=0` and case as every other answer does.
  */
 export function writesGraphQLResponse(accept: string | null): boolean {
-  return prefersGraphQLResponse(mediaRanges(accept));
+  return regularResultType(mediaRanges(accept)) === graphqlResponseType;
 }
 
 function matches(answerable: string, range: MediaRange): boolean {
@@ -70,14 +89,15 @@ function matches(answerable: string, range: MediaRange): boolean {
 }
 
 export function useAcceptPolicy(): Plugin {
-  // Requests whose result is to be written as graphql-response+json; `Accept` is read once, here.
-  const preferring = new WeakSet<Request>();
+  // The type each request's result is to be written in, where not yoga's; `Accept` is read once, here.
+  const chosen = new WeakMap<Request, string>();
   return {
     onRequestParse({ request, endResponse }) {
       const accept = request.headers.get('accept');
       const ranges = mediaRanges(accept);
-      if (ranges.some(answers)) {
-        if (prefersGraphQLResponse(ranges)) preferring.add(request);
+      if (answerableTypes.some((type) => acceptable(type, ranges))) {
+        const type = regularResultType(ranges);
+        if (type !== undefined) chosen.set(request, type);
         return;
       }
       const asked = JSON.stringify((accept ?? '').slice(0, 100));
@@ -87,8 +107,9 @@ export function useAcceptPolicy(): Plugin {
     },
     // After yoga's own choice (its result processors come before every plugin of ours).
     onResultProcess({ request, result, setResultProcessor }) {
-      if (!preferring.has(request) || isAsyncIterable(result)) return;
-      setResultProcessor(processRegularResult, graphqlResponseType);
+      const type = chosen.get(request);
+      if (type === undefined || isAsyncIterable(result)) return;
+      setResultProcessor(processRegularResult, type);
     },
   };
 }

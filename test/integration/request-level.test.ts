@@ -52,6 +52,9 @@ describe('request-level errors', () => {
     [`application/json;q=1, ${graphqlResponse};q=0.5`, 400, graphqlResponse],
     [`*/*, ${graphqlResponse}`, 400, graphqlResponse],
     [`application/json, ${graphqlResponse};q=0`, 200, 'application/json'],
+    [`${graphqlResponse};q=0, application/json`, 200, 'application/json'],
+    [`${graphqlResponse}; q=0.0, */*`, 200, 'application/json'],
+    [`application/json;q=0, */*`, 400, graphqlResponse],
     ['*/*', 200, 'application/json'],
     ['', 200, 'application/json'],
   ])('an invalid document with Accept %j → %i in %s: naming graphql-response+json anywhere counts', async (accept, status, mediaType) => {
@@ -91,6 +94,7 @@ describe('request-level errors', () => {
     [`application/json, ${graphqlResponse}`, graphqlResponse],
     ['APPLICATION/GRAPHQL-RESPONSE+JSON', graphqlResponse],
     [`application/json, ${graphqlResponse};q=0`, 'application/json'],
+    [`${graphqlResponse};q=0, application/json`, 'application/json'],
     [`text/event-stream, ${graphqlResponse}`, 'application/json'],
     ['application/json', 'application/json'],
   ])('a 401 with Accept %j is written as %s, the way every other answer reads Accept', async (accept, mediaType) => {
@@ -113,6 +117,8 @@ describe('request-level errors', () => {
     ['POST', 'application/xml'],
     ['POST', 'text/html'],
     ['POST', 'application/json; charset=latin1'],
+    ['POST', `${graphqlResponse};q=0`],
+    ['POST', `*/*;q=0`],
     ['GET', 'application/xml'],
   ])('refuses %s with Accept %s with 406 before the operation runs', async (method, accept) => {
     const query = method === 'POST' ? 'mutation { createContext(id: "c-accept", name: "n") { id } }' : '{ projects { id } }';
