@@ -1,7 +1,8 @@
 /**
  * `RATE_LIMIT_OPERATIONS`: each caller's budget of GraphQL operations. Counted once the request
  * parameters are read (after authentication, before parsing), so a refused operation never
- * executes: it gets HTTP 429, `Retry-After` in whole seconds and one `RATE_LIMITED` error.
+ * executes: it gets HTTP 429, `Retry-After` in whole seconds and one `RATE_LIMITED` error. A
+ * batch whose every operation is refused gets the same status and header.
  * Every counted response carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
  */
 import type { Plugin } from 'graphql-yoga';
@@ -24,24 +25,45 @@ export interface OperationBudgetOptions {
 /** The store's key scope of the operation budget. */
 export const operationScope = 'operation';
 
+/** What the budget said to one HTTP request's operations (several in a batch). */
+interface Verdicts {
+  /** The latest decision, for the `RateLimit-*` headers. */
+  decision?: RateLimitDecision;
+  operations: number;
+  refused: number;
+  /** The refusals' highest HTTP status and longest `Retry-After`. */
+  status: number;
+  retryAfter: number;
+}
+
 export function useOperationBudget(options: OperationBudgetOptions): Plugin {
   const { limiter, budget } = options;
-  const decisions = new WeakMap<Request, RateLimitDecision>();
+  const verdicts = new WeakMap<Request, Verdicts>();
   return {
     async onParams({ request, context, setResult }) {
       const identity = await identityFor(request, context, { trustedProxies: options.trustedProxies ?? 0 });
       const verdict = await limiter.check(identity, operationScope, budget, requestIdFor(request));
-      if (verdict.kind === 'allowed' || verdict.kind === 'limited') decisions.set(request, verdict.decision);
-      if (verdict.kind === 'limited') {
-        setResult({ errors: [rateLimitedError({ retryAfter: secondsUntil(verdict.decision.resetMs), limit: verdict.decision.limit })] });
-      } else if (verdict.kind === 'unavailable') {
-        setResult({ errors: [limiterUnavailableError(true)] });
-      }
+      let seen = verdicts.get(request);
+      if (seen === undefined) verdicts.set(request, (seen = { operations: 0, refused: 0, status: 0, retryAfter: 0 }));
+      seen.operations++;
+      if (verdict.kind === 'allowed' || verdict.kind === 'limited') seen.decision = verdict.decision;
+      if (verdict.kind === 'allowed' || verdict.kind === 'unchecked') return;
+      const error = verdict.kind === 'limited' ? rateLimitedError({ retryAfter: secondsUntil(verdict.decision.resetMs), limit: verdict.decision.limit }) : limiterUnavailableError(true);
+      const { status, headers } = error.extensions['http'] as { status: number; headers: Record<string, string> };
+      seen.refused++;
+      seen.status = Math.max(seen.status, status);
+      seen.retryAfter = Math.max(seen.retryAfter, Number(headers['Retry-After']));
+      setResult({ errors: [error] });
     },
-    onResponse({ request, response }) {
-      const decision = decisions.get(request);
-      if (decision === undefined) return;
-      for (const [name, value] of Object.entries(rateLimitHeaders(decision))) response.headers.set(name, value);
+    onResponse({ request, response, setResponse, fetchAPI }) {
+      const seen = verdicts.get(request);
+      if (seen === undefined) return;
+      if (seen.decision !== undefined) for (const [name, value] of Object.entries(rateLimitHeaders(seen.decision))) response.headers.set(name, value);
+      // yoga answers a batch 200 whatever its items say: a batch refused whole is refused as one operation is.
+      if (seen.operations > 1 && seen.refused === seen.operations && response.status === 200) {
+        response.headers.set('retry-after', String(seen.retryAfter));
+        setResponse(new fetchAPI.Response(response.body, { status: seen.status, headers: response.headers }));
+      }
     },
   };
 }

@@ -44,6 +44,33 @@ describe('operation budget', () => {
     expect(refused.body.errors?.[0]?.extensions.code).toBe('RATE_LIMITED');
   });
 
+  it('refuses a batch over budget as a whole with 429 and Retry-After; a batch partly within it is a 200', async () => {
+    gateway = await startTestGateway({ RATE_LIMIT_OPERATIONS: '3/1h', BATCH_LIMIT: '5' });
+    const batch = async (size: number) => {
+      const response = await fetch(`${gateway!.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: 'Bearer demo-admin' },
+        body: JSON.stringify(Array.from({ length: size }, () => ({ query: '{ project(id: "p-1") { name } }' }))),
+      });
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Array<{ data?: unknown; errors?: Array<{ extensions: Record<string, unknown> }> }> };
+    };
+    const partly = await batch(4);
+    expect(partly.status).toBe(200);
+    expect(partly.retryAfter).toBeNull();
+    expect(partly.body.filter((item) => item.data !== undefined)).toHaveLength(3);
+    expect(partly.body.filter((item) => item.errors?.[0]?.extensions['code'] === 'RATE_LIMITED')).toHaveLength(1);
+    const callsBefore = upstreamCalls(gateway);
+
+    const refused = await batch(2);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.retryAfter)).toBeGreaterThan(3500);
+    for (const item of refused.body) {
+      expect(item.data).toBeUndefined();
+      expect(item.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'RATE_LIMITED', retryAfter: Number(refused.retryAfter) }) })]);
+    }
+    expect(upstreamCalls(gateway)).toBe(callsBefore);
+  });
+
   it('counts RateLimit-Remaining down on every response and keeps RateLimit-Limit and RateLimit-Reset', async () => {
     gateway = await startTestGateway({ RATE_LIMIT_OPERATIONS: '3/1m' });
     const replies = [];
