@@ -16,6 +16,7 @@ import { useRequireAuth } from './plugins/use-require-auth.js';
 import { useAcceptPolicy } from './plugins/use-accept-policy.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
+import { useMethodPolicy } from './plugins/use-method-policy.js';
 import { useContentTypePolicy } from './plugins/use-content-type-policy.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom, useVaryOnOrigin } from './edge-policy.js';
@@ -134,6 +135,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useIdempotencyKeyScope(),
       useErrorContract(contract),
       requestReport.finish,
+      useMethodPolicy(), // before the CSRF check, which would refuse other methods for a header
       useCSRFPrevention({ requestHeaders: [...csrfHeaders] }),
       useContentTypePolicy({ allowFormBodies: edge.allowFormBodies }),
       useDocumentLimits(edge),

@@ -198,6 +198,16 @@ const rows: Row[] = [
   { input: 'application/xml body', request: { headers: { ...json, 'content-type': 'application/xml' }, body: '<query/>' }, status: 415, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'PUT', request: { ...post('{ projects { id } }'), method: 'PUT' }, status: 405, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'DELETE', request: { method: 'DELETE', headers: json }, status: 405, code: 'VALIDATION_ERROR', calls: 0 },
+  // Without a JSON Content-Type the CSRF check once came first: a 403 asking for a CSRF header.
+  ...(['DELETE', 'OPTIONS', 'PUT'] as const).map((method) => ({
+    input: `${method} with no Content-Type: 405 with Allow, not a CSRF refusal`,
+    request: { method, headers: { accept: json.accept, authorization: json.authorization } },
+    status: 405,
+    code: 'VALIDATION_ERROR',
+    calls: 0,
+    check: (reply: RawReply) => expect(reply.headers.get('allow')).toBe('GET, POST'),
+  })),
+  { input: 'HEAD: 405 with Allow', request: { method: 'HEAD', headers: { authorization: json.authorization } }, status: 405, code: null, calls: 0, check: (reply) => expect(reply.headers.get('allow')).toBe('GET, POST') },
   { input: 'PATCH', request: { ...post('{ projects { id } }'), method: 'PATCH' }, status: 405, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'GET mutation', request: get('mutation { startSynthesis(workspaceId: "w-1") { id } }', { 'x-graphql-csrf': '1' }), status: 405, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'GET without a CSRF header (CSRF-shaped)', request: get('{ projects { id } }'), status: 403, code: 'VALIDATION_ERROR', calls: 0 },
@@ -213,9 +223,10 @@ const rows: Row[] = [
     check: (reply) => expect(reply.headers.get('access-control-allow-origin')).toBeNull(),
   },
   {
+    // CORS is off here: the preflight reaches the endpoint, which serves GET and POST only.
     input: 'a foreign Origin preflight',
     request: { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } },
-    status: 403,
+    status: 405,
     code: 'VALIDATION_ERROR',
     calls: 0,
     check: (reply) => expect(reply.headers.get('access-control-allow-origin')).toBeNull(),
