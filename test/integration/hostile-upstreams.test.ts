@@ -178,6 +178,14 @@ describe('hostile upstreams', () => {
     expect(upstream.requests).toHaveLength(3);
   });
 
+  it.each(['000 Zero', '099 Low'])('a status line of %s (below 100, which fails an assertion in the HTTP client) → BAD_GATEWAY, not an unreachable service', async (statusLine) => {
+    const { error, upstream } = await expectCode((_response, socket) => {
+      socket.end(`HTTP/1.1 ${statusLine}\r\nContent-Length: 0\r\n\r\n`);
+    }, 'BAD_GATEWAY');
+    expect(error.message).toBe('The knowledge service answered with something unusable');
+    expect(upstream.requests).toHaveLength(3);
+  });
+
   it('headers larger than the HTTP client reads (100 kB) → BAD_GATEWAY, tried 3 times like a 502', async () => {
     const { error, upstream } = await expectCode((response) => {
       response.writeHead(200, { 'content-type': 'application/json', 'x-secret': 'a'.repeat(100_000) });
