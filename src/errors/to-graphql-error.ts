@@ -325,7 +325,8 @@ function upstreamExtension(error: UpstreamError, shown: ShownTexts | undefined):
  * and on SERVICE_UNAVAILABLE when the upstream sent one or the circuit is open.
  */
 function retryAfterFor(code: ErrorCode, failure: UpstreamFailure): number | undefined {
-  const given = failure.kind === 'response' ? failure.report.retryAfterSeconds : failure.kind === 'circuit-open' ? failure.retryAfterSeconds : undefined;
+  // A redirect carries a report too: an override may make it RATE_LIMITED (ERRORS.md §2).
+  const given = failure.kind === 'response' || failure.kind === 'redirect' ? failure.report.retryAfterSeconds : failure.kind === 'circuit-open' ? failure.retryAfterSeconds : undefined;
   const seconds = typeof given === 'number' && Number.isFinite(given) ? Math.max(0, Math.ceil(given)) : undefined;
   if (code === 'RATE_LIMITED') return seconds ?? defaultRetryAfterSeconds;
   if (code === 'SERVICE_UNAVAILABLE') return seconds;

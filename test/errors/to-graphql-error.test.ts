@@ -138,6 +138,13 @@ describe('toGraphQLError: extensions for each canonical code (ERRORS.md §1, §4
     expect(overridden).toMatchObject({ message: 'This project moved', extensions: { code: 'NOT_FOUND', upstream: { service: 'projects', status: 302, code: 'moved_code' } } });
   });
 
+  it('reads a redirect’s Retry-After when an override makes it RATE_LIMITED', () => {
+    const report = readErrorReport(302, { ...jsonHeaders, 'retry-after': '5' }, encode(JSON.stringify({ code: 'teapot', message: 'slow down please' })));
+    const redirect = failed('directory', { kind: 'redirect', status: 302, report });
+    const overridden = toGraphQLError(redirect, { ...opts, overrides: { directory: { teapot: 'RATE_LIMITED' } } });
+    expect(overridden.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 5 });
+  });
+
   it('uses the UpstreamError’s request id when the options have none', () => {
     expect(toGraphQLError(answered('projects', 404, {})).extensions['requestId']).toBe('req-upstream');
   });
