@@ -163,7 +163,10 @@ describe('toGraphQLError: 4xx messages are the upstream’s, sanitised (ERRORS.m
     ['removes a whole tag whose quoted attribute holds a >', 'See <a title="x>y" href="javascript:alert(1)">the docs</a> for details', 'See the docs for details'],
     ['removes a whole tag whose single-quoted attribute holds a >', "<span data-tip='a > b' onclick=\"steal()\">Name is required</span>", 'Name is required'],
     ['ends a tag whose quote never closes at its first >', 'Bad <a title="x>y value', 'Bad y value'],
-    ['removes control characters', 'Bad\u0000 value\u0007\u001b[31m', 'Bad value [31m'],
+    ['removes control characters', 'Bad\u0000 value\u0007', 'Bad value'],
+    ['removes terminal colour sequences whole', '\u001b[31mRed error\u001b[0m and bell\u0007 done\u001b[1;4m', 'Red error and bell done'],
+    ['removes a terminal title sequence whole', '\u001b]0;build-7 on ci-runner\u0007Bad value', 'Bad value'],
+    ['removes invisible formatting: soft hyphens, bidi marks, deprecated format characters', 'a\u00adb\u061cc\u2066d\u206ae\u180ef', 'a b c d e f'],
     ['joins lines into one', 'line one\nline two\r\n\tthree', 'line one line two three'],
     ['removes bidirectional overrides', 'file \u202egpj.exe', 'file gpj.exe'],
     ['collapses whitespace', '  too    many   spaces  ', 'too many spaces'],
@@ -679,7 +682,7 @@ describe('sanitizeMessage', () => {
 
   // Quoted attribute values may hold `<` and `>`: none of these units may make a scan go back
   // over the text from every `<` (a regression shows as this test timing out).
-  it.each([['<a"'], ['<a "<a '], ["<a'\"<b"], ['<a"<b""'], ['<a x="1" '], ['<!--"']])(
+  it.each([['<a"'], ['<a "<a '], ["<a'\"<b"], ['<a"<b""'], ['<a x="1" '], ['<!--"'], ['\u001b[1;'], ['\u001b]x']])(
     'cleans %j repeated over the whole scanned length 100 times without stalling',
     (unit) => {
       const text = unit.repeat(10_000);
