@@ -12,6 +12,7 @@ import { codeForFailure, type ErrorOverrides } from './classify.js';
 import { clientDetails, isSafeDetailKey, type ContractDetails } from './client-details.js';
 import { maxMessageLength, sanitizeMessage, shortText, showMessage, showWhole, type ShownText } from './client-text.js';
 import { defaultClientMessages, isErrorCode, serverMessageFor, statusOfCode, type ErrorCode } from './codes.js';
+import { looksInternal } from './internal-text.js';
 
 export type { ContractDetails } from './client-details.js';
 export { maxMessageLength, sanitizeMessage } from './client-text.js';
@@ -305,7 +306,7 @@ function upstreamExtension(error: UpstreamError, shown: ShownTexts | undefined):
   const { failure } = error;
   const upstream: UpstreamExtension = { service: error.service };
   if ((failure.kind === 'response' || failure.kind === 'redirect' || failure.kind === 'invalid-body') && failure.status !== undefined) upstream.status = failure.status;
-  if (failure.kind === 'invalid-body' && failure.upstreamRequestId !== undefined) upstream.requestId = failure.upstreamRequestId;
+  if (failure.kind === 'invalid-body' && shownRequestId(failure.upstreamRequestId)) upstream.requestId = failure.upstreamRequestId;
   if (failure.kind !== 'response' && failure.kind !== 'redirect') return upstream;
   const { report } = failure;
   // A code is an identifier: one with spaces is free text (`Deadlock found when trying to get
@@ -316,8 +317,13 @@ function upstreamExtension(error: UpstreamError, shown: ShownTexts | undefined):
   if (type !== undefined) upstream.type = type;
   if (shown?.title.text !== undefined) upstream.title = shown.title.text;
   if (shown?.instance.text !== undefined) upstream.instance = shown.instance.text;
-  if (report.upstreamRequestId !== undefined) upstream.requestId = report.upstreamRequestId;
+  if (shownRequestId(report.upstreamRequestId)) upstream.requestId = report.upstreamRequestId;
   return upstream;
+}
+
+/** An upstream's request id is a safe token already; one that is an address (`127.0.0.1:5432`) is still not shown. */
+function shownRequestId(id: string | undefined): id is string {
+  return id !== undefined && !looksInternal(id);
 }
 
 /**

@@ -145,6 +145,13 @@ describe('toGraphQLError: extensions for each canonical code (ERRORS.md §1, §4
     expect(overridden.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 5 });
   });
 
+  it('never shows an upstream request id that is an address', () => {
+    const error = toGraphQLError(answered('workspaces', 400, { code: 'BAD', message: 'bad', details: { request_id: '127.0.0.1:5432' } }), opts);
+    expect(error.extensions['upstream']).not.toHaveProperty('requestId');
+    const shown = toGraphQLError(answered('workspaces', 400, { code: 'BAD', message: 'bad', details: { request_id: 'req-9.a:b' } }), opts);
+    expect(shown.extensions['upstream']).toMatchObject({ requestId: 'req-9.a:b' });
+  });
+
   it('uses the UpstreamError’s request id when the options have none', () => {
     expect(toGraphQLError(answered('projects', 404, {})).extensions['requestId']).toBe('req-upstream');
   });
@@ -386,6 +393,11 @@ describe('toGraphQLError: details keep client-safe keys only (ERRORS.md §4)', (
   it('drops a field error whose field names a file or a host with a port', () => {
     const body = { errors: [{ detail: 'bad', field: 'C:\\inetpub\\web.config' }, { detail: 'bad', field: 'db-1.internal:5432' }, { detail: 'ok', field: 'name' }] };
     expect(toGraphQLError(answered('knowledge', 422, body), opts).extensions['details']).toEqual({ fieldErrors: [{ field: 'name', message: 'ok' }] });
+  });
+
+  it('gives the usage figures of a nested error\'s details object', () => {
+    const error = toGraphQLError(answered('directory', 402, { error: { code: 'quota_exceeded', message: 'Over', details: { current: 5, limit: 5, plan: 'free' } } }), opts);
+    expect(error.extensions).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { current: 5, limit: 5, plan: 'free' } });
   });
 
   it('logs the details it withholds on a 4xx', () => {

@@ -167,6 +167,20 @@ describe('readErrorReport: dialects (ERRORS.md §3)', () => {
       { errors: [{ code: 'locked', detail: 'The record is locked', source: { pointer: '/data/id' } }, 'stray', null] },
       { dialect: 'list', code: 'locked', message: 'The record is locked', fieldErrors: [{ field: 'data.id', message: 'The record is locked' }] },
     ],
+    [
+      'reads an error list whose first items are not objects, by its first object',
+      409,
+      jsonHeaders,
+      { errors: ['oops', null, { code: 'already_exists', detail: 'Duplicate id', source: { pointer: '/id' } }] },
+      { dialect: 'list', code: 'already_exists', message: 'Duplicate id', fieldErrors: [{ field: 'id', message: 'Duplicate id' }] },
+    ],
+    [
+      'reads a nested error\'s details object beside its other members',
+      402,
+      jsonHeaders,
+      { error: { code: 'quota_exceeded', message: 'Over', plan: 'team', details: { current: 5, limit: 5, plan: 'free' } } },
+      { dialect: 'nested', code: 'quota_exceeded', message: 'Over', details: { plan: 'team', current: 5, limit: 5 } },
+    ],
   ])('%s', (_name, status, headers, body, expected) => {
     const report = readErrorReport(status, headers, json(body), clock);
     // `undefined` in a row means "absent": toMatchObject would want the key present.

@@ -2,22 +2,21 @@
  * Error lists (JSON:API and alike): `{ "errors": [{ "code", "detail", "source": { "pointer" } }] }`.
  * The first item gives the code and message; every item naming a field is a field error.
  */
-import { firstString, isJsonObject, memberOf, readFieldErrors, stringMember, type DialectReader } from './dialect-reader.js';
+import { firstString, isJsonObject, maxFieldErrors, memberOf, readFieldErrors, stringMember, type DialectReader, type JsonObject } from './dialect-reader.js';
 
 /**
- * Recognised by a non-empty `errors` array whose first item is an object: a stray string further
- * on must not cost the code and message the first item carries. Only object items are read.
+ * Recognised by an `errors` array with an object among its first `maxFieldErrors` items: a
+ * stray string or `null` must not cost the code and message an object item carries. Only object
+ * items are read, and the first of them gives the code and message.
  */
 export const listDialect: DialectReader = {
   dialect: 'list',
   recognise(body) {
-    const errors = memberOf(body, 'errors');
-    return Array.isArray(errors) && isJsonObject(errors[0]);
+    return firstObjectItem(memberOf(body, 'errors')) !== undefined;
   },
   read(body) {
     const errors = memberOf(body, 'errors') as unknown[];
-    const first = errors[0];
-    const head = isJsonObject(first) ? first : {};
+    const head = firstObjectItem(errors) ?? {};
     return {
       code: stringMember(head, 'code'),
       message: firstString(head, ['detail', 'message', 'title']),
@@ -26,3 +25,9 @@ export const listDialect: DialectReader = {
     };
   },
 };
+
+function firstObjectItem(items: unknown): JsonObject | undefined {
+  if (!Array.isArray(items)) return undefined;
+  for (let i = 0; i < items.length && i < maxFieldErrors; i++) if (isJsonObject(items[i])) return items[i] as JsonObject;
+  return undefined;
+}

@@ -2,7 +2,7 @@
  * Nested coded errors: `{ "error": { "code": "not_found", "message": "...", ... } }` (the
  * `directory` dialect; Google's `{ error: { code: 404, status: "NOT_FOUND" } }` too).
  */
-import { isJsonObject, memberOf, membersExcept, readFieldErrors, stringMember, type DialectReader, type JsonObject } from './dialect-reader.js';
+import { isJsonObject, maxDetailMembers, memberOf, membersExcept, readFieldErrors, stringMember, type DialectReader, type JsonObject } from './dialect-reader.js';
 
 /** Recognised by an object `error` that has a `code` member (of any type). */
 export const nestedDialect: DialectReader = {
@@ -18,7 +18,25 @@ export const nestedDialect: DialectReader = {
       code: stringMember(error, 'code') ?? (typeof memberOf(error, 'code') === 'number' ? stringMember(error, 'status') : undefined),
       message: stringMember(error, 'message'),
       fieldErrors: readFieldErrors(memberOf(error, 'errors')),
-      details: membersExcept(error, ['code', 'message']),
+      details: detailsOf(error),
     };
   },
 };
+
+/**
+ * The other members of `error`, and those of its `details` object beside them (`{ error: { code,
+ * message, details: { current, limit, plan } } }`), the error's own first.
+ */
+function detailsOf(error: JsonObject): Record<string, unknown> {
+  const nested = memberOf(error, 'details');
+  if (!isJsonObject(nested)) return membersExcept(error, ['code', 'message']);
+  const details = membersExcept(error, ['code', 'message', 'details']);
+  let kept = Object.keys(details).length;
+  for (const [key, value] of Object.entries(membersExcept(nested, []))) {
+    if (kept === maxDetailMembers) break;
+    if (Object.hasOwn(details, key)) continue;
+    details[key] = value;
+    kept++;
+  }
+  return details;
+}
