@@ -69,6 +69,7 @@ builder.mutationField('deleteSession', (t) =>
       callUpstream(context, info, 'projects', 'DELETE', () => path`/api/v1/projects/${String(args.projectId)}/sessions/${String(args.sessionId)}`, {
         idempotencyKey: context.idempotencyKey,
         decode: decodeNothing,
+        ignoreBody: true,
       }),
   }),
 );

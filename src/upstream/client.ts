@@ -96,6 +96,13 @@ export interface RequestOptions<T> {
   idempotencyKey?: string;
   /** Checks and types the 2xx JSON; a throw becomes `invalid-body` (BAD_GATEWAY). */
   decode: (value: unknown) => T;
+  /**
+   * The answer's body is never read: any 2xx is success and `decode` gets `null`. For a write
+   * whose result is that it happened (a DELETE): an upstream that says `200 OK` in plain text
+   * instead of the 204 its API names has still deleted, and a BAD_GATEWAY would tell the client
+   * otherwise. @default false
+   */
+  ignoreBody?: boolean;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -227,7 +234,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     if (response.status === 304) {
       if (!cached) throw invalidBody(response, '304 to an unconditional request');
       value = cached.value;
-    } else if (response.status === 204 || response.body.byteLength === 0 && method !== 'GET') {
+    } else if (response.status === 204 || options.ignoreBody === true || (response.body.byteLength === 0 && method !== 'GET')) {
       value = null;
     } else {
       try {
