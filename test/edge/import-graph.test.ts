@@ -24,6 +24,12 @@ describe('src/edge.ts import graph', () => {
     expect(bundle.inputs).toContain('src/server.ts');
   });
 
+  it('holds one copy of graphql, its ES modules: two would make two GraphQLError classes', () => {
+    const graphqlFiles = bundle.inputs.filter((input) => input.startsWith('node_modules/graphql/'));
+    expect(graphqlFiles).toContain('node_modules/graphql/language/parser.mjs');
+    expect(graphqlFiles.filter((input) => !input.endsWith('.mjs'))).toEqual([]);
+  });
+
   it('leaves out the Node entry and the metrics, and none of our files on it names a Node module', () => {
     const ours = bundle.inputs.filter((input) => input.startsWith('src/'));
     expect(ours).not.toContain('src/main.ts');

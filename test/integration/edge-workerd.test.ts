@@ -99,6 +99,17 @@ describe('the edge entry in workerd', () => {
     }
   });
 
+  it.each([
+    ['a syntax error', '{ projects { ', /^Syntax Error: /],
+    ['an empty document', '', /./],
+    ['an unknown field', '{ nope }', /Cannot query field "nope"/],
+  ])('answers %s as VALIDATION_ERROR with a 400, as Node does', async (_name, query, message) => {
+    const reply = await graphql(shared, query);
+    expect(reply.status).toBe(400);
+    expect(reply.body.data).toBeUndefined();
+    expect(reply.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(message), extensions: expect.objectContaining({ code: 'VALIDATION_ERROR', status: 400 }) })]);
+  });
+
   it('refuses a request without credentials before any upstream call', async () => {
     const before = demo.services.projects!.requests.length;
     const reply = await graphql(shared, '{ projects { id } }', {});

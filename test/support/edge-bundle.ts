@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -17,9 +18,17 @@ export interface EdgeBundle {
 const root = join(import.meta.dirname, '..', '..');
 const builtins = new Set(builtinModules);
 
+/** wrangler.toml's `[alias]` table, which `wrangler deploy` hands to its bundler: `"from" = "to"` lines. */
+export function wranglerAliases(): Record<string, string> {
+  const toml = readFileSync(join(root, 'wrangler.toml'), 'utf8');
+  const table = /^\[alias\]\n((?:"[^"\n]+" = "[^"\n]+"\n?)*)/m.exec(toml)?.[1] ?? '';
+  return Object.fromEntries([...table.matchAll(/^"([^"]+)" = "([^"]+)"$/gm)].map((match) => [match[1]!, match[2]!]));
+}
+
 /**
- * Bundles src/edge.ts the way a worker build does (ESM, worker and browser export conditions),
- * recording instead of failing on Node built-ins so that a test can name each one and its importer.
+ * Bundles src/edge.ts the way a worker build does (ESM, worker and browser export conditions,
+ * wrangler.toml's aliases), recording instead of failing on Node built-ins so that a test can
+ * name each one and its importer.
  */
 export async function bundleEdgeEntry(): Promise<EdgeBundle> {
   const builtinImports: EdgeBundle['builtinImports'] = [];
@@ -43,6 +52,7 @@ export async function bundleEdgeEntry(): Promise<EdgeBundle> {
     platform: 'browser',
     target: 'es2022',
     conditions: ['workerd', 'worker', 'browser'],
+    alias: wranglerAliases(),
     metafile: true,
     logLevel: 'silent',
     plugins: [recordBuiltins],
