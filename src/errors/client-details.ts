@@ -11,10 +11,11 @@ const maxListItems = 50;
 
 /**
  * A field's name as a path of names and indices (`data.attributes.address.city`,
- * `items[0].sku`, `order.items.0.sku`): nothing of an upstream's insides can hide in one, and
- * a deep one reads like a host name to `looksInternal`.
+ * `items[0].sku`, `order.items.0.sku`): a deep one must not be taken for a host name, though an
+ * internal one (`db-1.internal`, a cloud database host) is still withheld.
  */
 const fieldPath = /^[\p{L}_$][\p{L}\p{N}_$-]*(?:\.[\p{L}\p{N}_$-]+|\[\d+\])*$/u;
+const dottedField = { dottedNamesExpected: true } as const;
 
 /** `extensions.details`: the client-safe specifics of ERRORS.md §4, nothing else. */
 export interface ContractDetails {
@@ -43,7 +44,8 @@ export function clientDetails(report: UpstreamErrorReport): ContractDetails | un
   const details: ContractDetails = {};
   const fieldErrors = report.fieldErrors.slice(0, 100).flatMap((item) => {
     const field = sanitizeMessage(item.field, 200);
-    const kept = field !== '' && (fieldPath.test(field) || !(looksInternal(item.field) || looksInternal(field)));
+    const options = fieldPath.test(field) ? dottedField : undefined;
+    const kept = field !== '' && !(looksInternal(item.field, options) || looksInternal(field, options));
     return kept ? [{ field, message: clientText(item.message) || 'Invalid value.' }] : [];
   });
   if (fieldErrors.length > 0) details.fieldErrors = fieldErrors;

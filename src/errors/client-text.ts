@@ -2,7 +2,7 @@
  * Upstream text made fit for a client (ERRORS.md §4): one line, no control characters or
  * markup, bounded in length, and nothing that looks internal (stack frames, paths, SQL...).
  */
-import { looksInternal, maxScannedLength } from './internal-text.js';
+import { looksInternal, maxScannedLength, type InternalTextOptions } from './internal-text.js';
 
 /** The longest client message, in characters (code points: an emoji is one). */
 export const maxMessageLength = 300;
@@ -70,18 +70,18 @@ export function showMessage(text: string | undefined): ShownText {
   return { text: internal || cleaned === '' ? undefined : cleaned, internal };
 }
 
-/** A short upstream text (a code, a title) for a client, whole: text that would need cutting is left out. */
-export function showWhole(value: string | undefined, maxLength: number): ShownText {
+/** A short upstream text (a code, a title, a URI) for a client, whole: text that would need cutting is left out. */
+export function showWhole(value: string | undefined, maxLength: number, options?: InternalTextOptions): ShownText {
   if (typeof value !== 'string') return nothingSent;
-  if (value.length > maxLength * 4) return { text: undefined, internal: looksInternal(value) };
+  if (value.length > maxLength * 4) return { text: undefined, internal: looksInternal(value, options) };
   const cleaned = cleanText(value);
-  const internal = looksInternalAsSentOrCleaned(value, cleaned);
+  const internal = looksInternalAsSentOrCleaned(value, cleaned, options);
   return { text: internal || cleaned === '' || cleaned.length > maxLength ? undefined : cleaned, internal };
 }
 
 /** Cleaning can join what markup kept apart, so cleaned text is checked too when it differs. */
-function looksInternalAsSentOrCleaned(text: string, cleaned: string): boolean {
-  return looksInternal(text) || (cleaned !== text && looksInternal(cleaned));
+function looksInternalAsSentOrCleaned(text: string, cleaned: string, options?: InternalTextOptions): boolean {
+  return looksInternal(text, options) || (cleaned !== text && looksInternal(cleaned, options));
 }
 
 /** An upstream's 4xx text for the client: cleaned, or `''` when there is none or it looks internal. */
@@ -90,6 +90,6 @@ export function clientText(text: string | undefined): string {
 }
 
 /** Cleaned text when it fits in `maxLength` as it is; text that would need cutting is left out. */
-export function shortText(value: string | undefined, maxLength: number): string | undefined {
-  return showWhole(value, maxLength).text;
+export function shortText(value: string | undefined, maxLength: number, options?: InternalTextOptions): string | undefined {
+  return showWhole(value, maxLength, options).text;
 }

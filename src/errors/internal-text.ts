@@ -36,12 +36,6 @@ const internalPatterns: readonly RegExp[] = [
   /:\/\/(?:[^\s\/:?#@]{1,253}:\d{1,5}\b|[a-z0-9-]{1,63}(?=[\/?#\s]|$))/i,
   /[a-z0-9-]\.[a-z][a-z0-9-]{0,62}:\d{2,5}\b/i,
   /(?<![\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+:\d{2,5}\b/i,
-  // A host name of four labels or more under a common top-level domain
-  // (`mysql-01.eu-west.acme-corp.net`); a public name such as `docs.example.com` may be a link
-  // for the caller, and so may a URL (after `//`), whose internal hosts the rules above catch.
-  // Other endings are left alone: `user.profile.address.city` and `items.0.id` name fields.
-  // One start per dotted run: linear time.
-  /(?<![\w@.\/-])(?:[a-z0-9-]{1,63}\.){3,}(?:com|net|org|io|dev|app|cloud|co|info|biz|us|uk|eu|de|fr|nl|es|pl|se|dk|fi|ie|ch|be|au|nz|ca|jp|kr|cn|hk|sg|tw|br|mx|ru|za)\b/i,
   /[a-z0-9-]:(?:5432|3306|6379|27017|9200|9300|5672|9092|11211|1433|1521|2181|8500|9042|26257)\b/i,
   /\b(?:ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)\b/,
   // Only the label next to the suffix is matched: a pattern over every label of the name
@@ -75,6 +69,27 @@ const internalPatterns: readonly RegExp[] = [
 ];
 
 /**
+ * A host name of four labels or more (`mysql-01.eu-west.acme-corp.net`); a public name such as
+ * `docs.example.com` may be a link for the caller. A dotted path of plain words is a field's name
+ * (`user.profile.address.city`, `order.items.0.id`), not a host, so a name counts when a label
+ * holds a hyphen or runs letters and digits together (`db-01`, `eu-west`, `k8s`), or when it
+ * ends in a common top-level domain. One start per dotted run: linear time.
+ */
+const machineHostName = /(?<![\w@.-])(?=[a-z0-9.-]*(?:-|[a-z]\d|\d[a-z]))(?:[a-z0-9-]{1,63}\.){3,}[a-z]{2,24}\b/i;
+const hostNameUnderCommonDomain =
+  /(?<![\w@.-])(?:[a-z0-9-]{1,63}\.){3,}(?:com|net|org|io|ai|dev|app|cloud|tech|co|info|biz|us|uk|eu|de|fr|nl|es|it|pl|se|no|dk|fi|ie|ch|at|be|au|nz|ca|jp|kr|cn|hk|sg|tw|in|br|mx|ru|za)\b/i;
+
+export interface InternalTextOptions {
+  /**
+   * The text is a field's name or a URI, where a public dotted name of plain words is expected
+   * (`data.attributes.billing.info`, `https://errors.api.payments.example.com/not-found`): a name
+   * under a common top-level domain is not taken for a host by that alone. Machine-like names,
+   * internal suffixes, cloud database hosts, addresses and ports still are. @default false
+   */
+  dottedNamesExpected?: boolean;
+}
+
+/**
  * Text past this many characters is never looked at, here or when cleaning text for a client:
  * an upstream may send megabytes of error text, and a client sees at most a short message.
  */
@@ -85,7 +100,8 @@ export const maxScannedLength = 10_000;
  * `maxScannedLength` characters are read, and every pattern runs in time linear in them:
  * upstream text (which may echo a caller's input) must never stall the gateway.
  */
-export function looksInternal(text: string): boolean {
+export function looksInternal(text: string, options?: InternalTextOptions): boolean {
   const scanned = text.length > maxScannedLength ? text.slice(0, maxScannedLength) : text;
-  return internalPatterns.some((pattern) => pattern.test(scanned));
+  if (internalPatterns.some((pattern) => pattern.test(scanned)) || machineHostName.test(scanned)) return true;
+  return options?.dottedNamesExpected !== true && hostNameUnderCommonDomain.test(scanned);
 }

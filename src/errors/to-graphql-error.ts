@@ -292,9 +292,12 @@ const identifierShape = /^[A-Za-z0-9][\w.:/-]*$/;
 /** A Problem `type` is a URI reference: one with whitespace (`Connection to db failed`) is free text. */
 const uriReferenceShape = /^[^\s\p{C}]+$/u;
 
-/** The Problem `type` a client may see: a URI reference of at most 512 characters that does not look internal. */
+/**
+ * The Problem `type` a client may see: a URI reference of at most 512 characters that does not
+ * look internal. A type names a public document, so a deep public host name is expected in it.
+ */
 function shownType(report: UpstreamErrorReport): string | undefined {
-  const type = shortText(report.problemType, 512);
+  const type = shortText(report.problemType, 512, { dottedNamesExpected: true });
   return type !== undefined && uriReferenceShape.test(type) ? type : undefined;
 }
 

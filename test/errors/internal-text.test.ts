@@ -68,6 +68,10 @@ describe('looksInternal', () => {
     ['a machine host name', 'timeout talking to mysql-01.eu-west.acme-corp.net'],
     ['a machine host name ending a sentence', 'Timeout talking to db.prod.eu.acme.com.'],
     ['a host name under a country domain', 'refused by api.billing.acme.com.au'],
+    ['a machine host name under any domain', 'db-01.prod.eu.acme.tech refused'],
+    ['a machine host name under a new domain', 'orders.prod.eu-west.acme.ai timed out'],
+    ['a deep host name in a URL', 'GET http://orders.prod.eu-west.acme-corp.net/v1/orders failed'],
+    ['a deep public-looking host name in a message', 'See https://errors.api.payments.example.com/problems/not-found'],
     ['a service name with a port', 'cannot reach billing-svc:8080'],
     ['a public address', 'upstream 52.14.200.7 refused'],
     ['a UNC path', 'cannot write \\\\fileserver01\\exports\\data'],
@@ -112,12 +116,36 @@ describe('looksInternal', () => {
     'Release 2024.10.1 is required',
     'The time slot 09:30-10:00 is taken',
     'Read the guide at https://docs.example.com/errors/not-found.',
-    'See https://errors.api.payments.example.com/problems/not-found',
     'Field user.profile.address.city is required',
     'order.items.0.id must be positive',
     '/data/attributes/name must be a string',
   ])('lets %j through', (text) => {
     expect(looksInternal(text)).toBe(false);
+  });
+});
+
+describe('looksInternal where dotted names are expected (field names, Problem types)', () => {
+  it.each([
+    'https://errors.api.payments.example.com/problems/not-found',
+    'data.attributes.billing.info',
+    'user.profile.address.city',
+    'order.items.0.sku',
+  ])('lets %j through', (text) => {
+    expect(looksInternal(text, { dottedNamesExpected: true })).toBe(false);
+  });
+
+  it.each([
+    'mysql-01.eu-west.acme-corp.net',
+    'db-1.internal',
+    'metadata.google.internal',
+    'redis.prod.svc.cluster.local',
+    'prod-db.cluster-abc123.us-east-1.rds.amazonaws.com',
+    'https://api.payments-v2.prod.example.com/problems/x',
+    'http://10.0.0.7/problems/x',
+    'https://billing-svc/problems/x',
+    'https://problems.example.com:8443/x',
+  ])('still flags %j', (text) => {
+    expect(looksInternal(text, { dottedNamesExpected: true })).toBe(true);
   });
 });
 

@@ -145,6 +145,12 @@ describe('toGraphQLError: extensions for each canonical code (ERRORS.md §1, §4
     expect(overridden.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 5 });
   });
 
+  it('shows a public Problem type under a deep host name, and hides one under an internal host', () => {
+    const problem = (type: string) => answered('projects', 404, { type, title: 'Not found', status: 404, detail: 'No such invoice' }, problemHeaders);
+    expect(toGraphQLError(problem('https://errors.api.payments.example.com/problems/not-found'), opts).extensions['upstream']).toMatchObject({ type: 'https://errors.api.payments.example.com/problems/not-found', code: 'not_found' });
+    expect(toGraphQLError(problem('https://problems.billing-svc.prod.internal/not-found'), opts).extensions['upstream']).not.toHaveProperty('type');
+  });
+
   it('never shows an upstream request id that is an address', () => {
     const error = toGraphQLError(answered('workspaces', 400, { code: 'BAD', message: 'bad', details: { request_id: '127.0.0.1:5432' } }), opts);
     expect(error.extensions['upstream']).not.toHaveProperty('requestId');
@@ -390,8 +396,9 @@ describe('toGraphQLError: details keep client-safe keys only (ERRORS.md §4)', (
     });
   });
 
-  it('drops a field error whose field names a file or a host with a port', () => {
-    const body = { errors: [{ detail: 'bad', field: 'C:\\inetpub\\web.config' }, { detail: 'bad', field: 'db-1.internal:5432' }, { detail: 'ok', field: 'name' }] };
+  it('drops a field error whose field names a file or an internal host', () => {
+    const hosts = ['db-1.internal:5432', 'mysql-01.eu-west.acme-corp.net', 'db-1.internal', 'redis.prod.svc.cluster.local', 'prod-db.cluster-abc123.us-east-1.rds.amazonaws.com'];
+    const body = { errors: [{ detail: 'bad', field: 'C:\\inetpub\\web.config' }, ...hosts.map((field) => ({ detail: 'bad', field })), { detail: 'ok', field: 'name' }] };
     expect(toGraphQLError(answered('knowledge', 422, body), opts).extensions['details']).toEqual({ fieldErrors: [{ field: 'name', message: 'ok' }] });
   });
 
