@@ -42,6 +42,7 @@ async function gatewayFor(env: EdgeEnv): Promise<Gateway> {
     upstreamUrls: config.upstreamUrls as Record<ServiceName, string>,
     transport: createFetchTransport(),
     logger: createConsoleLogger(config.logLevel),
+    arrivedAt: (serverContext) => (typeof serverContext['arrivedAt'] === 'number' ? serverContext['arrivedAt'] : undefined),
   });
   current = { env, gateway };
   return gateway;
@@ -49,6 +50,8 @@ async function gatewayFor(env: EdgeEnv): Promise<Gateway> {
 
 /** Handles one request; a bad configuration answers 500 with the masked contract error and logs why. */
 export async function handleEdgeRequest(request: Request, env: EdgeEnv): Promise<Response> {
+  // The request deadline runs from here, before its body is read.
+  const arrivedAt = Date.now();
   let gateway: Gateway;
   try {
     gateway = await gatewayFor(env);
@@ -60,7 +63,7 @@ export async function handleEdgeRequest(request: Request, env: EdgeEnv): Promise
     const body = { errors: [{ message: unexpectedErrorMessage, extensions: { code: 'INTERNAL_SERVER_ERROR', status: statusOfCode.INTERNAL_SERVER_ERROR, requestId } }] };
     return Response.json(body, { status: 500, headers: { 'x-request-id': requestId } });
   }
-  return gateway.fetch(request);
+  return gateway.fetch(request, { arrivedAt });
 }
 
 /** The module worker (a default export is what the platform looks for). */

@@ -55,9 +55,9 @@ export interface GatewayOptions {
   /** More yoga plugins, after the built-in ones (the Node metrics endpoint). @default none */
   plugins?: Plugin[];
   /**
-   * When a request began to arrive (epoch ms), from the server's context (Node's `req`): the
-   * request deadline runs from then, so that a slow body is part of it. @default when its
-   * context is made, after the body has arrived
+   * When a request began to arrive (epoch ms), from the server's context (Node's `req`, the
+   * edge's `arrivedAt`): the request deadline runs from then, so that a slow body is part of it.
+   * @default when its context is made, after the body has arrived
    */
   arrivedAt?: (serverContext: Record<string, unknown>) => number | undefined;
   /** Per-client settings that are not configuration (tests turn dedupe off to count its effect). @default {} */
@@ -67,7 +67,8 @@ export interface GatewayOptions {
 export interface Gateway {
   /** The WHATWG fetch handler (and, on Node, a request listener). */
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
-  fetch: (request: Request) => Promise<Response>;
+  /** `serverContext` reaches the `arrivedAt` option (the edge passes when its request arrived). */
+  fetch: (request: Request, serverContext?: Record<string, unknown>) => Promise<Response>;
   clients: Readonly<Record<ServiceName, UpstreamClient>>;
   /** Closes upstream connections and the rate-limit store. */
   close(): Promise<void>;
@@ -181,7 +182,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     yoga,
-    fetch: (request) => Promise.resolve(yoga.fetch(request)),
+    fetch: (request, serverContext) => Promise.resolve(serverContext === undefined ? yoga.fetch(request) : yoga.fetch(request, serverContext)),
     clients,
     close: async () => {
       await Promise.all([transport.close(), rateLimitStore.close()]);

@@ -128,8 +128,20 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   // The same failing answer is read, and then mapped, once (`error-reports.ts`).
   const readErrorReport = createErrorReportReader();
   const silentAfterMs = Math.min(timeoutMs, options.requestDeadlineMs ?? 30_000) / 2;
+  // The failures of half-open probes: cockatiel runs a probe's call while the circuit still
+  // reads as open (any other call is refused then), so that is how a probe is known.
+  const failedProbes = new WeakSet<UpstreamError>();
+  const probing = async (send: () => Promise<TransportResponse>): Promise<TransportResponse> => {
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof UpstreamError) failedProbes.add(error);
+      throw error;
+    }
+  };
+  const asProbeWhenOpen = (send: () => Promise<TransportResponse>) => (breaker.state === BreakerState.Open ? probing(send) : send());
   const breaker: CircuitBreakerPolicy = circuitBreaker(
-    handleWhen((error) => error instanceof UpstreamError && countsAgainstCircuit(error.failure, breaker.state === BreakerState.HalfOpen)),
+    handleWhen((error) => error instanceof UpstreamError && countsAgainstCircuit(error.failure, failedProbes.has(error))),
     { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
   );
   let openedAt = 0;
@@ -202,13 +214,19 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     let response: TransportResponse | undefined;
     let lastFailure: UpstreamError | undefined;
     for (let attemptNo = 1; response === undefined; attemptNo++) {
-      // Checked before the breaker: a half-open circuit's probe must be a call that was sent.
+      // Checked before the breaker too: a half-open circuit's probe must be a call that was sent.
       if (call.deadlineAt <= Date.now()) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'deadline' }, attempts: attemptNo, requestId: call.requestId });
       try {
-        response = await breaker.execute(() => observed(method, url, headers, body, call, attemptNo, pathForLog));
+        response = await breaker.execute(() =>
+          asProbeWhenOpen(() => {
+            // A call that waited behind a half-open probe runs after it: its deadline may have passed.
+            if (call.deadlineAt <= Date.now()) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'deadline' }, attempts: attemptNo, requestId: call.requestId });
+            return observed(method, url, headers, body, call, attemptNo, pathForLog);
+          }),
+        );
       } catch (error) {
         if (error instanceof BrokenCircuitError) {
-          // The circuit opened after this call's own failure: the caller hears what the upstream did.
+          // This call failed before it found the circuit open: the caller hears what the upstream did.
           if (lastFailure !== undefined) throw lastFailure;
           throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'circuit-open', retryAfterSeconds: secondsToProbe() }, attempts: attemptNo - 1, requestId: call.requestId });
         }

@@ -50,8 +50,9 @@ export function createCoalescer(options: CoalescerOptions = {}): Coalescer {
   return {
     get<T>(key: string, call: CoalescedCall, send: () => Promise<T>): Promise<T> {
       const running = inFlight.get(key);
-      // A later deadline than the first caller's, always, with one REQUEST_DEADLINE_MS; checked so
-      // that a joined caller never waits past a deadline of its own.
+      // Usually a later deadline than the first caller's, but not always: deadlines run from each
+      // request's arrival, so one whose body was slow comes with an earlier one. Checked so that
+      // a joined caller never waits past a deadline of its own.
       if (running !== undefined && running.epoch === epoch && running.deadlineAt <= call.deadlineAt) {
         options.onJoin?.();
         return joined(running.answer as Promise<T>, call, send);

@@ -100,6 +100,37 @@ describe('circuit breaker', () => {
     expect(gateway.logger.entries).not.toContainEqual(expect.objectContaining({ fields: expect.objectContaining({ event: 'circuit_closed' }) }));
   });
 
+  it('a caller leaving a call sent before the circuit opened neither counts nor spoils the probe that closes it', async () => {
+    let healthy = false;
+    const upstream = await use.server((request, response) => {
+      if (request.url.includes('c-slow')) return; // never answers
+      if (!healthy) return json(response, 503, { status: 503 });
+      setTimeout(() => json(response, 200, { id: 'c-1', name: 'Notes' }), 400);
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_AFTER_MS: '500' });
+    const circuit = () => gateway.gateway.clients.knowledge.circuit().state;
+    const probeCalls = () => upstream.requests.filter((request) => request.url.includes('c-1')).length;
+    const leaving = new AbortController();
+    const slow = fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+      body: JSON.stringify({ query: '{ context(id: "c-slow") { name } }' }),
+      signal: leaving.signal,
+    }).catch(() => undefined);
+    await waitUntil(() => upstream.requests.some((request) => request.url.includes('c-slow')), 'the slow call to be sent');
+    expect(errorAt(await gateway.graphql(query), ['context']).extensions['code']).toBe('SERVICE_UNAVAILABLE');
+    expect(circuit()).toBe('open');
+
+    healthy = true;
+    await waitUntil(() => circuit() !== 'open', 'the circuit to allow a probe');
+    const probe = gateway.graphql(query);
+    await waitUntil(() => probeCalls() === 2, 'the probe to be sent');
+    leaving.abort(); // while the probe is out
+    await slow;
+    expect((await probe).body).toEqual({ data: { context: { name: 'Notes' } } });
+    expect(circuit()).toBe('closed');
+  });
+
   it('4xx answers never open the circuit', async () => {
     const upstream = await use.server((_request, response) => json(response, 404, { status: 404, title: 'Not found' }));
     const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '2' });

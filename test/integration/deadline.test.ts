@@ -5,6 +5,7 @@
 import { request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { handleEdgeRequest } from '../../src/edge.js';
 import { errorAt, expectStillServing } from '../support/gateway.js';
 import { json, waitUntil } from '../support/http-server.js';
 import { useTestResources } from '../support/resources.js';
@@ -32,6 +33,32 @@ describe('request deadline', () => {
     const answer = JSON.parse(reply.text) as { data: unknown; errors: Array<{ path: string[]; extensions: { code: string } }> };
     expect(reply.status).toBe(200);
     // Timed from when the body arrived, 800 ms would have fitted and `context` had its data.
+    expect(answer.data).toEqual({ context: null, project: { name: 'Atlas' } });
+    expect(answer.errors).toEqual([expect.objectContaining({ path: ['context'], extensions: expect.objectContaining({ code: 'GATEWAY_TIMEOUT' }) })]);
+  });
+
+  it('runs from the arrival on the edge handler too: a slow body spends it', async () => {
+    const upstream = await use.server((_request, response) => void setTimeout(() => json(response, 200, { id: 'c-1', name: 'Notes' }), 800));
+    const projects = await use.server((_request, response) => json(response, 200, { id: 'p-1', name: 'Atlas', ownerId: 'u-1', workspaceId: 'w-1', updatedAt: '2025-01-01T00:00:00Z' }));
+    const env = { KNOWLEDGE_URL: upstream.url, PROJECTS_URL: projects.url, WORKSPACES_URL: projects.url, DIRECTORY_URL: projects.url, REQUEST_DEADLINE_MS: '2000', LOG_LEVEL: 'silent' };
+    const body = JSON.stringify({ query: both });
+    // The body's last part comes 1,700 ms after the handler is called.
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(body.slice(0, 10)));
+        setTimeout(() => {
+          controller.enqueue(new TextEncoder().encode(body.slice(10)));
+          controller.close();
+        }, 1700);
+      },
+    });
+    const request = new Request('http://conflux.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    const answer = (await (await handleEdgeRequest(request, env)).json()) as { data: unknown; errors: Array<{ path: string[]; extensions: { code: string } }> };
     expect(answer.data).toEqual({ context: null, project: { name: 'Atlas' } });
     expect(answer.errors).toEqual([expect.objectContaining({ path: ['context'], extensions: expect.objectContaining({ code: 'GATEWAY_TIMEOUT' }) })]);
   });
