@@ -129,6 +129,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       requestReport.start,
       useRequestId(),
       ...(edge.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
+      useMethodPolicy(), // first of the checks: any other would suggest the wrong fix for a PUT
       ...(config.requireAuth ? [useRequireAuth()] : []),
       useAcceptPolicy(),
       ...(config.rateLimitOperations ? [useOperationBudget({ limiter, budget: config.rateLimitOperations, trustedProxies })] : []),
@@ -136,7 +137,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       useIdempotencyKeyScope(),
       useErrorContract(contract),
       requestReport.finish,
-      useMethodPolicy(), // before the CSRF check, which would refuse other methods for a header
       useCSRFPrevention({ requestHeaders: [...csrfHeaders] }),
       useContentTypePolicy({ allowFormBodies: edge.allowFormBodies }),
       useDocumentLimits(edge),

@@ -18,7 +18,8 @@
  * `q=0` refuses a type (its most specific range decides, as HTTP says). yoga does not read `q`:
  * `application/graphql-response+json;q=0, application/json` was answered in the refused type,
  * with its 400, and a header refusing every type got an answer rather than a 406. Where a type
- * is refused, the other of the two regular types is written instead.
+ * is refused, the other of the two regular types is written instead; where both are, a 406
+ * (no operation here answers as a stream, and yoga would write the refused type anyway).
  */
 import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
 import { refusal } from './refusal.js';
@@ -52,6 +53,7 @@ const answers = (range: MediaRange) => !range.refused && answerableTypes.some((a
 const graphqlResponseType = 'application/graphql-response+json';
 const jsonType = 'application/json';
 const streamingTypes: readonly string[] = ['multipart/mixed', 'text/event-stream'];
+const regularTypes = [graphqlResponseType, jsonType] as const;
 
 /** Whether `type` is acceptable: its most specific matching range (an exact type, then a type's range, then any type) is not refused. */
 function acceptable(type: string, ranges: readonly MediaRange[]): boolean {
@@ -95,7 +97,9 @@ export function useAcceptPolicy(): Plugin {
     onRequestParse({ request, endResponse }) {
       const accept = request.headers.get('accept');
       const ranges = mediaRanges(accept);
-      if (answerableTypes.some((type) => acceptable(type, ranges))) {
+      // With a refusal in play the result, never a stream here, needs a regular type it accepts.
+      const answerable = ranges.some((range) => range.refused) ? regularTypes.some((type) => acceptable(type, ranges)) : answerableTypes.some((type) => acceptable(type, ranges));
+      if (answerable) {
         const type = regularResultType(ranges);
         if (type !== undefined) chosen.set(request, type);
         return;

@@ -59,8 +59,9 @@ export function useOperationBudget(options: OperationBudgetOptions): Plugin {
       const seen = verdicts.get(request);
       if (seen === undefined) return;
       if (seen.decision !== undefined) for (const [name, value] of Object.entries(rateLimitHeaders(seen.decision))) response.headers.set(name, value);
-      // yoga answers a batch 200 whatever its items say: a batch refused whole is refused as one operation is.
-      if (seen.operations > 1 && seen.refused === seen.operations && response.status === 200) {
+      // yoga answers a batch (even of one) 200 whatever its items say: a batch refused whole is
+      // refused as one operation is. A lone refused operation is a 429 or 503 already.
+      if (seen.refused === seen.operations && response.status === 200) {
         response.headers.set('retry-after', String(seen.retryAfter));
         setResponse(new fetchAPI.Response(response.body, { status: seen.status, headers: response.headers }));
       }

@@ -23,8 +23,7 @@ export function isWellFormedBearer(value: string | null): boolean {
 export function useRequireAuth(): Plugin {
   return {
     onRequestParse({ request, endResponse }) {
-      // An OPTIONS request never runs an operation: it gets yoga's answer (405, or CORS's preflight).
-      if (request.method === 'OPTIONS' || isWellFormedBearer(request.headers.get('authorization'))) return;
+      if (isWellFormedBearer(request.headers.get('authorization'))) return;
       const mediaType = writesGraphQLResponse(request.headers.get('accept')) ? 'application/graphql-response+json' : 'application/json';
       endResponse(refusal(request, 'UNAUTHENTICATED', 'Missing or malformed credentials: send Authorization: Bearer <key>.', { status: 401, mediaType, headers: { 'www-authenticate': 'Bearer' } }));
     },

@@ -207,6 +207,8 @@ const rows: Row[] = [
     calls: 0,
     check: (reply: RawReply) => expect(reply.headers.get('allow')).toBe('GET, POST'),
   })),
+  { input: 'PUT without credentials: 405, not 401', request: { method: 'PUT', headers: { 'content-type': 'application/json', accept: json.accept }, body: '{"query":"{ projects { id } }"}' }, status: 405, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'DELETE accepting only text/html: 405, not 406', request: { method: 'DELETE', headers: { accept: 'text/html', authorization: json.authorization } }, status: 405, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'HEAD: 405 with Allow', request: { method: 'HEAD', headers: { authorization: json.authorization } }, status: 405, code: null, calls: 0, check: (reply) => expect(reply.headers.get('allow')).toBe('GET, POST') },
   { input: 'PATCH', request: { ...post('{ projects { id } }'), method: 'PATCH' }, status: 405, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'GET mutation', request: get('mutation { startSynthesis(workspaceId: "w-1") { id } }', { 'x-graphql-csrf': '1' }), status: 405, code: 'VALIDATION_ERROR', calls: 0 },

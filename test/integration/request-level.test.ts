@@ -119,6 +119,8 @@ describe('request-level errors', () => {
     ['POST', 'application/json; charset=latin1'],
     ['POST', `${graphqlResponse};q=0`],
     ['POST', `*/*;q=0`],
+    ['POST', 'application/json;q=0, text/event-stream'],
+    ['POST', `${graphqlResponse};q=0, application/json;q=0, multipart/mixed`],
     ['GET', 'application/xml'],
   ])('refuses %s with Accept %s with 406 before the operation runs', async (method, accept) => {
     const query = method === 'POST' ? 'mutation { createContext(id: "c-accept", name: "n") { id } }' : '{ projects { id } }';
