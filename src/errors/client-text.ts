@@ -35,7 +35,7 @@ function cleanText(text: string): string {
     text
       // Terminal escape sequences (colours, cursor moves, titles) go whole: only their ESC is a
       // control, and `[31m` would be left behind.
-      .replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g, '')
+      .replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,200}(?:\x07|\x1b\\)/g, '')
       // Controls and invisible formatting become spaces, so that removing one cannot join `<`
       // to a tag name: bidirectional marks and overrides, zero-width characters, soft hyphens.
       .replace(/[\p{Cc}\u00ad\u061c\u180e\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/gu, ' ')

@@ -97,7 +97,7 @@ export interface RequestOptions<T> {
   /** Checks and types the 2xx JSON; a throw becomes `invalid-body` (BAD_GATEWAY). */
   decode: (value: unknown) => T;
   /**
-   * The answer's body is never read: any 2xx is success and `decode` gets `null`. For a write
+   * The answer's body is never parsed: any 2xx is success and `decode` gets `null`. For a write
    * whose result is that it happened (a DELETE): an upstream that says `200 OK` in plain text
    * instead of the 204 its API names has still deleted, and a BAD_GATEWAY would tell the client
    * otherwise. @default false

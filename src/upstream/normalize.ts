@@ -6,7 +6,7 @@
 import type { UpstreamErrorReport } from './failure.js';
 import { isJsonObject, memberOf, type DialectReader, type JsonObject } from './dialects/dialect-reader.js';
 import { flatDialect } from './dialects/flat.js';
-import { listDialect } from './dialects/list.js';
+import { firstObjectItem, listDialect } from './dialects/list.js';
 import { nestedDialect } from './dialects/nested.js';
 import { oauthDialect } from './dialects/oauth.js';
 import { problemDialect } from './dialects/problem.js';
@@ -45,13 +45,12 @@ export function readErrorReport(status: number, headers: Record<string, string>,
   const report: UpstreamErrorReport = parsed !== undefined && reader !== undefined ? reportOf(reader.dialect, reader.read(parsed)) : { dialect: 'none', fieldErrors: [], details: {} };
 
   // The body's own objects, not the report's copies: those keep only the first members. A nested
-  // `error` may have `details` of its own, and an error list's first item carries the rest.
+  // `error` may have `details` of its own, and an error list's first object item carries the rest.
   const error = parsed === undefined ? undefined : memberOf(parsed, 'error');
-  const errors = parsed === undefined ? undefined : memberOf(parsed, 'errors');
   const bodySources: JsonObject[] =
     parsed === undefined
       ? []
-      : [parsed, memberOf(parsed, 'details'), error, isJsonObject(error) ? memberOf(error, 'details') : undefined, Array.isArray(errors) ? errors[0] : undefined].filter(isJsonObject);
+      : [parsed, memberOf(parsed, 'details'), error, isJsonObject(error) ? memberOf(error, 'details') : undefined, firstObjectItem(memberOf(parsed, 'errors'))].filter(isJsonObject);
 
   const headerRetry = lowerHeaders['retry-after'];
   const retryAfterSeconds = (headerRetry === undefined ? undefined : parseRetryAfter(headerRetry, now())) ?? firstRetryAfterMember(bodySources);

@@ -77,9 +77,10 @@ export function transportErrorFrom(error: unknown, signal: AbortSignal): Transpo
     code = (current as { code?: unknown }).code ?? code;
     if (typeof code === 'string' && refusedCodes.has(code)) return new TransportError('refused', code, error);
     const { name, message } = current as { name?: unknown; message?: unknown };
-    // ERR_ASSERTION: undici's parser asserts a status of at least 100 (`HTTP/1.1 000`), so a
-    // failed assertion on an answer is an answer that is not HTTP.
-    if ((typeof code === 'string' && code.startsWith('HPE_')) || name === 'HTTPParserError' || code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'ERR_ASSERTION' || (code === 'UND_ERR_SOCKET' && (message === 'bad upgrade' || message === 'bad response'))) {
+    // undici's parser asserts a status of at least 100 (`HTTP/1.1 000`): that one failed
+    // assertion is an answer that is not HTTP. Any other stays a gateway-side failure.
+    const badStatus = code === 'ERR_ASSERTION' && typeof message === 'string' && message.includes('statusCode');
+    if ((typeof code === 'string' && code.startsWith('HPE_')) || name === 'HTTPParserError' || code === 'UND_ERR_HEADERS_OVERFLOW' || badStatus || (code === 'UND_ERR_SOCKET' && (message === 'bad upgrade' || message === 'bad response'))) {
       return new TransportError('malformed', typeof code === 'string' ? code : 'not HTTP', error);
     }
     current = (current as { cause?: unknown }).cause;

@@ -179,6 +179,7 @@ describe('toGraphQLError: 4xx messages are the upstream’s, sanitised (ERRORS.m
     ['removes control characters', 'Bad\u0000 value\u0007', 'Bad value'],
     ['removes terminal colour sequences whole', '\u001b[31mRed error\u001b[0m and bell\u0007 done\u001b[1;4m', 'Red error and bell done'],
     ['removes a terminal title sequence whole', '\u001b]0;build-7 on ci-runner\u0007Bad value', 'Bad value'],
+    ['keeps the text after a title sequence that never ends', '\u001b]0;x Bad value', ']0;x Bad value'],
     ['removes invisible formatting: soft hyphens, bidi marks, deprecated format characters', 'a\u00adb\u061cc\u2066d\u206ae\u180ef', 'a b c d e f'],
     ['joins lines into one', 'line one\nline two\r\n\tthree', 'line one line two three'],
     ['removes bidirectional overrides', 'file \u202egpj.exe', 'file gpj.exe'],

@@ -171,8 +171,8 @@ describe('readErrorReport: dialects (ERRORS.md §3)', () => {
       'reads an error list whose first items are not objects, by its first object',
       409,
       jsonHeaders,
-      { errors: ['oops', null, { code: 'already_exists', detail: 'Duplicate id', source: { pointer: '/id' } }] },
-      { dialect: 'list', code: 'already_exists', message: 'Duplicate id', fieldErrors: [{ field: 'id', message: 'Duplicate id' }] },
+      { errors: ['oops', null, { code: 'already_exists', detail: 'Duplicate id', source: { pointer: '/id' }, retry_after: 30, request_id: 'rq-1' }] },
+      { dialect: 'list', code: 'already_exists', message: 'Duplicate id', fieldErrors: [{ field: 'id', message: 'Duplicate id' }], retryAfterSeconds: 30, upstreamRequestId: 'rq-1' },
     ],
     [
       'reads a nested error\'s details object beside its other members',

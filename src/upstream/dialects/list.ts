@@ -26,7 +26,8 @@ export const listDialect: DialectReader = {
   },
 };
 
-function firstObjectItem(items: unknown): JsonObject | undefined {
+/** The first object among an `errors` array's first `maxFieldErrors` items: the one that speaks for the list. */
+export function firstObjectItem(items: unknown): JsonObject | undefined {
   if (!Array.isArray(items)) return undefined;
   for (let i = 0; i < items.length && i < maxFieldErrors; i++) if (isJsonObject(items[i])) return items[i] as JsonObject;
   return undefined;
