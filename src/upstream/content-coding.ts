@@ -4,10 +4,10 @@
  * and an edge runtime's `fetch` asks and decodes on its own: the Node transport decodes what it
  * is sent the same way, so an upstream reads the same through either. The cap applies to the
  * decoded body: a small body that inflates past it fails with `too-large` (a decompression bomb
- * is never held whole). A coding it does not know, or data that does not decode, leaves the body
- * as sent, as `fetch` does with a coding it does not know: a 2xx then fails as not JSON
- * (`BAD_GATEWAY`) unless it was plain JSON mislabelled, and an error status keeps the code its
- * status gives.
+ * is never held whole). A coding it does not know leaves the body as sent, as `fetch` does. Data
+ * that does not decode is no body at all, as on the edge transport (where `fetch` fails to read
+ * it): a 2xx then fails as not JSON (`BAD_GATEWAY`), plain JSON mislabelled `gzip` included, and
+ * an error status keeps the code its status gives.
  */
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, inflateRaw, type ZlibOptions } from 'node:zlib';
@@ -42,8 +42,9 @@ function contentCodings(header: string | undefined): string[] {
 
 /**
  * `body` decoded from the codings its `Content-Encoding` names (last applied, first undone);
- * `undefined` when there is nothing to decode or it cannot be (the caller keeps the body as sent).
- * Rejects with a `too-large` transport failure past `maxBytes` decoded bytes.
+ * `undefined` when there is nothing to decode (the caller keeps the body as sent), an empty body
+ * when the data does not decode. Rejects with a `too-large` transport failure past `maxBytes`
+ * decoded bytes.
  */
 export async function decodedBody(body: Uint8Array, header: string | undefined, maxBytes: number): Promise<Uint8Array | undefined> {
   const codings = contentCodings(header);
@@ -54,7 +55,7 @@ export async function decodedBody(body: Uint8Array, header: string | undefined, 
       decoded = await decoders[coding]!(decoded, { maxOutputLength: maxBytes });
     } catch (error) {
       if (tooLarge(error)) throw bodyTooLarge(maxBytes);
-      return undefined;
+      return new Uint8Array(0);
     }
   }
   return decoded;

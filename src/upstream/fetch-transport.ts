@@ -2,7 +2,7 @@
  * The edge transport: the platform's `fetch`, with `redirect: 'manual'` so a 3xx is reported,
  * never followed, and the body read through its stream with a cap.
  */
-import { readCapped, transportErrorFrom } from './read-body.js';
+import { isUndecodable, readCapped, transportErrorFrom } from './read-body.js';
 import { limitSentAttempt, type Transport, type TransportError, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface FetchTransportOptions {
@@ -32,9 +32,13 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
         response.headers.forEach((value, name) => {
           headers[name] = value;
         });
-        const body = response.body
-          ? await readCapped(streamChunks(response.body), request.maxBodyBytes, () => undefined)
-          : new Uint8Array(0);
+        let body: Uint8Array = new Uint8Array(0);
+        try {
+          if (response.body) body = await readCapped(streamChunks(response.body), request.maxBodyBytes, () => undefined);
+        } catch (error) {
+          // A body its Content-Encoding does not describe is no body, as on Node: the status still counts.
+          if (ended !== undefined || !isUndecodable(error)) throw error;
+        }
         return { status: response.status, headers, body };
       } catch (error) {
         throw ended ?? transportErrorFrom(error, controller.signal);

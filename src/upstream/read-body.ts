@@ -89,6 +89,21 @@ export function transportErrorFrom(error: unknown, signal: AbortSignal): Transpo
 }
 
 /**
+ * Whether reading a body failed because its `Content-Encoding` did not decode (fetch in workerd:
+ * `Gzip decompression failed.`; on Node, zlib's `Z_DATA_ERROR` or a brotli format error under
+ * `terminated`), not because the connection broke.
+ */
+export function isUndecodable(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR_FORMAT') || code.startsWith('ERR_BROTLI'))) return true;
+    if (typeof message === 'string' && /decompression failed/i.test(message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
  * Whether undici refused to send the request as built (a header value it cannot write, say).
  * That is the gateway's own bug, not the upstream's failure: it must not count against the
  * service's circuit, nor be retried.

@@ -99,6 +99,23 @@ describe('the edge entry in workerd', () => {
     }
   });
 
+  it('answers a body its Content-Encoding does not describe as Node does: a 200 is BAD_GATEWAY, a 404 keeps its code', async () => {
+    const upstream = await startTestServer((request, response) => {
+      response.writeHead(request.url.includes('c-404') ? 404 : 200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      response.end(JSON.stringify({ id: 'c-1', name: 'Plain' }));
+    });
+    try {
+      const reply = await graphql(worker({ ...demoBindings(), KNOWLEDGE_URL: upstream.url }), '{ a: context(id: "c-1") { name } b: context(id: "c-404") { name } }');
+      expect(reply.body.data).toEqual({ a: null, b: null });
+      expect(codeAt(reply.body, ['a'])).toMatchObject({ code: 'BAD_GATEWAY', upstream: { service: 'knowledge', status: 200 } });
+      expect(codeAt(reply.body, ['b'])).toMatchObject({ code: 'NOT_FOUND', upstream: { service: 'knowledge', status: 404 } });
+      // Not a broken connection: neither call was tried again.
+      expect(upstream.requests).toHaveLength(2);
+    } finally {
+      await upstream.close();
+    }
+  });
+
   it.each([
     ['a syntax error', '{ projects { ', /^Syntax Error: /],
     ['an empty document', '', /./],

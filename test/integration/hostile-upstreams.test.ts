@@ -86,6 +86,19 @@ describe('hostile upstreams', () => {
     expect(upstream.requests).toHaveLength(1);
   });
 
+  it('a body its Content-Encoding does not describe is no body: plain JSON labelled gzip → BAD_GATEWAY, a 404 keeps NOT_FOUND, neither retried', async () => {
+    const upstream = await use.server((request, response) => {
+      response.writeHead(request.url.includes('c-404') ? 404 : 200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      response.end(JSON.stringify({ id: 'c-1', name: 'Plain' }));
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url });
+    const reply = await gateway.graphql('{ a: context(id: "c-1") { name } b: context(id: "c-404") { name } }');
+    expect(reply.body.data).toEqual({ a: null, b: null });
+    expect(errorAt(reply, ['a']).extensions).toMatchObject({ code: 'BAD_GATEWAY', upstream: { service: 'knowledge', status: 200 } });
+    expect(errorAt(reply, ['b']).extensions).toMatchObject({ code: 'NOT_FOUND', upstream: { service: 'knowledge', status: 404 } });
+    expect(upstream.requests).toHaveLength(2);
+  });
+
   it('a 200 whose gzip is cut short → BAD_GATEWAY', async () => {
     const whole = gzipSync(JSON.stringify({ id: 'c-1', name: 'secret' }));
     await expectCode((response) => {

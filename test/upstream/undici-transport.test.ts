@@ -103,13 +103,23 @@ describe('undici transport', () => {
 
     it.each([
       ['a coding it does not know', 'zstd', Buffer.from('not decoded')],
-      ['data that does not decode', 'gzip', Buffer.from('not gzip at all')],
       ['a known coding listed with an unknown one', 'gzip, compress', gzipSync('left as sent')],
     ])('passes on %s as sent', async (_name, coding, body) => {
       const upstream = await compressed(coding, body, 404);
       const answer = await transport().send(get(upstream.url));
       expect(answer.status).toBe(404);
       expect(Buffer.compare(Buffer.from(answer.body), body)).toBe(0);
+    });
+
+    it.each([
+      ['gzip', Buffer.from('{"plain":"json"}')],
+      ['br', Buffer.from('not brotli')],
+      ['deflate', Buffer.from('not deflate')],
+    ])('gives no body for data that does not decode as %s, keeping the status, as fetch on the edge does', async (coding, body) => {
+      const upstream = await compressed(coding, body, 404);
+      const answer = await transport().send(get(upstream.url));
+      expect(answer.status).toBe(404);
+      expect(answer.body.byteLength).toBe(0);
     });
   });
 
