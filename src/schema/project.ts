@@ -28,12 +28,13 @@ export const Project = builder.objectRef<ProjectData>('Project').implement({
     owner: t.field({
       type: User,
       nullable: true,
-      resolve: (project, _args, context, info) => (project.ownerId ? loadUser(context, info, idFromAnswer(context, info, 'projects', project.ownerId)) : null),
+      // No owner (null or absent) is null; an empty id is not an id, and fails as BAD_GATEWAY.
+      resolve: (project, _args, context, info) => (project.ownerId === null ? null : loadUser(context, info, idFromAnswer(context, info, 'projects', project.ownerId))),
     }),
     workspace: t.field({
       type: Workspace,
       nullable: true,
-      resolve: (project, _args, context, info) => (project.workspaceId ? loadWorkspace(context, info, idFromAnswer(context, info, 'projects', project.workspaceId)) : null),
+      resolve: (project, _args, context, info) => (project.workspaceId === null ? null : loadWorkspace(context, info, idFromAnswer(context, info, 'projects', project.workspaceId))),
     }),
     sessions: t.field({
       type: [Session],

@@ -76,6 +76,18 @@ describe('codes from other upstreams', () => {
     expect(gateway.demo!.services.workspaces!.requests).toHaveLength(0);
   });
 
+  it('an empty owner or workspace id in an answer is BAD_GATEWAY at that field; a null one is no owner, with no error', async () => {
+    upstream = await startTestServer((request, response) =>
+      json(response, 200, request.url.endsWith('p-empty') ? { id: 'p-empty', name: 'Empty', ownerId: '', workspaceId: '' } : { id: 'p-none', name: 'None', ownerId: null, workspaceId: null }),
+    );
+    gateway = await startTestGateway({ PROJECTS_URL: upstream.url });
+    const reply = await gateway.graphql('{ a: project(id: "p-empty") { name owner { id } workspace { id } } b: project(id: "p-none") { name owner { id } workspace { id } } }');
+    expect(reply.body.data).toEqual({ a: { name: 'Empty', owner: null, workspace: null }, b: { name: 'None', owner: null, workspace: null } });
+    expect(reply.body.errors).toHaveLength(2);
+    for (const field of ['owner', 'workspace']) expect(errorAt(reply, ['a', field]).extensions).toMatchObject({ code: 'BAD_GATEWAY', upstream: { service: 'projects' } });
+    expect(gateway.demo!.services.directory!.requests).toHaveLength(0);
+  });
+
   it('a redirect is not followed → BAD_GATEWAY', async () => {
     await knowledgeAnswering((_request, response) => {
       response.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' });
