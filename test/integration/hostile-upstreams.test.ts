@@ -191,6 +191,16 @@ describe('hostile upstreams', () => {
     expect(upstream.requests).toHaveLength(3);
   });
 
+  it.each([
+    ['Content-Length beside chunked', 'Content-Length: 61\r\nTransfer-Encoding: chunked'],
+    ['two Content-Lengths', 'Content-Length: 5\r\nContent-Length: 6'],
+  ])('framing that contradicts itself (%s) → BAD_GATEWAY, not an unreachable service', async (_name, framing) => {
+    const { error } = await expectCode((_response, socket) => {
+      socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n${framing}\r\nConnection: close\r\n\r\n3d\r\n{"error":{"code":"not_found","message":"User u-x not found"}}\r\n0\r\n\r\n`);
+    }, 'BAD_GATEWAY');
+    expect(error.message).toBe('The knowledge service answered with something unusable');
+  });
+
   it.each(['000 Zero', '099 Low'])('a status line of %s (below 100, which fails an assertion in the HTTP client) → BAD_GATEWAY, not an unreachable service', async (statusLine) => {
     const { error, upstream } = await expectCode((_response, socket) => {
       socket.end(`HTTP/1.1 ${statusLine}\r\nContent-Length: 0\r\n\r\n`);
