@@ -50,7 +50,19 @@ export function bodyText(body: Uint8Array, contentType: string | undefined): str
     }
     decoders.set(label, decoder);
   }
-  return decoder.decode(body);
+  const text = decoder.decode(body);
+  return decoder.encoding === 'windows-1252' ? windows1252(text) : text;
+}
+
+/**
+ * windows-1252's letters at 0x80–0x9F (`€`, `“`, `™` …). Node 20's decoder for it (which every
+ * Latin-1 label names, `iso-8859-1` included, as the WHATWG Encoding standard says) gives the C1
+ * controls of Latin-1 there instead; a runtime that decodes them right leaves none to map.
+ */
+const windows1252High = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+function windows1252(text: string): string {
+  return /[\x80-\x9f]/.test(text) ? text.replace(/[\x80-\x9f]/g, (c1) => windows1252High[c1.charCodeAt(0) - 0x80]!) : text;
 }
 
 /** The failure of a body that went past `maxBytes`, however it was read. */

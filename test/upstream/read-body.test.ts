@@ -15,6 +15,11 @@ describe('bodyText', () => {
     expect(bodyText(body, contentType)).toBe(cafe);
   });
 
+  it.each(['windows-1252', 'ISO-8859-1', 'cp1252'])('reads windows-1252 letters at 0x80-0x9F under charset=%s, as the Encoding standard says', (label) => {
+    const bytes = Buffer.from([0x80, 0x20, 0x93, 0x6f, 0x6b, 0x94, 0x20, 0x99, 0x20, 0xe9, 0x20, 0x81]);
+    expect(bodyText(bytes, `application/json; charset=${label}`)).toBe('\u20ac \u201cok\u201d \u2122 \u00e9 \u0081');
+  });
+
   it('reads a charset the runtime does not know as UTF-8, invalid bytes as U+FFFD', () => {
     expect(bodyText(Buffer.from(cafe, 'utf8'), 'application/json; charset=x-no-such-charset')).toBe(cafe);
     expect(bodyText(Buffer.from(cafe, 'latin1'), 'application/json')).toBe('Caf\uFFFD M\uFFFDller');
