@@ -44,7 +44,7 @@ async function graphql(mf: Miniflare, query: string, headers: Record<string, str
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
     body: JSON.stringify({ query }),
   });
-  return { status: response.status, requestId: response.headers.get('x-request-id'), body: (await response.json()) as Reply };
+  return { status: response.status, requestId: response.headers.get('x-request-id'), contentType: response.headers.get('content-type'), body: (await response.json()) as Reply };
 }
 
 const codeAt = (reply: Reply, path: unknown[]) => reply.errors?.find((error) => JSON.stringify(error.path) === JSON.stringify(path))?.extensions;
@@ -140,6 +140,7 @@ describe('the edge entry in workerd', () => {
     const reply = await graphql(worker(partial), '{ projects { id } }', { authorization: 'Bearer demo-admin', 'x-request-id': 'edge-unbound-1' });
     expect(reply.status).toBe(500);
     expect(reply.requestId).toBe('edge-unbound-1');
+    expect(reply.contentType).toBe('application/graphql-response+json; charset=utf-8');
     expect(reply.body.errors).toEqual([{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500, requestId: 'edge-unbound-1' } }]);
   });
 
