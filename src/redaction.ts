@@ -14,10 +14,26 @@ export const tooDeepValue = '[nested too deep to log]';
 
 /**
  * Folded endings of keys whose values are secrets wherever they appear (an upstream body echoing
- * a key...): `token`, `refresh_token`, `X-Api-Key`, `private_key`, `db_password`,
- * `client_secret`, `Set-Cookie`, `Proxy-Authorization`, and the `Idempotency-Key` header.
+ * a key...): `token`, `refresh_token`, `X-Api-Key`, `private_key`, `secret_key`, `accessKey`,
+ * `aws_secret_access_key`, `db_password`, `client_secret`, `dsn`, `connection_string`,
+ * `Set-Cookie`, `Proxy-Authorization`, and the `Idempotency-Key` header.
  */
-const secretEndings = ['token', 'secret', 'password', 'passwd', 'apikey', 'privatekey', 'credentials', 'cookie', 'authorization', 'idempotencykey'];
+const secretEndings = [
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'apikey',
+  'privatekey',
+  'secretkey',
+  'accesskey',
+  'credentials',
+  'dsn',
+  'connectionstring',
+  'cookie',
+  'authorization',
+  'idempotencykey',
+];
 
 function fold(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '');
@@ -40,13 +56,21 @@ export function isSecretKey(key: string): boolean {
 const bearerInText = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 /** A secret as a URL's query parameter or a `name=value` pair: `?api_key=…&access_token=…`. */
 const secretParameterInText = /\b((?:access|refresh|id|auth|session)?_?token|api_?key|client_?secret|secret|password|authorization|sig(?:nature)?)=[^&\s"'<>]+/gi;
+/** The same secrets written `name: value` or as JSON in text: `password: hunter2`, `"api_key":"K1"`. */
+const secretMemberInText = /\b((?:access|refresh|id|auth|session)?_?token|api_?key|client_?secret|secret|password|passwd)("?\s*:\s*"?)[^\s"',;}&]+/gi;
+/** The password of a URL or connection string: `postgres://admin:<password>@db`. */
+const passwordInUrl = /(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:@\/]{1,200}:)[^\s@\/]{1,200}@/gi;
 /** Cheap first look: text without any of these words holds nothing the patterns above replace. */
-const credentialWord = /bearer|basic|token|key=|secret|password|authorization|sig/i;
+const credentialWord = /bearer|basic|token|key|secret|passw|authorization|sig|:\/\//i;
 const maxScrubDepth = 8;
 
 function scrubText(text: string): string {
   if (!credentialWord.test(text)) return text;
-  return text.replace(bearerInText, `$1 ${redactedValue}`).replace(secretParameterInText, `$1=${redactedValue}`);
+  return text
+    .replace(bearerInText, `$1 ${redactedValue}`)
+    .replace(secretParameterInText, `$1=${redactedValue}`)
+    .replace(secretMemberInText, `$1$2${redactedValue}`)
+    .replace(passwordInUrl, `$1${redactedValue}@`);
 }
 
 /**

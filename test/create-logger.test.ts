@@ -2,8 +2,9 @@
  * Bearer keys never reach the log: a failing upstream that echoes the caller's key in its
  * message and body, logged at debug level through the production logger, leaves no trace of it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, redactedValue, scrubSecrets } from '../src/create-logger.js';
+import { createConsoleLogger } from '../src/log.js';
 import { startGateway, type RunningGateway } from '../src/main.js';
 import { json, startTestServer, type TestServer } from './support/http-server.js';
 
@@ -87,6 +88,35 @@ describe('createLogger', () => {
     expect(scrubSecrets('GET /cb?api_key=K1&access_token=T2&page=3 failed; password=hunter2')).toBe(
       `GET /cb?api_key=${redactedValue}&access_token=${redactedValue}&page=3 failed; password=${redactedValue}`,
     );
+  });
+
+  it('scrubs secret access keys, connection strings, and secrets written as members or in URLs', () => {
+    expect(scrubSecrets({ secret_key: 'a', aws_secret_access_key: 'b', accessKey: 'c', dsn: 'd', connection_string: 'e', accessKeyId: 'kept' })).toEqual({
+      secret_key: redactedValue,
+      aws_secret_access_key: redactedValue,
+      accessKey: redactedValue,
+      dsn: redactedValue,
+      connection_string: redactedValue,
+      accessKeyId: 'kept',
+    });
+    expect(scrubSecrets('could not connect postgres://admin:SECRETDSN500@db.internal:5432/app')).toBe(`could not connect postgres://admin:${redactedValue}@db.internal:5432/app`);
+    expect(scrubSecrets('{"password":"hunter2","user":"bob"} and password: hunter3; api_key : K9')).toBe(
+      `{"password":"${redactedValue}","user":"bob"} and password: ${redactedValue}; api_key : ${redactedValue}`,
+    );
+    expect(scrubSecrets('see https://docs.example.com/errors and mailto:a@b.c')).toBe('see https://docs.example.com/errors and mailto:a@b.c');
+  });
+
+  it('the edge logger (console, no pino) scrubs the same way', () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      createConsoleLogger('info').warn({ upstreamMessage: 'sent Bearer sk_live_SECRET1 to api_key=SECRET2', details: { password: 'SECRET3' } }, 'upstream error detail withheld');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/SECRET\d/);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', msg: 'upstream error detail withheld', details: { password: redactedValue } });
   });
 
   it('logs nothing below 8 levels of nesting, so nothing unchecked', () => {
