@@ -202,13 +202,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Lines for a person at a terminal go to stderr: stdout holds JSON lines only, for log pipelines.
   const shown = running.url.replace('//0.0.0.0:', '//localhost:');
-  process.stdout.write(`Conflux is serving GraphiQL at ${shown}/graphql\n`);
+  process.stderr.write(`Conflux is serving GraphiQL at ${shown}/graphql\n`);
   for (const name of Object.keys(running.upstreamUrls)) {
-    process.stdout.write(`  ${name.padEnd(10)} ${running.config.upstreamUrls[name as ServiceName] ? 'configured' : 'demo'} upstream\n`);
+    process.stderr.write(`  ${name.padEnd(10)} ${running.config.upstreamUrls[name as ServiceName] ? 'configured' : 'demo'} upstream\n`);
   }
   const shutdown = (signal: string) => {
-    process.stdout.write(`Conflux received ${signal}: finishing in-flight requests\n`);
+    process.stderr.write(`Conflux received ${signal}: finishing in-flight requests\n`);
     running.stop().then(
       () => process.exit(0),
       () => process.exit(1),

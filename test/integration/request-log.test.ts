@@ -97,14 +97,15 @@ describe('request log of the running process', () => {
   beforeAll(async () => {
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', RATE_LIMIT_OPERATIONS: 'off' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const reader = createInterface({ input: child.stdout! });
+    createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
+    // The start line is for a person, on stderr; stdout holds JSON lines only.
+    const starting = createInterface({ input: child.stderr! });
     url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no start line within 20 s; stdout: ${lines.join('\n')}`)), 20_000);
       child.once('exit', (code) => reject(new Error(`main.ts exited with ${code}`)));
-      reader.on('line', (line) => {
-        lines.push(line);
+      starting.on('line', (line) => {
         const match = /serving GraphiQL at (http:\/\/\S+)\/graphql/.exec(line);
         if (match) {
           clearTimeout(timer);
@@ -128,7 +129,7 @@ describe('request log of the running process', () => {
     });
     expect((await response.json()).errors[0].extensions.code).toBe('UPSTREAM_ERROR');
     const deadline = Date.now() + 10_000;
-    const ours = () => lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry['requestId'] === 'process-log-1');
+    const ours = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry['requestId'] === 'process-log-1');
     while (!ours().some((entry) => entry['msg'] === 'request') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     const entries = ours();
     expect(entries.find((entry) => entry['msg'] === 'request')).toMatchObject({ level: 30, method: 'POST', operation: 'Broken', status: 200, outcome: 'partial', errorCodes: ['UPSTREAM_ERROR'] });

@@ -19,7 +19,7 @@ afterEach(async () => {
 const inFlight = 12;
 const upstreamDelayMs = 1500;
 
-/** Resolves with the first stdout line matching `pattern` (bounded by the test's timeout). */
+/** Resolves with the first stderr line (where the start and stop lines go) matching `pattern` (bounded by the test's timeout). */
 function lineMatching(process: ChildProcess, pattern: RegExp): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let buffered = '';
@@ -27,11 +27,11 @@ function lineMatching(process: ChildProcess, pattern: RegExp): Promise<RegExpMat
       buffered += chunk.toString('utf8');
       const match = pattern.exec(buffered);
       if (match) {
-        process.stdout!.off('data', onData);
+        process.stderr!.off('data', onData);
         resolve(match);
       }
     };
-    process.stdout!.on('data', onData);
+    process.stderr!.on('data', onData);
     process.once('exit', (code) => reject(new Error(`exited with ${code} before printing ${pattern}: ${buffered}`)));
   });
 }
@@ -49,8 +49,10 @@ describe('SIGTERM', () => {
     });
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROJECTS_URL: upstream.url, RATE_LIMIT_OPERATIONS: 'off', LOG_LEVEL: 'silent', SHUTDOWN_GRACE_MS: '20000' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     const [, url] = await lineMatching(child, /serving GraphiQL at (http:\/\/[^/\s]+)\/graphql/);
 
@@ -75,6 +77,8 @@ describe('SIGTERM', () => {
       expect(reply.headers.get('connection')).toBe('close');
     });
     expect(await exited).toBe(0);
+    // At LOG_LEVEL=silent nothing at all reaches stdout: the start and stop lines are on stderr.
+    expect(stdout).toBe('');
   });
 
   it('answers requests still waiting on an upstream when the grace period ends: GATEWAY_TIMEOUT there, data elsewhere', async () => {
@@ -83,7 +87,7 @@ describe('SIGTERM', () => {
     upstream = await startTestServer(() => undefined);
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', KNOWLEDGE_URL: upstream.url, RATE_LIMIT_OPERATIONS: 'off', LOG_LEVEL: 'silent', SHUTDOWN_GRACE_MS: '1500', UPSTREAM_TIMEOUT_MS: '20000' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     const [, url] = await lineMatching(child, /serving GraphiQL at (http:\/\/[^/\s]+)\/graphql/);
@@ -116,7 +120,7 @@ describe('SIGTERM', () => {
     });
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', KNOWLEDGE_URL: upstream.url, RATE_LIMIT_OPERATIONS: 'off', LOG_LEVEL: 'silent', SHUTDOWN_GRACE_MS: '1500' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     const [, url] = await lineMatching(child, /serving GraphiQL at (http:\/\/[^/\s]+)\/graphql/);
