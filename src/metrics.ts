@@ -16,7 +16,7 @@ import type { CircuitState, UpstreamCallReport, UpstreamClient } from './upstrea
 export interface MetricsOptions {
   /** The path the metrics are served at. @default '/metrics' */
   path?: string;
-  /** The GraphQL endpoint: only its requests are counted as operations. @default '/graphql' */
+  /** The GraphQL endpoint: only requests to it (or a path ending in it, as yoga serves) are counted as operations. @default '/graphql' */
   graphqlEndpoint?: string;
   /** Distinct operation names kept as labels; later ones are counted as `other`. @default 100 */
   maxOperationNames?: number;
@@ -103,8 +103,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       coalesced.inc({ service });
     },
     onRequestReport(report) {
+      // yoga serves GraphQL on the endpoint, with a slash after it, and on any path ending in it.
+      const graphqlPath = report.path.endsWith(graphqlEndpoint) || report.path.endsWith(`${graphqlEndpoint}/`);
       // No operation ran and nothing failed: the GraphiQL page or a CORS preflight, not a GraphQL request.
-      if (report.path !== graphqlEndpoint || (report.operationType === undefined && report.errors.length === 0)) return;
+      if (!graphqlPath || (report.operationType === undefined && report.errors.length === 0)) return;
       requests.inc({ operation: operationLabel(report.operation), outcome: report.outcome });
       for (const error of report.errors) errors.inc({ code: error.code, service: error.service ?? 'gateway' });
     },

@@ -92,6 +92,18 @@ describe('GET /metrics', () => {
 });
 
 describe('createMetrics', () => {
+  it('counts GraphQL on every path yoga serves it on, and nothing on a path it does not', async () => {
+    const metrics = createMetrics();
+    const report = (path: string, status = 200) =>
+      metrics.onRequestReport({ requestId: 'r', method: 'POST', path, operation: 'Trailing', operationType: 'query', status, durationMs: 1, outcome: 'partial', errors: [{ code: 'NOT_FOUND', service: 'directory' }] });
+    for (const path of ['/graphql', '/graphql/', '/api/graphql']) report(path);
+    metrics.onRequestReport({ requestId: 'r', method: 'GET', path: '/nowhere', status: 404, durationMs: 1, outcome: 'error', errors: [{ code: 'NOT_FOUND' }] });
+    const text = await metrics.registry.metrics();
+    expect(sample(text, 'conflux_graphql_requests_total', { operation: 'Trailing', outcome: 'partial' })).toBe(3);
+    expect(sample(text, 'conflux_graphql_errors_total', { code: 'NOT_FOUND', service: 'directory' })).toBe(3);
+    expect(sample(text, 'conflux_graphql_errors_total', { code: 'NOT_FOUND', service: 'gateway' })).toBeUndefined();
+  });
+
   it('counts operation names past the cap as other', async () => {
     const metrics = createMetrics({ maxOperationNames: 2 });
     for (const operation of ['A', 'B', 'C', 'D', 'A']) {
