@@ -5,9 +5,10 @@
  * with the header is refused before anything runs (`VALIDATION_ERROR`, like an invalid
  * document): one write per request, or `rememberFact`'s own `idempotencyKey` argument.
  *
- * A header whose value could not be forwarded as it is (not 1 to 255 printable ASCII
- * characters) on a mutation is refused the same way: dropping it silently would send a write
- * the client believes deduplicated, and a retry of it could apply twice.
+ * A header that could not be forwarded as it is (not 1 to 255 printable ASCII characters, or
+ * named in `Connection`, which keeps it to one hop) on a mutation is refused the same way:
+ * dropping it silently would send a write the client believes deduplicated, and a retry of it
+ * could apply twice.
  */
 import { getOperationAST, GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -16,17 +17,20 @@ import { isSaneIdempotencyKey, maxIdempotencyKeyLength } from '../upstream/clien
 export const oneWritePerKeyMessage =
   'An Idempotency-Key header covers one write: send one mutation field per request, or give each rememberFact its own idempotencyKey argument.';
 
+export const hopByHopKeyMessage = 'The Idempotency-Key header is named in Connection, so it cannot reach the upstream: send it as an ordinary header.';
+
 export const unusableKeyMessage = `The Idempotency-Key header must be 1 to ${maxIdempotencyKeyLength} printable ASCII characters, with no space at either end.`;
 
 export function useIdempotencyKeyScope(): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const sent = (args.contextValue as { idempotencyKeySent?: string }).idempotencyKeySent;
+      const { idempotencyKeySent: sent, idempotencyKey: forwarded } = args.contextValue as { idempotencyKeySent?: string; idempotencyKey?: string };
       if (sent === undefined) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== 'mutation') return;
       const refuse = (message: string) => setResultAndStopExecution({ errors: [new GraphQLError(message, { nodes: operation, extensions: { code: 'VALIDATION_ERROR' } })] });
       if (!isSaneIdempotencyKey(sent)) return refuse(unusableKeyMessage);
+      if (forwarded === undefined) return refuse(hopByHopKeyMessage);
       if (rootFields(operation.selectionSet, args.document, new Set()) > 1) refuse(oneWritePerKeyMessage);
     },
   };

@@ -1,6 +1,6 @@
 /**
  * Gives every request one id: the caller's `x-request-id` when it is sane (at most 128
- * characters of `[A-Za-z0-9._-]`), else a new UUID. The id goes back on every response and to
+ * characters of `[A-Za-z0-9._-]`) and not named in `Connection`, else a new UUID. The id goes back on every response and to
  * every upstream call of the request.
  */
 import type { Plugin } from 'graphql-yoga';
@@ -11,12 +11,18 @@ const ids = new WeakMap<Request, string>();
 // a request outside yoga: a 408 written on the socket when the body arrives too slowly.
 const idsOfServerRequests = new WeakMap<object, string>();
 
+/** Whether the caller named `x-request-id` in `Connection`: meant for one hop, so neither used nor forwarded. */
+function namedInConnection(headers: Headers): boolean {
+  const connection = headers.get('connection');
+  return connection !== null && connection.split(',').some((token) => token.trim().toLowerCase() === 'x-request-id');
+}
+
 /** The request's id, made on first use. */
 export function requestIdFor(request: Request): string {
   let id = ids.get(request);
   if (id === undefined) {
     const sent = request.headers.get('x-request-id');
-    id = sent !== null && saneRequestId.test(sent) ? sent : crypto.randomUUID();
+    id = sent !== null && saneRequestId.test(sent) && !namedInConnection(request.headers) ? sent : crypto.randomUUID();
     ids.set(request, id);
   }
   return id;

@@ -73,6 +73,27 @@ describe('headers at the edge', () => {
     expect(sent['authorization']).toBe('Bearer demo-admin');
   });
 
+  it('neither uses nor forwards an x-request-id the caller named in Connection', async () => {
+    const reply = await send(gateway.url, { headers: { ...base, connection: 'keep-alive, X-Request-Id', 'x-request-id': 'hop-id-2' }, body: query });
+    expect(reply.status).toBe(200);
+    const id = reply.headers.get('x-request-id');
+    expect(id).not.toBe('hop-id-2');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(projects.requests.at(-1)!.headers['x-request-id']).toBe(id);
+  });
+
+  it('refuses a mutation whose Idempotency-Key is named in Connection, before any call', async () => {
+    const calls = projects.requests.length;
+    const reply = await send(gateway.url, {
+      headers: { ...base, connection: 'idempotency-key', 'idempotency-key': 'key-789' },
+      body: JSON.stringify({ query: 'mutation { deleteSession(projectId: "p-1", sessionId: "s-1") }' }),
+    });
+    const body = JSON.parse(reply.text) as { data?: unknown; errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('Connection'), extensions: expect.objectContaining({ code: 'VALIDATION_ERROR' }) })]);
+    expect(projects.requests.length).toBe(calls);
+  });
+
   it('forwards every credential it accepts, a 4 KB bearer token included', async () => {
     // A JWT is often over 1 KB: it was accepted, then silently not forwarded (every header was cut at 1024).
     const jwt = `Bearer ${'a'.repeat(4096 - 'Bearer '.length)}`;
