@@ -141,7 +141,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   };
   const asProbeWhenOpen = (send: () => Promise<TransportResponse>) => (breaker.state === BreakerState.Open ? probing(send) : send());
   const breaker: CircuitBreakerPolicy = circuitBreaker(
-    handleWhen((error) => error instanceof UpstreamError && countsAgainstCircuit(error.failure, failedProbes.has(error))),
+    // A call sent before the circuit opened that fails after counts for nothing: cockatiel would
+    // reopen a half-open circuit on it and then ignore the probe's success.
+    handleWhen((error) => error instanceof UpstreamError && (failedProbes.has(error) ? countsAgainstCircuit(error.failure, true) : breaker.state === BreakerState.Closed && countsAgainstCircuit(error.failure, false))),
     { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5) },
   );
   let openedAt = 0;
@@ -217,13 +219,15 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       // Checked before the breaker too: a half-open circuit's probe must be a call that was sent.
       if (call.deadlineAt <= Date.now()) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'deadline' }, attempts: attemptNo, requestId: call.requestId });
       try {
-        response = await breaker.execute(() =>
+        const passed = breaker.execute(() =>
           asProbeWhenOpen(() => {
             // A call that waited behind a half-open probe runs after it: its deadline may have passed.
             if (call.deadlineAt <= Date.now()) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'deadline' }, attempts: attemptNo, requestId: call.requestId });
             return observed(method, url, headers, body, call, attemptNo, pathForLog);
           }),
         );
+        // Queued behind a half-open circuit's probe, a call waits no longer than its own deadline.
+        response = await (breaker.state === BreakerState.HalfOpen ? untilDeadline(passed, call, (failure) => new UpstreamError({ service, method, path: pathForLog, failure, attempts: attemptNo, requestId: call.requestId })) : passed);
       } catch (error) {
         if (error instanceof BrokenCircuitError) {
           // This call failed before it found the circuit open: the caller hears what the upstream did.
@@ -367,6 +371,27 @@ function countsAgainstCircuit(failure: UpstreamFailure, probing: boolean): boole
     default:
       return false;
   }
+}
+
+/**
+ * `work`, or a `deadline` failure at the call's deadline, or an `aborted` one when its caller
+ * leaves, whichever comes first (`fail` makes them); `work` runs on unobserved.
+ */
+function untilDeadline<T>(work: Promise<T>, call: CallContext, fail: (failure: UpstreamFailure) => UpstreamError): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => settle(() => reject(fail({ kind: 'deadline' }))), Math.max(0, call.deadlineAt - Date.now()));
+    const onAbort = () => settle(() => reject(fail({ kind: 'aborted' })));
+    call.signal.addEventListener('abort', onAbort, { once: true });
+    function settle(then: () => void) {
+      clearTimeout(timer);
+      call.signal.removeEventListener('abort', onAbort);
+      then();
+    }
+    work.then(
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error)),
+    );
+  });
 }
 
 /** Resolves after `ms`, or as soon as either signal aborts. */

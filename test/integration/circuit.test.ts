@@ -3,6 +3,7 @@
  * threshold calls stop reaching it and fail at once, `/ready` and the logs say so, and after the
  * half-open wait one probe closes the circuit again.
  */
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { errorAt, expectStillServing } from '../support/gateway.js';
 import { json, waitUntil } from '../support/http-server.js';
@@ -129,6 +130,74 @@ describe('circuit breaker', () => {
     await slow;
     expect((await probe).body).toEqual({ data: { context: { name: 'Notes' } } });
     expect(circuit()).toBe('closed');
+  });
+
+  it('a failure that comes back while the circuit probes, from a call sent before it opened, neither reopens it nor spoils the probe', async () => {
+    let healthy = false;
+    let slowCalls = 0;
+    const upstream = await use.server((request, response) => {
+      if (request.url.includes('c-slow')) {
+        // Its first answer, a 503, comes back while the circuit probes.
+        if (++slowCalls === 1) return void setTimeout(() => json(response, 503, { status: 503 }), 1200);
+        return json(response, 200, { id: 'c-slow', name: 'Slow' });
+      }
+      if (!healthy) return json(response, 503, { status: 503 });
+      setTimeout(() => json(response, 200, { id: 'c-1', name: 'Notes' }), 900);
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_AFTER_MS: '500' });
+    const circuit = () => gateway.gateway.clients.knowledge.circuit().state;
+    const slow = gateway.graphql('{ context(id: "c-slow") { name } }');
+    await waitUntil(() => slowCalls === 1, 'the slow call to be sent');
+    expect(errorAt(await gateway.graphql(query), ['context']).extensions['code']).toBe('SERVICE_UNAVAILABLE');
+    expect(circuit()).toBe('open');
+
+    healthy = true;
+    await waitUntil(() => circuit() !== 'open', 'the circuit to allow a probe');
+    const probe = await gateway.graphql(query);
+    expect(probe.body).toEqual({ data: { context: { name: 'Notes' } } });
+    expect(circuit()).toBe('closed');
+    await slow;
+  });
+
+  it('a call queued behind a probe answers by its own deadline, not when the probe ends', async () => {
+    // The queued request arrives first (its 3 s deadline runs from then) and its body slowly: its
+    // call comes 1.6 s in, behind the probe sent at 1.5 s, whose answer takes 2.5 s (at 4 s).
+    let healthy = false;
+    let probeAnsweredAt = 0;
+    const upstream = await use.server((_request, response) => {
+      if (!healthy) return json(response, 503, { status: 503 });
+      setTimeout(() => {
+        probeAnsweredAt = Date.now();
+        json(response, 200, { id: 'c-1', name: 'Notes' });
+      }, 2500);
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_AFTER_MS: '300', REQUEST_DEADLINE_MS: '3000' });
+    const circuit = () => gateway.gateway.clients.knowledge.circuit().state;
+    expect(errorAt(await gateway.graphql(query), ['context']).extensions['code']).toBe('SERVICE_UNAVAILABLE');
+    healthy = true;
+    await waitUntil(() => circuit() !== 'open', 'the circuit to allow a probe');
+
+    const body = JSON.stringify({ query });
+    let queuedAnsweredAt = 0;
+    const queued = new Promise<string>((resolve, reject) => {
+      const request = httpRequest(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin', 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          queuedAnsweredAt = Date.now();
+          resolve(text);
+        });
+      });
+      request.on('error', reject);
+      request.write(body.slice(0, 5));
+      setTimeout(() => request.end(body.slice(5)), 1600);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const probe = gateway.graphql(query); // the probe
+    const answer = JSON.parse(await queued) as { errors: Array<{ extensions: { code: string } }> };
+    expect(answer.errors[0]!.extensions.code).toBe('GATEWAY_TIMEOUT');
+    expect((await probe).body).toEqual({ data: { context: { name: 'Notes' } } });
+    expect(queuedAnsweredAt).toBeLessThan(probeAnsweredAt);
   });
 
   it('4xx answers never open the circuit', async () => {
