@@ -2,7 +2,8 @@
  * Bodies sent with a `Content-Encoding`. The gateway asks for none (it sends no
  * `Accept-Encoding` from Node), but some servers and proxies compress whatever they are asked,
  * and an edge runtime's `fetch` asks and decodes on its own: the Node transport decodes what it
- * is sent the same way, so an upstream reads the same through either. The cap applies to the
+ * is sent too (gzip, x-gzip, deflate, br and lists of them; workerd's `fetch` decodes gzip and
+ * br only). The cap applies to the
  * decoded body: a small body that inflates past it fails with `too-large` (a decompression bomb
  * is never held whole). A coding it does not know leaves the body as sent, as `fetch` does. Data
  * that does not decode is no body at all, as on the edge transport (where `fetch` fails to read

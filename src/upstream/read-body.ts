@@ -92,9 +92,7 @@ export function transportErrorFrom(error: unknown, signal: AbortSignal): Transpo
     // undici's parser asserts a status of at least 100 (`HTTP/1.1 000`): that one failed
     // assertion is an answer that is not HTTP. Any other stays a gateway-side failure.
     const badStatus = code === 'ERR_ASSERTION' && typeof message === 'string' && message.includes('statusCode');
-    // Framing that contradicts itself (Content-Length beside chunked, two lengths) arrived whole:
-    // an unusable answer, where a connection closed early is `UND_ERR_SOCKET`, a reset.
-    if ((typeof code === 'string' && code.startsWith('HPE_')) || name === 'HTTPParserError' || code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || badStatus || (code === 'UND_ERR_SOCKET' && (message === 'bad upgrade' || message === 'bad response'))) {
+    if ((typeof code === 'string' && code.startsWith('HPE_')) || name === 'HTTPParserError' || code === 'UND_ERR_HEADERS_OVERFLOW' || badStatus || (code === 'UND_ERR_SOCKET' && (message === 'bad upgrade' || message === 'bad response'))) {
       return new TransportError('malformed', typeof code === 'string' ? code : 'not HTTP', error);
     }
     current = (current as { cause?: unknown }).cause;

@@ -186,7 +186,14 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settle();
     // A request undici would not send is passed on as it is: a gateway bug, not a transport failure.
-    this.reject(isRequestRefusedByClient(error) ? error : transportErrorFrom(error, this.request.signal));
+    if (isRequestRefusedByClient(error)) return this.reject(error);
+    // A length mismatch found before the headers were handed over is framing that contradicts
+    // itself (a Content-Length beside chunked encoding, two lengths): an unusable answer. Found
+    // after, it is a body cut short (undici reports one ended by `Connection: close` so), a reset.
+    if ((error as { code?: unknown }).code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' && !this.request.signal.aborted) {
+      return this.reject(new TransportError(this.status === 0 ? 'malformed' : 'reset', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', error));
+    }
+    this.reject(transportErrorFrom(error, this.request.signal));
   }
 
   /** Ends the attempt with `failure` (a limit, the cap, a stopping gateway) and stops the exchange. */

@@ -201,6 +201,18 @@ describe('hostile upstreams', () => {
     expect(error.message).toBe('The knowledge service answered with something unusable');
   });
 
+  it.each([
+    ['with Connection: close', 'Connection: close\r\n'],
+    ['as HTTP/1.0', ''],
+  ])('a body cut short %s is a reset, SERVICE_UNAVAILABLE, not an unusable answer', async (name, connection) => {
+    const { error, upstream } = await expectCode((_response, socket) => {
+      const version = name === 'as HTTP/1.0' ? '1.0' : '1.1';
+      socket.end(`HTTP/${version} 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n${connection}\r\n{"id":"c-1","na`);
+    }, 'SERVICE_UNAVAILABLE');
+    expect(error.extensions['upstream'].status).toBeUndefined();
+    expect(upstream.requests).toHaveLength(3);
+  });
+
   it.each(['000 Zero', '099 Low'])('a status line of %s (below 100, which fails an assertion in the HTTP client) → BAD_GATEWAY, not an unreachable service', async (statusLine) => {
     const { error, upstream } = await expectCode((_response, socket) => {
       socket.end(`HTTP/1.1 ${statusLine}\r\nContent-Length: 0\r\n\r\n`);

@@ -1,6 +1,7 @@
 /** Reading an upstream body's text in the charset its Content-Type names. */
 import { describe, expect, it } from 'vitest';
-import { bodyText } from '../../src/upstream/read-body.js';
+import { AssertionError } from 'node:assert';
+import { bodyText, transportErrorFrom } from '../../src/upstream/read-body.js';
 
 describe('bodyText', () => {
   const cafe = 'Café Müller';
@@ -23,5 +24,15 @@ describe('bodyText', () => {
   it('reads a charset the runtime does not know as UTF-8, invalid bytes as U+FFFD', () => {
     expect(bodyText(Buffer.from(cafe, 'utf8'), 'application/json; charset=x-no-such-charset')).toBe(cafe);
     expect(bodyText(Buffer.from(cafe, 'latin1'), 'application/json')).toBe('Caf\uFFFD M\uFFFDller');
+  });
+});
+
+describe('transportErrorFrom', () => {
+  const live = new AbortController().signal;
+  it('reads the HTTP client\'s assertion on a status below 100 as an answer that is not HTTP, and no other assertion', () => {
+    const status = new AssertionError({ message: 'The expression evaluated to a falsy value:\n\n  assert(statusCode >= 100)\n' });
+    expect(transportErrorFrom(status, live).kind).toBe('malformed');
+    const other = new AssertionError({ message: 'The expression evaluated to a falsy value:\n\n  assert(!this.paused)\n' });
+    expect(transportErrorFrom(other, live).kind).toBe('reset');
   });
 });
