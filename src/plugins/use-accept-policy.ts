@@ -18,10 +18,11 @@
  * `q=0` refuses a type (its most specific range decides, as HTTP says). yoga does not read `q`:
  * `application/graphql-response+json;q=0, application/json` was answered in the refused type,
  * with its 400, and a header refusing every type got an answer rather than a 406. Where a type
- * is refused, the other of the two regular types is written instead; where both are, a 406
- * (no operation here answers as a stream, and yoga would write the refused type anyway).
+ * is refused, the other of the two regular types is written instead; where both are, the result
+ * is one server-sent event when `text/event-stream` is accepted, else a 406 (yoga would have
+ * written the refused type).
  */
-import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
+import { getSSEProcessor, isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
 import { refusal } from './refusal.js';
 
 /** What yoga's result processors write: regular results, and the incremental and SSE forms. */
@@ -53,7 +54,7 @@ const answers = (range: MediaRange) => !range.refused && answerableTypes.some((a
 const graphqlResponseType = 'application/graphql-response+json';
 const jsonType = 'application/json';
 const streamingTypes: readonly string[] = ['multipart/mixed', 'text/event-stream'];
-const regularTypes = [graphqlResponseType, jsonType] as const;
+const eventStreamType = 'text/event-stream';
 
 /** Whether `type` is acceptable: its most specific matching range (an exact type, then a type's range, then any type) is not refused. */
 function acceptable(type: string, ranges: readonly MediaRange[]): boolean {
@@ -91,16 +92,18 @@ function matches(answerable: string, range: MediaRange): boolean {
 }
 
 export function useAcceptPolicy(): Plugin {
+  const eventStream = getSSEProcessor();
   // The type each request's result is to be written in, where not yoga's; `Accept` is read once, here.
   const chosen = new WeakMap<Request, string>();
   return {
     onRequestParse({ request, endResponse }) {
       const accept = request.headers.get('accept');
       const ranges = mediaRanges(accept);
-      // With a refusal in play the result, never a stream here, needs a regular type it accepts.
-      const answerable = ranges.some((range) => range.refused) ? regularTypes.some((type) => acceptable(type, ranges)) : answerableTypes.some((type) => acceptable(type, ranges));
-      if (answerable) {
-        const type = regularResultType(ranges);
+      // With a refusal in play yoga's choice cannot be trusted: the type is chosen here, a regular
+      // one, else server-sent events (yoga's processor writes one result as one event).
+      const refusing = ranges.some((range) => range.refused);
+      const type = regularResultType(ranges) ?? (refusing && acceptable(eventStreamType, ranges) ? eventStreamType : undefined);
+      if (refusing ? type !== undefined : answerableTypes.some((answerable) => acceptable(answerable, ranges))) {
         if (type !== undefined) chosen.set(request, type);
         return;
       }
@@ -113,7 +116,7 @@ export function useAcceptPolicy(): Plugin {
     onResultProcess({ request, result, setResultProcessor }) {
       const type = chosen.get(request);
       if (type === undefined || isAsyncIterable(result)) return;
-      setResultProcessor(processRegularResult, type);
+      setResultProcessor(type === eventStreamType ? eventStream : processRegularResult, type);
     },
   };
 }

@@ -119,7 +119,6 @@ describe('request-level errors', () => {
     ['POST', 'application/json; charset=latin1'],
     ['POST', `${graphqlResponse};q=0`],
     ['POST', `*/*;q=0`],
-    ['POST', 'application/json;q=0, text/event-stream'],
     ['POST', `${graphqlResponse};q=0, application/json;q=0, multipart/mixed`],
     ['GET', 'application/xml'],
   ])('refuses %s with Accept %s with 406 before the operation runs', async (method, accept) => {
@@ -135,6 +134,17 @@ describe('request-level errors', () => {
     expect(body['data']).toBeUndefined();
     expect(body['errors']).toEqual([{ message: expect.stringContaining('application/json'), extensions: { code: 'VALIDATION_ERROR', status: 400, requestId: response.headers.get('x-request-id') } }]);
     expect(upstreamCalls()).toBe(callsBefore); // the write was never sent
+  });
+
+  it.each(['text/event-stream, application/json;q=0', `application/json;q=0, ${graphqlResponse};q=0, text/event-stream`])('answers Accept %s with one server-sent event, never the refused type', async (accept) => {
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer demo-admin', accept, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ project(id: "p-1") { name } }' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(await response.text()).toContain('"name":"Atlas"');
   });
 
   it.each([['*/*'], ['application/*'], ['text/html;q=0.9, */*;q=0.1'], ['APPLICATION/JSON'], ['multipart/mixed']])('answers Accept %s', async (accept) => {
