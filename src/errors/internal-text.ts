@@ -41,7 +41,7 @@ const internalPatterns: readonly RegExp[] = [
   // Only the label next to the suffix is matched: a pattern over every label of the name
   // backtracks quadratically on a long dotted run (`a.a.a.…`).
   /[a-z0-9-]\.(?:internal|local|lan|corp|svc)(?::\d{1,5})?\b/i,
-  /[a-z0-9-]\.(?:(?:rds|cache|compute|elb|ec2|es)\.amazonaws\.com|(?:database|redis\.cache)\.windows\.net)\b/i,
+  /[a-z0-9-]\.(?:(?:rds|cache|compute|elb|ec2|es)\.amazonaws\.com|(?:database|redis\.cache)\.windows\.net|(?:postgres|mysql|mariadb)\.database\.azure\.com|documents\.azure\.com)\b/i,
   // SQL and database driver errors.
   // Upper-case keywords only: "Select a plan from the list" is a fine message. The column list
   // (up to 200 characters) is matched lazily, so that `SELECT SELECT …` costs linear time.
@@ -69,22 +69,23 @@ const internalPatterns: readonly RegExp[] = [
 ];
 
 /**
- * A host name of four labels or more (`mysql-01.eu-west.acme-corp.net`); a public name such as
- * `docs.example.com` may be a link for the caller. A dotted path of plain words is a field's name
- * (`user.profile.address.city`, `order.items.0.id`), not a host, so a name counts when a label
- * holds a hyphen or runs letters and digits together (`db-01`, `eu-west`, `k8s`), or when it
- * ends in a common top-level domain. One start per dotted run: linear time.
+ * A host name of four labels or more under a common top-level domain
+ * (`mysql-01.eu-west.acme-corp.net`); a public name such as `docs.example.com` may be a link for
+ * the caller. A dotted path of words under another ending is a field's name or a file's
+ * (`shipping.address.line1.city`, `holiday-photo.2024.06.jpg`), not a host. Where dotted names
+ * are expected (field names, Problem types), only a machine-like one counts: a label with a
+ * hyphen or letters run into digits (`db-01`, `eu-west`). One start per dotted run: linear time.
  */
-const machineHostName = /(?<![\w@.-])(?=[a-z0-9.-]*(?:-|[a-z]\d|\d[a-z]))(?:[a-z0-9-]{1,63}\.){3,}[a-z]{2,24}\b/i;
-const hostNameUnderCommonDomain =
-  /(?<![\w@.-])(?:[a-z0-9-]{1,63}\.){3,}(?:com|net|org|io|ai|dev|app|cloud|tech|co|info|biz|us|uk|eu|de|fr|nl|es|it|pl|se|no|dk|fi|ie|ch|at|be|au|nz|ca|jp|kr|cn|hk|sg|tw|in|br|mx|ru|za)\b/i;
+const commonDomains = 'com|net|org|io|ai|dev|app|cloud|tech|co|info|biz|us|uk|eu|de|fr|nl|es|it|pl|se|no|dk|fi|ie|ch|at|be|au|nz|ca|jp|kr|cn|hk|sg|tw|in|br|mx|ru|za';
+const hostNameUnderCommonDomain = new RegExp(`(?<![\\w@.-])(?:[a-z0-9-]{1,63}\\.){3,}(?:${commonDomains})\\b`, 'i');
+const machineHostName = new RegExp(`(?<![\\w@.-])(?=[a-z0-9.-]*(?:-|[a-z]\\d|\\d[a-z]))(?:[a-z0-9-]{1,63}\\.){3,}(?:${commonDomains})\\b`, 'i');
 
 export interface InternalTextOptions {
   /**
    * The text is a field's name or a URI, where a public dotted name of plain words is expected
    * (`data.attributes.billing.info`, `https://errors.api.payments.example.com/not-found`): a name
-   * under a common top-level domain is not taken for a host by that alone. Machine-like names,
-   * internal suffixes, cloud database hosts, addresses and ports still are. @default false
+   * under a common top-level domain is not taken for a host by that alone, only when it is also
+   * machine-like. Internal suffixes, cloud database hosts, addresses and ports still are. @default false
    */
   dottedNamesExpected?: boolean;
 }
@@ -102,6 +103,6 @@ export const maxScannedLength = 10_000;
  */
 export function looksInternal(text: string, options?: InternalTextOptions): boolean {
   const scanned = text.length > maxScannedLength ? text.slice(0, maxScannedLength) : text;
-  if (internalPatterns.some((pattern) => pattern.test(scanned)) || machineHostName.test(scanned)) return true;
-  return options?.dottedNamesExpected !== true && hostNameUnderCommonDomain.test(scanned);
+  if (internalPatterns.some((pattern) => pattern.test(scanned))) return true;
+  return (options?.dottedNamesExpected === true ? machineHostName : hostNameUnderCommonDomain).test(scanned);
 }

@@ -119,6 +119,8 @@ describe('looksInternal', () => {
     'Field user.profile.address.city is required',
     'order.items.0.id must be positive',
     '/data/attributes/name must be a string',
+    'Field shipping.address.line1.city is required',
+    'File holiday-photo.2024.06.jpg exceeds 10 MB',
   ])('lets %j through', (text) => {
     expect(looksInternal(text)).toBe(false);
   });
@@ -130,6 +132,10 @@ describe('looksInternal where dotted names are expected (field names, Problem ty
     'data.attributes.billing.info',
     'user.profile.address.city',
     'order.items.0.sku',
+    'shipping.address.line1.city',
+    'items.0.address2.city',
+    'data.attributes.billing-address.post-code',
+    'spec.containers.0.image-pull-policy',
   ])('lets %j through', (text) => {
     expect(looksInternal(text, { dottedNamesExpected: true })).toBe(false);
   });
@@ -140,6 +146,7 @@ describe('looksInternal where dotted names are expected (field names, Problem ty
     'metadata.google.internal',
     'redis.prod.svc.cluster.local',
     'prod-db.cluster-abc123.us-east-1.rds.amazonaws.com',
+    'pg.postgres.database.azure.com',
     'https://api.payments-v2.prod.example.com/problems/x',
     'http://10.0.0.7/problems/x',
     'https://billing-svc/problems/x',

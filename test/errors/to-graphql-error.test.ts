@@ -397,6 +397,12 @@ describe('toGraphQLError: details keep client-safe keys only (ERRORS.md §4)', (
     });
   });
 
+  it('keeps field errors whose paths hold digits and hyphens', () => {
+    const fields = ['shipping.address.line1.city', 'data.attributes.billing-address.post-code', 'spec.containers.0.image-pull-policy'];
+    const error = toGraphQLError(answered('knowledge', 422, { errors: fields.map((field) => ({ detail: 'bad', field })) }), opts);
+    expect(error.extensions['details']).toEqual({ fieldErrors: fields.map((field) => ({ field, message: 'bad' })) });
+  });
+
   it('drops a field error whose field names a file or an internal host', () => {
     const hosts = ['db-1.internal:5432', 'mysql-01.eu-west.acme-corp.net', 'db-1.internal', 'redis.prod.svc.cluster.local', 'prod-db.cluster-abc123.us-east-1.rds.amazonaws.com'];
     const body = { errors: [{ detail: 'bad', field: 'C:\\inetpub\\web.config' }, ...hosts.map((field) => ({ detail: 'bad', field })), { detail: 'ok', field: 'name' }] };
