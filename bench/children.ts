@@ -41,7 +41,8 @@ export function startChild(options: ChildOptions): Promise<Child> {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   return new Promise((resolve, reject) => {
-    let stdout = '';
+    // The URL line comes on stdout from the peers, on stderr from Conflux (its stdout is JSON logs).
+    let seen = '';
     const timer = setTimeout(() => fail(new Error(`${options.name} printed no URL within ${options.readyTimeoutMs ?? 60_000} ms`)), options.readyTimeoutMs ?? 60_000);
     const onExit = (code: number | null) => fail(new Error(`${options.name} exited (${code}) before listening: ${stderr.trim()}`));
     function fail(error: Error) {
@@ -51,17 +52,19 @@ export function startChild(options: ChildOptions): Promise<Child> {
       reject(error);
     }
     const onData = (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = urlLine.exec(stdout);
+      seen = (seen + chunk.toString()).slice(-4000);
+      const match = urlLine.exec(seen);
       if (!match) return;
       clearTimeout(timer);
       child.off('exit', onExit);
       child.stdout!.off('data', onData);
+      child.stderr!.off('data', onData);
       // Logs keep flowing; drain them so the child never blocks on a full pipe.
       child.stdout!.resume();
       resolve(childHandle(options.name, match[1]!, child));
     };
     child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     child.once('exit', onExit);
   });
 }
