@@ -221,7 +221,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       try {
         const passed = breaker.execute(() =>
           asProbeWhenOpen(() => {
-            // A call that waited behind a half-open probe runs after it: its deadline may have passed.
+            // A call that waited behind a half-open probe runs after it: its deadline may have
+            // passed, or its caller gone (it was answered at once then, and must not be sent).
+            if (call.signal.aborted) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'aborted' }, attempts: attemptNo, requestId: call.requestId });
             if (call.deadlineAt <= Date.now()) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'deadline' }, attempts: attemptNo, requestId: call.requestId });
             return observed(method, url, headers, body, call, attemptNo, pathForLog);
           }),
@@ -378,6 +380,10 @@ function countsAgainstCircuit(failure: UpstreamFailure, probing: boolean): boole
  * leaves, whichever comes first (`fail` makes them); `work` runs on unobserved.
  */
 function untilDeadline<T>(work: Promise<T>, call: CallContext, fail: (failure: UpstreamFailure) => UpstreamError): Promise<T> {
+  if (call.signal.aborted) {
+    work.catch(() => undefined); // runs on unobserved: its failure must not go unhandled
+    return Promise.reject(fail({ kind: 'aborted' }));
+  }
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => settle(() => reject(fail({ kind: 'deadline' }))), Math.max(0, call.deadlineAt - Date.now()));
     const onAbort = () => settle(() => reject(fail({ kind: 'aborted' })));

@@ -3,7 +3,7 @@
  * never followed, and the body read through its stream with a cap.
  */
 import { isUndecodable, readCapped, transportErrorFrom } from './read-body.js';
-import { limitSentAttempt, type Transport, type TransportError, type TransportRequest, type TransportResponse } from './transport.js';
+import { limitSentAttempt, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface FetchTransportOptions {
   /** The fetch to use. @default globalThis.fetch */
@@ -20,8 +20,9 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
         ended = failure;
         controller.abort(failure);
       });
+      let response: Response | undefined;
       try {
-        const response = await doFetch(request.url, {
+        response = await doFetch(request.url, {
           method: request.method,
           headers: request.headers,
           body: request.body,
@@ -41,7 +42,12 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
         }
         return { status: response.status, headers, body };
       } catch (error) {
-        throw ended ?? transportErrorFrom(error, controller.signal);
+        if (ended !== undefined) throw ended;
+        // Framing that contradicts itself (a Content-Length beside chunked encoding) is refused
+        // before the answer is handed over: unusable, as on the Node transport; a body cut short
+        // fails later, while it is read, and stays a reset.
+        if (response === undefined && hasCode(error, 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) throw new TransportError('malformed', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', error);
+        throw transportErrorFrom(error, controller.signal);
       } finally {
         stopLimits();
       }
@@ -66,4 +72,13 @@ async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncIterable<
   } finally {
     if (!done) await reader.cancel().catch(() => undefined);
   }
+}
+
+/** Whether `code` is on the error or its causes. */
+function hasCode(error: unknown, code: string): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
+    if ((current as { code?: unknown }).code === code) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
