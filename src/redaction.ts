@@ -54,12 +54,22 @@ export function isSecretKey(key: string): boolean {
 }
 
 const bearerInText = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
-/** A secret as a URL's query parameter or a `name=value` pair: `?api_key=…&access_token=…`. */
-const secretParameterInText = /\b((?:access|refresh|id|auth|session)?_?token|api_?key|client_?secret|secret|password|authorization|sig(?:nature)?)=[^&\s"'<>]+/gi;
-/** The same secrets written `name: value` or as JSON in text: `password: hunter2`, `"api_key":"K1"`. */
-const secretMemberInText = /\b((?:access|refresh|id|auth|session)?_?token|api_?key|client_?secret|secret|password|passwd)("?\s*:\s*"?)[^\s"',;}&]+/gi;
-/** The password of a URL or connection string: `postgres://admin:<password>@db`. */
-const passwordInUrl = /(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:@\/]{1,200}:)[^\s@\/]{1,200}@/gi;
+/**
+ * A secret's name in text, prefixes included (`db_password`, `X-Api-Key`, `csrf_token`,
+ * `aws_secret_access_key`); the separators between words make the prefix loop linear.
+ */
+const secretName = '((?<![a-z0-9_-])(?:[a-z0-9]+[_-])*(?:(?:access|refresh|id|auth|session)?_?token|api[_-]?key|client[_-]?secret|private[_-]?key|secret[_-]?key|access[_-]?key|secret|password|passwd|authorization|sig(?:nature)?))';
+/** A secret as a URL's query parameter or a `name=value` pair: `?api_key=…&access_token=…`, `DB_PASSWORD=…`. */
+const secretParameterInText = new RegExp(`${secretName}=[^&;,\\s"'<>]+`, 'gi');
+/**
+ * The same names written `name: value` or as JSON or a dict inside text: a quoted value goes
+ * whole (`"password":"correct horse battery staple"`), an unquoted one to the next space.
+ */
+const secretMemberInText = new RegExp(`${secretName}(["']?\\s*:\\s*)("[^"\\n]{0,500}"|'[^'\\n]{0,500}'|[^\\s"',;}&]+)`, 'gi');
+/** An `Authorization` header quoted in text: its scheme and credential both go (`authorization: Token abc`). */
+const authorizationInText = /(\b(?:proxy-)?authorization["']?\s*:\s*["']?)[^"'\n,;}]{1,500}/gi;
+/** The password of a URL or connection string, with or without a user: `postgres://admin:<password>@db`, `redis://:<password>@cache`. */
+const passwordInUrl = /(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:@\/]{0,200}:)[^\s\/]{1,200}@/gi;
 /** Cheap first look: text without any of these words holds nothing the patterns above replace. */
 const credentialWord = /bearer|basic|token|key|secret|passw|authorization|sig|:\/\//i;
 const maxScrubDepth = 8;
@@ -67,9 +77,13 @@ const maxScrubDepth = 8;
 function scrubText(text: string): string {
   if (!credentialWord.test(text)) return text;
   return text
+    .replace(authorizationInText, `$1${redactedValue}`)
     .replace(bearerInText, `$1 ${redactedValue}`)
     .replace(secretParameterInText, `$1=${redactedValue}`)
-    .replace(secretMemberInText, `$1$2${redactedValue}`)
+    .replace(secretMemberInText, (_match, name: string, separator: string, value: string) => {
+      const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
+      return `${name}${separator}${quote}${redactedValue}${quote}`;
+    })
     .replace(passwordInUrl, `$1${redactedValue}@`);
 }
 

@@ -104,6 +104,12 @@ describe('createLogger', () => {
       `{"password":"${redactedValue}","user":"bob"} and password: ${redactedValue}; api_key : ${redactedValue}`,
     );
     expect(scrubSecrets('see https://docs.example.com/errors and mailto:a@b.c')).toBe('see https://docs.example.com/errors and mailto:a@b.c');
+    expect(scrubSecrets('{"password":"correct horse battery staple","user":"bob"}')).toBe(`{"password":"${redactedValue}","user":"bob"}`);
+    expect(scrubSecrets("db_password: x; DB_PASSWORD=y; X-Api-Key: K1; csrf_token: t; {'secret_key': 's k'}")).toBe(
+      `db_password: ${redactedValue}; DB_PASSWORD=${redactedValue}; X-Api-Key: ${redactedValue}; csrf_token: ${redactedValue}; {'secret_key': '${redactedValue}'}`,
+    );
+    expect(scrubSecrets('redis://:s3cret@cache:6379 and amqp://u:p@ss@h/v')).toBe(`redis://:${redactedValue}@cache:6379 and amqp://u:${redactedValue}@h/v`);
+    expect(scrubSecrets('sent authorization: Token abc123 upstream')).toBe(`sent authorization: ${redactedValue}`);
   });
 
   it('the edge logger (console, no pino) scrubs the same way', () => {
