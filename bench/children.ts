@@ -1,6 +1,7 @@
 /**
  * Each server under test runs in its own child process, so its CPU and peak memory are its own.
- * A child prints its base URL on stdout once it listens; `startChild` waits for that line.
+ * A child prints its base URL once it listens (the peers on stdout, Conflux on stderr, its stdout
+ * being JSON logs); `startChild` waits for that line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';

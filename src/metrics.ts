@@ -16,8 +16,6 @@ import type { CircuitState, UpstreamCallReport, UpstreamClient } from './upstrea
 export interface MetricsOptions {
   /** The path the metrics are served at. @default '/metrics' */
   path?: string;
-  /** The GraphQL endpoint: only requests to it (or a path ending in it, as yoga serves) are counted as operations. @default '/graphql' */
-  graphqlEndpoint?: string;
   /** Distinct operation names kept as labels; later ones are counted as `other`. @default 100 */
   maxOperationNames?: number;
 }
@@ -40,7 +38,6 @@ const circuitStates: readonly CircuitState[] = ['closed', 'open', 'half-open', '
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const path = options.path ?? '/metrics';
-  const graphqlEndpoint = options.graphqlEndpoint ?? '/graphql';
   const maxOperationNames = options.maxOperationNames ?? 100;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'conflux_' });
@@ -103,10 +100,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       coalesced.inc({ service });
     },
     onRequestReport(report) {
-      // yoga serves GraphQL on the endpoint, with a slash after it, and on any path ending in it.
-      const graphqlPath = report.path.endsWith(graphqlEndpoint) || report.path.endsWith(`${graphqlEndpoint}/`);
-      // No operation ran and nothing failed: the GraphiQL page or a CORS preflight, not a GraphQL request.
-      if (!graphqlPath || (report.operationType === undefined && report.errors.length === 0)) return;
+      // Counted where yoga read the request as GraphQL, on whatever URL it serves GraphQL at.
+      if (report.graphql !== true || (report.operationType === undefined && report.errors.length === 0)) return;
       requests.inc({ operation: operationLabel(report.operation), outcome: report.outcome });
       for (const error of report.errors) errors.inc({ code: error.code, service: error.service ?? 'gateway' });
     },

@@ -40,7 +40,7 @@ const internalPatterns: readonly RegExp[] = [
   /\b(?:ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE)\b/,
   // Only the label next to the suffix is matched: a pattern over every label of the name
   // backtracks quadratically on a long dotted run (`a.a.a.…`).
-  /[a-z0-9-]\.(?:internal|local|lan|corp|svc)(?::\d{1,5})?\b/i,
+  /[a-z0-9-]\.(?:internal|local|localdomain|lan|corp|intranet|svc|consul|home\.arpa)(?::\d{1,5})?\b/i,
   /[a-z0-9-]\.(?:(?:rds|cache|compute|elb|ec2|es)\.amazonaws\.com|(?:database|redis\.cache)\.windows\.net|(?:postgres|mysql|mariadb)\.database\.azure\.com|documents\.azure\.com)\b/i,
   // SQL and database driver errors.
   // Upper-case keywords only: "Select a plan from the list" is a fine message. The column list

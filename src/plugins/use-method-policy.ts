@@ -1,7 +1,7 @@
 /**
  * GraphQL is served over `GET` and `POST` only: any other method gets 405 with `Allow`, before
- * every other check of the request (credentials, `Accept`, CSRF), in JSON (as
- * `application/graphql-response+json` when the caller names it) whatever else it accepts. graphql-yoga makes the same check, but after every plugin's own
+ * every other check of the request (credentials, `Accept`, CSRF), in JSON whatever else it
+ * accepts: as `application/graphql-response+json` where every other answer would be. graphql-yoga makes the same check, but after every plugin's own
  * `onRequestParse`, so a `DELETE`, `HEAD` or `OPTIONS` without a JSON body was refused by the
  * CSRF check instead, 403 "Required CSRF header(s) not present", which sends the caller after
  * the wrong fix. CORS preflights are answered before this runs.

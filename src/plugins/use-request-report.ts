@@ -24,6 +24,8 @@ export interface RequestReport {
   outcome: 'success' | 'partial' | 'error';
   /** Each error's `extensions.code` and, when an upstream caused it, the service. */
   errors: Array<{ code: ErrorCode; service?: string }>;
+  /** yoga took it for a GraphQL request and began to read it (not GraphiQL, a preflight, a 404, `/health`...). */
+  graphql?: true;
 }
 
 export interface RequestReportOptions {
@@ -40,6 +42,7 @@ interface Pending {
   /** `undefined` until a GraphQL result was made. */
   data?: boolean;
   errors: RequestReport['errors'];
+  graphql?: true;
 }
 
 const graphqlName = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
@@ -66,6 +69,12 @@ export function useRequestReport(options: RequestReportOptions): { start: Plugin
   const start: Plugin = {
     onRequest({ request, url }) {
       pending.set(request, { startedAt: performance.now(), path: url.pathname, errors: [] });
+    },
+    // yoga reads only what it serves as GraphQL: whatever it answers before (GraphiQL, a
+    // preflight, a 404 for a URL it does not serve) never comes here.
+    onRequestParse({ request }) {
+      const entry = pending.get(request);
+      if (entry !== undefined) entry.graphql = true;
     },
   };
   const finish: Plugin = {
@@ -108,6 +117,7 @@ export function useRequestReport(options: RequestReportOptions): { start: Plugin
       if (entry.operation !== undefined) report.operation = entry.operation;
       if (entry.operationType !== undefined) report.operationType = entry.operationType;
       if (entry.startedAt !== undefined) report.durationMs = Math.round((performance.now() - entry.startedAt) * 10) / 10;
+      if (entry.graphql) report.graphql = true;
       options.onReport(report);
     },
   };

@@ -147,6 +147,8 @@ describe('looksInternal where dotted names are expected (field names, Problem ty
     'redis.prod.svc.cluster.local',
     'prod-db.cluster-abc123.us-east-1.rds.amazonaws.com',
     'pg.postgres.database.azure.com',
+    'db.service.dc1.consul',
+    'nas.home.arpa',
     'https://api.payments-v2.prod.example.com/problems/x',
     'http://10.0.0.7/problems/x',
     'https://billing-svc/problems/x',

@@ -92,22 +92,27 @@ describe('GET /metrics', () => {
 });
 
 describe('createMetrics', () => {
-  it('counts GraphQL on every path yoga serves it on, and nothing on a path it does not', async () => {
-    const metrics = createMetrics();
-    const report = (path: string, status = 200) =>
-      metrics.onRequestReport({ requestId: 'r', method: 'POST', path, operation: 'Trailing', operationType: 'query', status, durationMs: 1, outcome: 'partial', errors: [{ code: 'NOT_FOUND', service: 'directory' }] });
-    for (const path of ['/graphql', '/graphql/', '/api/graphql']) report(path);
-    metrics.onRequestReport({ requestId: 'r', method: 'GET', path: '/nowhere', status: 404, durationMs: 1, outcome: 'error', errors: [{ code: 'NOT_FOUND' }] });
-    const text = await metrics.registry.metrics();
-    expect(sample(text, 'conflux_graphql_requests_total', { operation: 'Trailing', outcome: 'partial' })).toBe(3);
-    expect(sample(text, 'conflux_graphql_errors_total', { code: 'NOT_FOUND', service: 'directory' })).toBe(3);
-    expect(sample(text, 'conflux_graphql_errors_total', { code: 'NOT_FOUND', service: 'gateway' })).toBeUndefined();
+  it('counts GraphQL on every URL yoga serves it at, and nothing on one it answers 404', async () => {
+    const own = await startTestGateway();
+    try {
+      const post = (path: string) =>
+        fetch(`${own.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' }, body: JSON.stringify({ query: 'query Trailing { user(id: "u-9") { id } }' }) });
+      for (const path of ['/graphql', '/graphql/', '/api/graphql']) expect((await post(path)).status).toBe(200);
+      expect((await fetch(`${own.url}/nope/graphql?x=1`, { headers: { authorization: 'Bearer demo-admin' } })).status).toBe(404);
+      const text = await (await fetch(`${own.url}/metrics`)).text();
+      expect(sample(text, 'conflux_graphql_requests_total', { operation: 'Trailing', outcome: 'partial' })).toBe(3);
+      expect(sample(text, 'conflux_graphql_requests_total', { operation: 'anonymous', outcome: 'error' })).toBeUndefined();
+      expect(sample(text, 'conflux_graphql_errors_total', { code: 'NOT_FOUND', service: 'directory' })).toBe(3);
+      expect(sample(text, 'conflux_graphql_errors_total', { code: 'NOT_FOUND', service: 'gateway' })).toBeUndefined();
+    } finally {
+      await own.stop(0);
+    }
   });
 
   it('counts operation names past the cap as other', async () => {
     const metrics = createMetrics({ maxOperationNames: 2 });
     for (const operation of ['A', 'B', 'C', 'D', 'A']) {
-      metrics.onRequestReport({ requestId: 'r', method: 'POST', path: '/graphql', operation, operationType: 'query', status: 200, durationMs: 1, outcome: 'success', errors: [] });
+      metrics.onRequestReport({ requestId: 'r', method: 'POST', path: '/graphql', operation, operationType: 'query', status: 200, durationMs: 1, outcome: 'success', errors: [], graphql: true });
     }
     const text = await metrics.registry.metrics();
     expect(sample(text, 'conflux_graphql_requests_total', { operation: 'A', outcome: 'success' })).toBe(2);
