@@ -62,8 +62,8 @@ export async function handleEdgeRequest(request: Request, env: EdgeEnv): Promise
     createConsoleLogger('error').error({ requestId, event: 'config_error', reason: error.message }, 'conflux is misconfigured');
     const body = { errors: [{ message: unexpectedErrorMessage, extensions: { code: 'INTERNAL_SERVER_ERROR', status: statusOfCode.INTERNAL_SERVER_ERROR, requestId } }] };
     // Read as every other answer reads Accept (loaded here, as the gateway is, not at start).
-    const { writesGraphQLResponse } = await import('./plugins/use-accept-policy.js');
-    const mediaType = writesGraphQLResponse(request.headers.get('accept')) ? 'application/graphql-response+json' : 'application/json';
+    const { refusalMediaType } = await import('./plugins/use-accept-policy.js');
+    const mediaType = refusalMediaType(request.headers.get('accept'));
     return new Response(JSON.stringify(body), { status: 500, headers: { 'content-type': `${mediaType}; charset=utf-8`, 'x-request-id': requestId } });
   }
   return gateway.fetch(request, { arrivedAt });

@@ -78,12 +78,13 @@ function regularResultType(ranges: readonly MediaRange[]): typeof graphqlRespons
 }
 
 /**
- * Whether an answer to a request with this `Accept` is written as
- * `application/graphql-response+json`: also read by the refusals made before yoga reads the
- * request (a missing credential), so that they honour `q=0` and case as every other answer does.
+ * The media type of an answer made outside yoga to a request with this `Accept` (a missing
+ * credential, a method not served, the edge's misconfiguration), so that such refusals honour
+ * `q=0` and case as every other answer does: `application/graphql-response+json` where a result
+ * would be written in it, else `application/json`.
  */
-export function writesGraphQLResponse(accept: string | null): boolean {
-  return regularResultType(mediaRanges(accept)) === graphqlResponseType;
+export function refusalMediaType(accept: string | null): typeof graphqlResponseType | typeof jsonType {
+  return regularResultType(mediaRanges(accept)) === graphqlResponseType ? graphqlResponseType : jsonType;
 }
 
 function matches(answerable: string, range: MediaRange): boolean {

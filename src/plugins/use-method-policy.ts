@@ -8,14 +8,14 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import { refusal } from './refusal.js';
-import { writesGraphQLResponse } from './use-accept-policy.js';
+import { refusalMediaType } from './use-accept-policy.js';
 
 export function useMethodPolicy(): Plugin {
   return {
     onRequestParse({ request, endResponse }) {
       const { method } = request;
       if (method === 'GET' || method === 'POST') return;
-      const mediaType = writesGraphQLResponse(request.headers.get('accept')) ? 'application/graphql-response+json' : 'application/json';
+      const mediaType = refusalMediaType(request.headers.get('accept'));
       endResponse(refusal(request, 'VALIDATION_ERROR', 'GraphQL only supports GET and POST requests.', { status: 405, mediaType, headers: { allow: 'GET, POST' } }));
     },
   };

@@ -11,7 +11,11 @@ const ids = new WeakMap<Request, string>();
 // a request outside yoga: a 408 written on the socket when the body arrives too slowly.
 const idsOfServerRequests = new WeakMap<object, string>();
 
-/** Whether the caller named `x-request-id` in `Connection`: meant for one hop, so neither used nor forwarded. */
+/**
+ * Whether the caller named `x-request-id` in `Connection`: meant for one hop, so neither used nor
+ * forwarded. Read here, not through `edge-policy.ts`: the edge entry loads this module at start,
+ * and edge-policy's imports reach cockatiel, which workerd refuses at module scope.
+ */
 function namedInConnection(headers: Headers): boolean {
   const connection = headers.get('connection');
   return connection !== null && connection.split(',').some((token) => token.trim().toLowerCase() === 'x-request-id');

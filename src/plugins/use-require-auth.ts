@@ -11,7 +11,7 @@
 import type { Plugin } from 'graphql-yoga';
 import { maxCredentialLength } from '../edge-policy.js';
 import { refusal } from './refusal.js';
-import { writesGraphQLResponse } from './use-accept-policy.js';
+import { refusalMediaType } from './use-accept-policy.js';
 
 /** `Bearer` and a token of visible ASCII, RFC 6750's b64token and a little more. */
 const wellFormedBearer = /^Bearer +[A-Za-z0-9\-._~+/]+=*$/i;
@@ -24,7 +24,7 @@ export function useRequireAuth(): Plugin {
   return {
     onRequestParse({ request, endResponse }) {
       if (isWellFormedBearer(request.headers.get('authorization'))) return;
-      const mediaType = writesGraphQLResponse(request.headers.get('accept')) ? 'application/graphql-response+json' : 'application/json';
+      const mediaType = refusalMediaType(request.headers.get('accept'));
       endResponse(refusal(request, 'UNAUTHENTICATED', 'Missing or malformed credentials: send Authorization: Bearer <key>.', { status: 401, mediaType, headers: { 'www-authenticate': 'Bearer' } }));
     },
   };

@@ -216,20 +216,21 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     let response: TransportResponse | undefined;
     let lastFailure: UpstreamError | undefined;
     for (let attemptNo = 1; response === undefined; attemptNo++) {
+      const failed = (failure: UpstreamFailure) => new UpstreamError({ service, method, path: pathForLog, failure, attempts: attemptNo, requestId: call.requestId });
       // Checked before the breaker too: a half-open circuit's probe must be a call that was sent.
-      if (call.deadlineAt <= Date.now()) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'deadline' }, attempts: attemptNo, requestId: call.requestId });
+      if (call.deadlineAt <= Date.now()) throw failed({ kind: 'deadline' });
       try {
         const passed = breaker.execute(() =>
           asProbeWhenOpen(() => {
             // A call that waited behind a half-open probe runs after it: its deadline may have
             // passed, or its caller gone (it was answered at once then, and must not be sent).
-            if (call.signal.aborted) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'aborted' }, attempts: attemptNo, requestId: call.requestId });
-            if (call.deadlineAt <= Date.now()) throw new UpstreamError({ service, method, path: pathForLog, failure: { kind: 'deadline' }, attempts: attemptNo, requestId: call.requestId });
+            if (call.signal.aborted) throw failed({ kind: 'aborted' });
+            if (call.deadlineAt <= Date.now()) throw failed({ kind: 'deadline' });
             return observed(method, url, headers, body, call, attemptNo, pathForLog);
           }),
         );
         // Queued behind a half-open circuit's probe, a call waits no longer than its own deadline.
-        response = await (breaker.state === BreakerState.HalfOpen ? untilDeadline(passed, call, (failure) => new UpstreamError({ service, method, path: pathForLog, failure, attempts: attemptNo, requestId: call.requestId })) : passed);
+        response = await (breaker.state === BreakerState.HalfOpen ? untilDeadline(passed, call, failed) : passed);
       } catch (error) {
         if (error instanceof BrokenCircuitError) {
           // This call failed before it found the circuit open: the caller hears what the upstream did.

@@ -2,7 +2,7 @@
  * The edge transport: the platform's `fetch`, with `redirect: 'manual'` so a 3xx is reported,
  * never followed, and the body read through its stream with a cap.
  */
-import { isUndecodable, readCapped, transportErrorFrom } from './read-body.js';
+import { hasCauseCode, isUndecodable, readCapped, transportErrorFrom } from './read-body.js';
 import { limitSentAttempt, TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 export interface FetchTransportOptions {
@@ -46,7 +46,7 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
         // Framing that contradicts itself (a Content-Length beside chunked encoding) is refused
         // before the answer is handed over: unusable, as on the Node transport; a body cut short
         // fails later, while it is read, and stays a reset.
-        if (response === undefined && hasCode(error, 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) throw new TransportError('malformed', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', error);
+        if (response === undefined && hasCauseCode(error, 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) throw new TransportError('malformed', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', error);
         throw transportErrorFrom(error, controller.signal);
       } finally {
         stopLimits();
@@ -74,11 +74,3 @@ async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncIterable<
   }
 }
 
-/** Whether `code` is on the error or its causes. */
-function hasCode(error: unknown, code: string): boolean {
-  for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
-    if ((current as { code?: unknown }).code === code) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}

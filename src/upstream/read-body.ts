@@ -70,6 +70,18 @@ export function bodyTooLarge(maxBytes: number): TransportError {
   return new TransportError('too-large', `body over ${maxBytes} bytes`);
 }
 
+/** An error and its causes, four deep: network errors come wrapped (`fetch failed` ← `other side closed`). */
+function causesOf(error: unknown): Array<{ code?: unknown; name?: unknown; message?: unknown }> {
+  const chain: Array<{ code?: unknown; name?: unknown; message?: unknown; cause?: unknown }> = [];
+  for (let current = error as { cause?: unknown } | null | undefined; current && chain.length < 4; current = current.cause as typeof current) chain.push(current);
+  return chain;
+}
+
+/** Whether `code` is on the error or one of its causes. */
+export function hasCauseCode(error: unknown, code: string): boolean {
+  return causesOf(error).some((cause) => cause.code === code);
+}
+
 const refusedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /**
@@ -85,17 +97,15 @@ export function transportErrorFrom(error: unknown, signal: AbortSignal): Transpo
   if (error instanceof TransportError) return error;
   if (signal.aborted) return new TransportError('aborted', 'aborted', signal.reason);
   let code: unknown;
-  for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
-    code = (current as { code?: unknown }).code ?? code;
+  for (const { code: own, name, message } of causesOf(error)) {
+    code = own ?? code;
     if (typeof code === 'string' && refusedCodes.has(code)) return new TransportError('refused', code, error);
-    const { name, message } = current as { name?: unknown; message?: unknown };
     // undici's parser asserts a status of at least 100 (`HTTP/1.1 000`): that one failed
     // assertion is an answer that is not HTTP. Any other stays a gateway-side failure.
     const badStatus = code === 'ERR_ASSERTION' && typeof message === 'string' && message.includes('statusCode');
     if ((typeof code === 'string' && code.startsWith('HPE_')) || name === 'HTTPParserError' || code === 'UND_ERR_HEADERS_OVERFLOW' || badStatus || (code === 'UND_ERR_SOCKET' && (message === 'bad upgrade' || message === 'bad response'))) {
       return new TransportError('malformed', typeof code === 'string' ? code : 'not HTTP', error);
     }
-    current = (current as { cause?: unknown }).cause;
   }
   return new TransportError('reset', typeof code === 'string' ? code : 'connection failed', error);
 }
@@ -106,13 +116,11 @@ export function transportErrorFrom(error: unknown, signal: AbortSignal): Transpo
  * `terminated`), not because the connection broke.
  */
 export function isUndecodable(error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
-    const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR_FORMAT') || code.startsWith('ERR_BROTLI'))) return true;
-    if (typeof message === 'string' && /decompression failed/i.test(message)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return causesOf(error).some(
+    ({ code, message }) =>
+      (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR_FORMAT') || code.startsWith('ERR_BROTLI'))) ||
+      (typeof message === 'string' && /decompression failed/i.test(message)),
+  );
 }
 
 /**

@@ -3,10 +3,10 @@
  * threshold calls stop reaching it and fail at once, `/ready` and the logs say so, and after the
  * half-open wait one probe closes the circuit again.
  */
-import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { errorAt, expectStillServing } from '../support/gateway.js';
 import { json, waitUntil } from '../support/http-server.js';
+import { send } from '../support/raw-http.js';
 import { useTestResources } from '../support/resources.js';
 
 const use = useTestResources();
@@ -177,20 +177,14 @@ describe('circuit breaker', () => {
     healthy = true;
     await waitUntil(() => circuit() !== 'open', 'the circuit to allow a probe');
 
-    const body = JSON.stringify({ query });
     let queuedAnsweredAt = 0;
-    const queued = new Promise<string>((resolve, reject) => {
-      const request = httpRequest(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin', 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
-        let text = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => {
-          queuedAnsweredAt = Date.now();
-          resolve(text);
-        });
-      });
-      request.on('error', reject);
-      request.write(body.slice(0, 5));
-      setTimeout(() => request.end(body.slice(5)), 1600);
+    const queued = send(gateway.url, {
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+      body: JSON.stringify({ query }),
+      slowBody: { firstBytes: 5, restAfterMs: 1600 },
+    }).then((reply) => {
+      queuedAnsweredAt = Date.now();
+      return reply.text;
     });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const probe = gateway.graphql(query); // the probe

@@ -2,12 +2,12 @@
  * The request deadline and the caller leaving, checked from the upstream's side: the answer
  * comes by the deadline with the other fields' data, and abandoned upstream sockets are closed.
  */
-import { request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { handleEdgeRequest } from '../../src/edge.js';
 import { errorAt, expectStillServing } from '../support/gateway.js';
 import { json, waitUntil } from '../support/http-server.js';
+import { send } from '../support/raw-http.js';
 import { useTestResources } from '../support/resources.js';
 
 const use = useTestResources();
@@ -19,16 +19,10 @@ describe('request deadline', () => {
     // The upstream takes 800 ms; the body arrives 1,700 ms into a 2,000 ms deadline.
     const upstream = await use.server((_request, response) => void setTimeout(() => json(response, 200, { id: 'c-1', name: 'Notes' }), 800));
     const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, REQUEST_DEADLINE_MS: '2000' });
-    const body = JSON.stringify({ query: both });
-    const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const request = httpRequest(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin', 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
-        let text = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      });
-      request.on('error', reject);
-      request.write(body.slice(0, 10));
-      setTimeout(() => request.end(body.slice(10)), 1700);
+    const reply = await send(gateway.url, {
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+      body: JSON.stringify({ query: both }),
+      slowBody: { firstBytes: 10, restAfterMs: 1700 },
     });
     const answer = JSON.parse(reply.text) as { data: unknown; errors: Array<{ path: string[]; extensions: { code: string } }> };
     expect(reply.status).toBe(200);

@@ -15,6 +15,8 @@ export interface SendOptions {
   body?: string | Buffer;
   /** Send the body with chunked transfer encoding and no `Content-Length`. @default false */
   chunked?: boolean;
+  /** Send the body's first `firstBytes` bytes at once and the rest `restAfterMs` later, under its `Content-Length`. @default all at once */
+  slowBody?: { firstBytes: number; restAfterMs: number };
 }
 
 /**
@@ -31,7 +33,13 @@ export function send(baseUrl: string, options: SendOptions = {}): Promise<RawRep
       res.on('error', reject);
     });
     req.on('error', reject);
-    if (options.body !== undefined && options.chunked) {
+    if (options.body !== undefined && options.slowBody) {
+      const body = Buffer.from(options.body);
+      const { firstBytes, restAfterMs } = options.slowBody;
+      req.setHeader('content-length', body.byteLength);
+      req.write(body.subarray(0, firstBytes));
+      setTimeout(() => req.end(body.subarray(firstBytes)), restAfterMs);
+    } else if (options.body !== undefined && options.chunked) {
       const body = Buffer.from(options.body);
       // Several writes, so the body really goes out in chunks.
       for (let offset = 0; offset < body.length; offset += 64 * 1024) req.write(body.subarray(offset, offset + 64 * 1024));
