@@ -7,9 +7,6 @@ import type { ServiceName } from './config.js';
 import type { UpstreamClient } from './upstream/client.js';
 import type { Transport } from './upstream/transport.js';
 
-/** Probes have no caller to leave: only their timeout ends them. */
-const neverAborted = new AbortController().signal;
-
 export interface ReadinessOptions {
   upstreamUrls: Readonly<Record<ServiceName, string>>;
   clients: Readonly<Record<ServiceName, UpstreamClient>>;
@@ -28,6 +25,10 @@ export interface ReadinessReport {
 export async function checkReadiness(options: ReadinessOptions): Promise<ReadinessReport> {
   const timeoutMs = options.probeTimeoutMs ?? 2000;
   const checks: ReadinessReport['checks'] = {};
+  // Probes have no caller to leave: only their timeout ends them. A signal of their own, made per
+  // check: on the edge a signal belongs to the request it was made in, and one made once (in the
+  // isolate's first request) failed every later probe there with "I/O on behalf of a different request".
+  const neverAborted = new AbortController().signal;
   const probes = Object.entries(options.upstreamUrls).map(async ([name, baseUrl]) => {
     const { state: circuit, retryAfterSeconds } = options.clients[name as ServiceName].circuit();
     let ok = false;

@@ -144,6 +144,18 @@ describe('the edge entry in workerd', () => {
     expect(reply.body.errors).toEqual([{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500, requestId: 'edge-unbound-1' } }]);
   });
 
+  it('answers /ready from every request of an isolate, not only its first', async () => {
+    const mf = worker(demoBindings());
+    for (let probe = 1; probe <= 3; probe++) {
+      const response = await mf.dispatchFetch('http://conflux.test/ready');
+      const report = (await response.json()) as { ready: boolean; checks: Record<string, { ok: boolean }> };
+      expect({ probe, status: response.status, ready: report.ready }).toEqual({ probe, status: 200, ready: true });
+      expect(Object.values(report.checks).every((check) => check.ok)).toBe(true);
+      // A GraphQL request in between, as traffic would have it.
+      expect((await graphql(mf, '{ project(id: "p-1") { name } }')).body.data).toEqual({ project: { name: 'Atlas' } });
+    }
+  });
+
   it('serves the GraphiQL page, unless GRAPHIQL=false', async () => {
     const page = await shared.dispatchFetch('http://conflux.test/graphql', { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
