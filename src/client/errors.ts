@@ -5,7 +5,7 @@
  */
 
 /**
- * Codes only the client gives: `CONNECTION_ERROR` when no response arrived at all, `UNKNOWN`
+ * Codes only the client gives: `CONNECTION_ERROR` when no response arrived at all or it was cut off mid-body, `UNKNOWN`
  * for an error that carries no code (not from Conflux, or not from the network).
  */
 export type ClientOnlyCode = 'CONNECTION_ERROR' | 'UNKNOWN';
@@ -120,7 +120,7 @@ export class ServerError extends ConfluxError {
   override name = 'ServerError';
 }
 
-/** No response arrived: connection refused or reset, DNS failure, timeout, abort. */
+/** No response arrived, or it was cut off before its body ended: connection refused or reset, DNS failure, timeout, abort. */
 export class ConnectionError extends ConfluxError {
   override name = 'ConnectionError';
 }

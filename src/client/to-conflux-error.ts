@@ -83,10 +83,16 @@ function fromHttpResponse(error: ApolloServerError | ServerParseError): ConfluxE
 }
 
 /**
- * fetch rejects with a `TypeError` when no response arrives, worded by each runtime; aborts and
+ * fetch rejects with a `TypeError` when no response arrives, and reading a body rejects with one
+ * when the connection breaks before the body ends, each worded by its runtime; aborts and
  * timeouts are `DOMException`s. Any other `TypeError` is a bug, not a connection failure.
  */
-const fetchFailureMessages = new Set(['fetch failed', 'Failed to fetch', 'NetworkError when attempting to fetch resource.', 'Load failed', 'Network request failed']);
+const fetchFailureMessages = new Set([
+  // no response: Node (undici), Chromium, Firefox, Safari, React Native
+  'fetch failed', 'Failed to fetch', 'NetworkError when attempting to fetch resource.', 'Load failed', 'Network request failed',
+  // the body cut off: Node (undici), Chromium, Firefox, Safari
+  'terminated', 'network error', 'Error in body stream', 'The network connection was lost.',
+]);
 
 function isConnectionFailure(error: unknown): boolean {
   if (error instanceof TypeError) return fetchFailureMessages.has(error.message);

@@ -105,6 +105,38 @@ describe('the retry link', () => {
     expect(seen.get('Start')).toBe(1);
   });
 
+  it('retries a query whose answer is cut off after its headers, and calls that a ConnectionError', async () => {
+    // A gateway instance that dies mid-answer, or a load balancer resetting a response: the
+    // status line and part of the body arrive, then the connection closes.
+    const gateway = await gatewayWith({});
+    let calls = 0;
+    const cutting = await startTestServer((request, response, socket) => {
+      calls++;
+      if (calls <= 2 || request.body.includes('Always')) {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+        response.write('{"data":{"works');
+        return void setTimeout(() => socket.destroy(), 20);
+      }
+      void fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' }, body: request.body })
+        .then(async (answer) => json(response, answer.status, await answer.json()));
+    });
+    opened.push(cutting);
+    const client = createTestApolloClient(cutting.url, { retry: fastRetries });
+
+    const query = await client.query({ query: gql`query Workspace { workspace(id: "w-1") { name } }` });
+    expect(query.data).toMatchObject({ workspace: { name: 'Core' } });
+    expect(calls).toBe(3);
+
+    const failure = await client.query({ query: gql`query Always { workspace(id: "w-2") { name } }` }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(toConfluxError(failure)).toBeInstanceOf(ConnectionError);
+    expect(toConfluxError(failure)).toMatchObject({ code: 'CONNECTION_ERROR' });
+    // Three attempts of the second query too: the link retried the cut-off answers.
+    expect(calls).toBe(6);
+  });
+
   it('stops when the caller aborts: no attempt is sent after it, and the abort is what the caller gets', async () => {
     // The gateway answers late: the caller gives up first. Apollo's HttpLink gives each attempt
     // a signal of its own, so without the link's check a retry went out and even resolved.
