@@ -33,6 +33,11 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
         response.headers.forEach((value, name) => {
           headers[name] = value;
         });
+        const unusable = framingProblem(response.status, headers);
+        if (unusable !== undefined) {
+          await response.body?.cancel().catch(() => undefined);
+          throw new TransportError('malformed', unusable);
+        }
         let body: Uint8Array = new Uint8Array(0);
         try {
           if (response.body) body = await readCapped(streamChunks(response.body), request.maxBodyBytes, () => undefined);
@@ -43,10 +48,10 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
         return { status: response.status, headers, body };
       } catch (error) {
         if (ended !== undefined) throw ended;
-        // Framing that contradicts itself (a Content-Length beside chunked encoding) is refused
-        // before the answer is handed over: unusable, as on the Node transport; a body cut short
-        // fails later, while it is read, and stays a reset.
-        if (response === undefined && hasCauseCode(error, 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) throw new TransportError('malformed', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', error);
+        // Framing that contradicts itself (two lengths; a length beside chunked encoding, below)
+        // is refused before the answer is handed over: unusable, as on the Node transport; a body
+        // cut short fails later, while it is read, and stays a reset.
+        if (response === undefined && (hasCauseCode(error, 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') || isWorkerdLengthError(error))) throw new TransportError('malformed', 'content-length', error);
         throw transportErrorFrom(error, controller.signal);
       } finally {
         stopLimits();
@@ -54,6 +59,23 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
     },
     async close() {},
   };
+}
+
+/**
+ * Why an answer that `fetch` handed over is not one HTTP can carry, as the Node transport would
+ * refuse it: a status below 200 (workerd returns a 101 nobody asked for, or a `100 Continue`
+ * with the real answer left in its body, where undici fails the request; and a status under 100
+ * as it is), or a `Content-Length` beside `Transfer-Encoding` (workerd reads the chunks).
+ */
+function framingProblem(status: number, headers: Readonly<Record<string, string>>): string | undefined {
+  if (status < 200) return `status ${status}`;
+  if (headers['content-length'] !== undefined && headers['transfer-encoding'] !== undefined) return 'content-length with transfer-encoding';
+  return undefined;
+}
+
+/** workerd's fetch refusing two different lengths: `invalid Content-Length header value; cl = 8, 9`. */
+function isWorkerdLengthError(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('invalid Content-Length header value');
 }
 
 /** Yields a stream's chunks; stopping early (a cap hit) cancels the stream. */

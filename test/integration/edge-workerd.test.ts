@@ -4,6 +4,7 @@
  * bindings, calling the demo services on loopback with the platform's fetch.
  */
 import { readFileSync } from 'node:fs';
+import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +114,35 @@ describe('the edge entry in workerd', () => {
       expect(upstream.requests).toHaveLength(2);
     } finally {
       await upstream.close();
+    }
+  });
+
+  // What workerd's fetch hands over where undici fails the request: the edge transport refuses
+  // it the same way, so the code and the retries are those of the Node transport.
+  it.each([
+    ['a 101 nobody asked for', 'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n'],
+    ['a 100 Continue nobody asked for', 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 29\r\n\r\n{"id":"c-1","name":"Hidden"}\n'],
+    ['a status below 100', 'HTTP/1.1 099 Low\r\ncontent-type: application/json\r\ncontent-length: 28\r\n\r\n{"id":"c-1","name":"Hidden"}'],
+    ['a Content-Length beside chunked encoding', 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n1c\r\n{"id":"c-1","name":"Hidden"}\r\n0\r\n\r\n'],
+    ['two lengths', 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 28\r\ncontent-length: 29\r\n\r\n{"id":"c-1","name":"Hidden"}'],
+  ])('answers %s as BAD_GATEWAY, retried as a 502, as Node does', async (_name, raw) => {
+    let calls = 0;
+    const upstream = createTcpServer((socket) => socket.once('data', () => {
+      calls++;
+      socket.end(raw);
+    }));
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
+      const reply = await graphql(worker({ ...demoBindings(), KNOWLEDGE_URL: url }), '{ project(id: "p-1") { name } context(id: "c-1") { name } }');
+      expect(reply.body.data).toEqual({ project: { name: 'Atlas' }, context: null });
+      const error = reply.body.errors?.find((item) => item.path?.[0] === 'context');
+      expect(error?.message).toBe('The knowledge service answered with something unusable');
+      expect(error?.extensions).toMatchObject({ code: 'BAD_GATEWAY', upstream: { service: 'knowledge' } });
+      expect(error?.extensions['upstream'].status).toBeUndefined();
+      expect(calls).toBe(3);
+    } finally {
+      await new Promise((resolve) => upstream.close(resolve));
     }
   });
 
