@@ -61,6 +61,12 @@ export interface Config {
   rateLimitStoreFailure: StoreFailureMode;
   /** How many reverse proxies in front append to `X-Forwarded-For` and are trusted; 0 ignores the header. @default 0 */
   rateLimitTrustedProxies: number;
+  /**
+   * A request header that the platform or proxy in front sets to the client's address
+   * (`cf-connecting-ip` on Cloudflare), lower-cased; read in place of the TCP peer's address.
+   * @default undefined (the TCP peer)
+   */
+  rateLimitClientIpHeader: string | undefined;
   /** Prepended to every rate-limit key in Redis. @default 'conflux:rl:' */
   rateLimitKeyPrefix: string;
   /** One Redis command's timeout, in ms. @default 500 */
@@ -124,6 +130,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads and validates the configuration; throws `ConfigError` naming the first bad variable. */
 export function parseConfig(env: Env): Config {
+  const rateLimitTrustedProxies = integer(env, 'RATE_LIMIT_TRUSTED_PROXIES', 0, 0, 10);
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: text(env, 'HOST', '127.0.0.1'),
@@ -148,7 +155,8 @@ export function parseConfig(env: Env): Config {
     },
     rateLimitMaxIdentities: integer(env, 'RATE_LIMIT_MAX_IDENTITIES', 100_000, 1, 100_000_000),
     rateLimitStoreFailure: oneOf(env, 'RATE_LIMIT_STORE_FAILURE', 'open', ['open', 'closed'] as const),
-    rateLimitTrustedProxies: integer(env, 'RATE_LIMIT_TRUSTED_PROXIES', 0, 0, 10),
+    rateLimitTrustedProxies,
+    rateLimitClientIpHeader: clientIpHeader(env, 'RATE_LIMIT_CLIENT_IP_HEADER', rateLimitTrustedProxies),
     rateLimitKeyPrefix: keyPrefix(env, 'RATE_LIMIT_KEY_PREFIX', 'conflux:rl:'),
     redisTimeoutMs: integer(env, 'REDIS_TIMEOUT_MS', 500, 1, 60_000),
     requireAuth: boolean(env, 'REQUIRE_AUTH', true),
@@ -192,6 +200,18 @@ function origins(env: Env, name: string): string[] {
     }
   }
   return list;
+}
+
+/**
+ * A header name (a token), lower-cased. Not together with `RATE_LIMIT_TRUSTED_PROXIES`: the two
+ * are different answers to where the client's address comes from.
+ */
+function clientIpHeader(env: Env, name: string, trustedProxies: number): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(value)) fail(name, value, 'a header name such as cf-connecting-ip');
+  if (trustedProxies > 0) fail(name, value, 'unset while RATE_LIMIT_TRUSTED_PROXIES is above 0 (the address comes from one or the other)');
+  return value.toLowerCase();
 }
 
 function raw(env: Env, name: string): string | undefined {

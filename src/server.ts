@@ -23,6 +23,7 @@ import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom, useVaryOn
 import { useFieldLimits } from './plugins/use-field-limits.js';
 import { useIdempotencyKeyScope } from './plugins/use-idempotency-key-scope.js';
 import { useOperationBudget } from './plugins/use-operation-budget.js';
+import type { IdentityOptions } from './rate-limit/identity.js';
 import { createRateLimiter } from './rate-limit/limiter.js';
 import { createMemoryStore } from './rate-limit/memory-store.js';
 import type { RateLimitStore } from './rate-limit/store.js';
@@ -100,7 +101,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const contract: ContractErrorOptions = { overrides: config.errorOverrides, logger, exposeDetail: config.development, hideSuggestions: !edge.introspection };
   const rateLimitStore = options.rateLimitStore ?? createMemoryStore({ maxIdentities: config.rateLimitMaxIdentities });
   const limiter = createRateLimiter({ store: rateLimitStore, onStoreFailure: config.rateLimitStoreFailure, logger });
-  const trustedProxies = config.rateLimitTrustedProxies;
+  const identity: IdentityOptions = { trustedProxies: config.rateLimitTrustedProxies };
+  if (config.rateLimitClientIpHeader !== undefined) identity.clientIpHeader = config.rateLimitClientIpHeader;
   const sharedStoreCheck = rateLimitStore.name === 'memory' ? undefined : { [rateLimitStore.name]: () => rateLimitStore.ping() };
 
   const requestReport = useRequestReport({ onReport: (report) => reportRequest(logger, report, options.onRequestReport) });
@@ -132,8 +134,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       useMethodPolicy(), // first of the checks: any other would suggest the wrong fix for a PUT
       ...(config.requireAuth ? [useRequireAuth()] : []),
       useAcceptPolicy(),
-      ...(config.rateLimitOperations ? [useOperationBudget({ limiter, budget: config.rateLimitOperations, trustedProxies })] : []),
-      useFieldLimits({ limiter, limits: config.rateLimitFields, trustedProxies }),
+      ...(config.rateLimitOperations ? [useOperationBudget({ limiter, budget: config.rateLimitOperations, identity })] : []),
+      useFieldLimits({ limiter, limits: config.rateLimitFields, identity }),
       useIdempotencyKeyScope(),
       useErrorContract(contract),
       requestReport.finish,

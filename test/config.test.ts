@@ -85,6 +85,7 @@ describe('parseConfig', () => {
       rateLimitMaxIdentities: 100_000,
       rateLimitStoreFailure: 'open',
       rateLimitTrustedProxies: 0,
+      rateLimitClientIpHeader: undefined,
       rateLimitKeyPrefix: 'conflux:rl:',
       redisTimeoutMs: 500,
     });
@@ -106,6 +107,10 @@ describe('parseConfig', () => {
       rateLimitKeyPrefix: 'staging:rl:',
       redisTimeoutMs: 100,
     });
+    expect(parseConfig({ RATE_LIMIT_CLIENT_IP_HEADER: ' CF-Connecting-IP ' }).rateLimitClientIpHeader).toBe('cf-connecting-ip');
+    expect(parseConfig({ RATE_LIMIT_CLIENT_IP_HEADER: 'x-real-ip', RATE_LIMIT_TRUSTED_PROXIES: '0' }).rateLimitClientIpHeader).toBe('x-real-ip');
+    // Two answers to where the address comes from: refused together, naming the header's variable.
+    expect(() => parseConfig({ RATE_LIMIT_CLIENT_IP_HEADER: 'x-real-ip', RATE_LIMIT_TRUSTED_PROXIES: '1' })).toThrow(/^RATE_LIMIT_CLIENT_IP_HEADER=.*RATE_LIMIT_TRUSTED_PROXIES/);
   });
 
   it('gives the documented edge defaults and reads every edge variable', () => {
@@ -179,6 +184,8 @@ describe('parseConfig', () => {
     ['RATE_LIMIT_MAX_IDENTITIES', '0'],
     ['RATE_LIMIT_STORE_FAILURE', 'maybe'],
     ['RATE_LIMIT_TRUSTED_PROXIES', '-1'],
+    ['RATE_LIMIT_CLIENT_IP_HEADER', 'x real ip'],
+    ['RATE_LIMIT_CLIENT_IP_HEADER', 'x-real-ip:'],
     ['RATE_LIMIT_KEY_PREFIX', 'has spaces'],
     ['REDIS_TIMEOUT_MS', '0'],
     ['REQUIRE_AUTH', 'maybe'],

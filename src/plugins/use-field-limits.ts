@@ -9,7 +9,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { FieldLimitName, RateBudget } from '../config.js';
 import { limiterUnavailableError, rateLimitedError } from '../errors/rate-limited.js';
-import { identityFor } from '../rate-limit/identity.js';
+import { identityFor, type IdentityOptions } from '../rate-limit/identity.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import { secondsUntil } from '../rate-limit/store.js';
 import { requestIdFor } from './use-request-id.js';
@@ -18,8 +18,8 @@ export interface FieldLimitsOptions {
   limiter: RateLimiter;
   /** Calls per window, per caller, by field; `undefined` leaves a field unlimited. */
   limits: Readonly<Record<FieldLimitName, RateBudget | undefined>>;
-  /** Reverse proxies trusted to append to `X-Forwarded-For`. @default 0 */
-  trustedProxies?: number;
+  /** Where a caller without a key gets its address from. @default the TCP peer */
+  identity?: IdentityOptions;
 }
 
 /** What this plugin adds to the GraphQL context. */
@@ -30,7 +30,7 @@ export interface FieldLimitContext {
 
 export function useFieldLimits(options: FieldLimitsOptions): Plugin<FieldLimitContext> {
   const { limiter, limits } = options;
-  const trustedProxies = options.trustedProxies ?? 0;
+  const identityOptions = options.identity ?? {};
   return {
     onContextBuilding({ context, extendContext }) {
       const { request } = context;
@@ -38,7 +38,7 @@ export function useFieldLimits(options: FieldLimitsOptions): Plugin<FieldLimitCo
         async limitField(name) {
           const budget = limits[name];
           if (budget === undefined) return;
-          const identity = await identityFor(request, context, { trustedProxies });
+          const identity = await identityFor(request, context, identityOptions);
           const verdict = await limiter.check(identity, `field:${name}`, budget, requestIdFor(request));
           if (verdict.kind === 'limited') {
             throw rateLimitedError({ retryAfter: secondsUntil(verdict.decision.resetMs), limit: verdict.decision.limit, field: name });

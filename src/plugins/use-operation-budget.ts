@@ -9,7 +9,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { RateBudget } from '../config.js';
 import { limiterUnavailableError, rateLimitedError } from '../errors/rate-limited.js';
 import { rateLimitHeaders } from '../rate-limit/headers.js';
-import { identityFor } from '../rate-limit/identity.js';
+import { identityFor, type IdentityOptions } from '../rate-limit/identity.js';
 import type { RateLimiter } from '../rate-limit/limiter.js';
 import { secondsUntil, type RateLimitDecision } from '../rate-limit/store.js';
 import { requestIdFor } from './use-request-id.js';
@@ -18,8 +18,8 @@ export interface OperationBudgetOptions {
   limiter: RateLimiter;
   /** Operations per window, per caller. */
   budget: RateBudget;
-  /** Reverse proxies trusted to append to `X-Forwarded-For`. @default 0 */
-  trustedProxies?: number;
+  /** Where a caller without a key gets its address from. @default the TCP peer */
+  identity?: IdentityOptions;
 }
 
 /** The store's key scope of the operation budget. */
@@ -38,10 +38,11 @@ interface Verdicts {
 
 export function useOperationBudget(options: OperationBudgetOptions): Plugin {
   const { limiter, budget } = options;
+  const identityOptions = options.identity ?? {};
   const verdicts = new WeakMap<Request, Verdicts>();
   return {
     async onParams({ request, context, setResult }) {
-      const identity = await identityFor(request, context, { trustedProxies: options.trustedProxies ?? 0 });
+      const identity = await identityFor(request, context, identityOptions);
       const verdict = await limiter.check(identity, operationScope, budget, requestIdFor(request));
       let seen = verdicts.get(request);
       if (seen === undefined) verdicts.set(request, (seen = { operations: 0, refused: 0, status: 0, retryAfter: 0 }));

@@ -1,8 +1,9 @@
 /**
  * Who a caller is, for rate limiting: its bearer key, kept only as a SHA-256 hash (`key:<hex>`),
- * else its IP address (`ip:<address>`). The address is the TCP peer's; `X-Forwarded-For` is read
- * only when `trustedProxies` says how many proxies in front append to it, since any client can
- * send one. WHATWG only: Web Crypto, no Node API.
+ * else its IP address (`ip:<address>`). The address is the TCP peer's, or that of a header the
+ * platform sets (`clientIpHeader`: on the edge there is no peer to read); `X-Forwarded-For` is
+ * read only when `trustedProxies` says how many proxies in front append to it, since any client
+ * can send one. WHATWG only: Web Crypto, no Node API.
  */
 import { LRUCache } from 'lru-cache';
 import { maxCredentialLength } from '../edge-policy.js';
@@ -10,6 +11,12 @@ import { maxCredentialLength } from '../edge-policy.js';
 export interface IdentityOptions {
   /** Reverse proxies in front that append to `X-Forwarded-For`; 0 ignores the header. @default 0 */
   trustedProxies?: number;
+  /**
+   * A lower-case header that the platform or proxy in front sets to the client's address
+   * (`cf-connecting-ip`), read in place of the TCP peer's. A value that is not an address counts
+   * as none. @default undefined
+   */
+  clientIpHeader?: string;
 }
 
 const bearer = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
@@ -23,13 +30,13 @@ const recentKeyHashes = new LRUCache<string, string>({ max: 10_000 });
 export function identityFor(request: Request, serverContext: unknown, options: IdentityOptions = {}): Promise<string> {
   let identity = identities.get(request);
   if (identity === undefined) {
-    identity = computeIdentity(request, serverContext, options.trustedProxies ?? 0);
+    identity = computeIdentity(request, serverContext, options);
     identities.set(request, identity);
   }
   return identity;
 }
 
-async function computeIdentity(request: Request, serverContext: unknown, trustedProxies: number): Promise<string> {
+async function computeIdentity(request: Request, serverContext: unknown, options: IdentityOptions): Promise<string> {
   const authorization = request.headers.get('authorization');
   const token = authorization !== null && authorization.length <= maxCredentialLength ? bearer.exec(authorization)?.[1] : undefined;
   if (token !== undefined) {
@@ -40,7 +47,8 @@ async function computeIdentity(request: Request, serverContext: unknown, trusted
     }
     return `key:${hash}`;
   }
-  return `ip:${clientAddress(request, peerAddress(serverContext), trustedProxies) ?? 'unknown'}`;
+  const peer = options.clientIpHeader === undefined ? peerAddress(serverContext) : addressIn(request.headers.get(options.clientIpHeader));
+  return `ip:${clientAddress(request, peer, options.trustedProxies ?? 0) ?? 'unknown'}`;
 }
 
 /** Hex SHA-256 of `text`: the only form in which a bearer key is kept. */
@@ -58,6 +66,16 @@ export function peerAddress(serverContext: unknown): string | undefined {
   return typeof address === 'string' && address !== '' ? address : undefined;
 }
 
+/** An IPv4 or IPv6 address as a header carries it, or nothing. */
+function addressIn(value: string | null): string | undefined {
+  const address = value?.trim();
+  return address !== undefined && isAddressLike(address) ? address : undefined;
+}
+
+function isAddressLike(text: string): boolean {
+  return /^[0-9A-Fa-f:.]{2,45}$/.test(text);
+}
+
 /**
  * With `trustedProxies` = n, the client is the address the outermost trusted proxy saw: the
  * n-th entry of `X-Forwarded-For` counted from the right, the peer itself being the last proxy.
@@ -67,7 +85,7 @@ export function clientAddress(request: Request, peer: string | undefined, truste
   const forwarded = (request.headers.get('x-forwarded-for') ?? '')
     .split(',')
     .map((entry) => entry.trim())
-    .filter((entry) => /^[0-9A-Fa-f:.]{2,45}$/.test(entry));
+    .filter(isAddressLike);
   const chain = [...forwarded, peer];
   return chain[Math.max(0, chain.length - 1 - trustedProxies)];
 }

@@ -174,6 +174,14 @@ describe('the edge entry in workerd', () => {
     expect(reply.body.errors).toEqual([{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR', status: 500, requestId: 'edge-unbound-1' } }]);
   });
 
+  it('counts callers without a key by the address the platform names, as Node counts them by their peer', async () => {
+    const mf = worker({ ...demoBindings(), REQUIRE_AUTH: 'false', RATE_LIMIT_OPERATIONS: '2/1m', RATE_LIMIT_CLIENT_IP_HEADER: 'cf-connecting-ip' });
+    const statusFrom = async (address: string) => (await graphql(mf, '{ __typename }', { 'cf-connecting-ip': address })).status;
+    expect([await statusFrom('198.51.100.1'), await statusFrom('198.51.100.1'), await statusFrom('198.51.100.1')]).toEqual([200, 200, 429]);
+    // Another caller has a budget of its own.
+    expect(await statusFrom('198.51.100.2')).toBe(200);
+  });
+
   it('answers /ready from every request of an isolate, not only its first', async () => {
     const mf = worker(demoBindings());
     for (let probe = 1; probe <= 3; probe++) {

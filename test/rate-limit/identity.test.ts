@@ -26,6 +26,17 @@ describe('caller identity', () => {
     expect(await identityFor(request({}), {})).toBe('ip:unknown');
   });
 
+  it('reads the address from the header the platform sets, when configured, and nothing else then', async () => {
+    const options = { clientIpHeader: 'cf-connecting-ip' };
+    expect(await identityFor(request({ 'cf-connecting-ip': '198.51.100.7' }), {}, options)).toBe('ip:198.51.100.7');
+    expect(await identityFor(request({ 'cf-connecting-ip': ' 2001:db8::1 ' }), node('203.0.113.5'), options)).toBe('ip:2001:db8::1');
+    // Not the TCP peer, and not a value that is no address.
+    expect(await identityFor(request({}), node('203.0.113.5'), options)).toBe('ip:unknown');
+    expect(await identityFor(request({ 'cf-connecting-ip': 'key:abc' }), {}, options)).toBe('ip:unknown');
+    // A key still wins.
+    expect(await identityFor(request({ 'cf-connecting-ip': '198.51.100.7', authorization: 'Bearer k' }), {}, options)).toBe(`key:${await sha256Hex('k')}`);
+  });
+
   it.each([
     [1, '198.51.100.1', '198.51.100.1'],
     [1, 'spoofed, 198.51.100.1', '198.51.100.1'],
