@@ -170,7 +170,15 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
   const body = JSON.stringify({ errors: [{ message, extensions: { code: 'VALIDATION_ERROR', status: 400, requestId } }] });
   const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, `x-request-id: ${requestId}`, 'connection: close'];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  // Nothing more is read: a body that comes in after its 408 would otherwise complete the request
+  // and run it. The connection is closed a little later rather than at once, since closing with
+  // unread bytes resets it, and a reset can take the answer with it before the caller reads it.
+  socket.pause();
+  setTimeout(() => socket.destroy(), refusedConnectionLingerMs).unref();
 }
+
+/** How long a refused connection stays open after its answer, unread, so that the answer arrives. */
+const refusedConnectionLingerMs = 1000;
 
 /** A failed listen as one line naming the variable to change: a port in use, a host that is not this machine's. */
 function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): Error {

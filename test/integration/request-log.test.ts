@@ -84,6 +84,32 @@ describe('request log through the logger', () => {
     }
   });
 
+  it('runs nothing of a request it answered with a 408, even when the rest of its body comes after', async () => {
+    const slow = await startTestGateway({ REQUEST_DEADLINE_MS: '1000' });
+    try {
+      // A caller that keeps its side open after the gateway's: it goes on sending.
+      const { hostname, port } = new URL(slow.url);
+      const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: true });
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('error', () => {});
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const head = ['POST /graphql HTTP/1.1', 'Host: 127.0.0.1', 'Authorization: Bearer demo-admin', 'Content-Type: application/json', 'Content-Length: 100', 'x-request-id: log-test-late-body'];
+      socket.write(`${head.join('\r\n')}\r\n\r\n{"query":`);
+      await waitUntil(() => received.includes('\r\n\r\n'), 'the 408', 5000);
+      expect(received).toMatch(/^HTTP\/1\.1 408 /);
+      // The rest of the 100 bytes it announced: a whole operation, now.
+      socket.write('"{ __typename }"}'.padEnd(100 - '{"query":'.length, ' '));
+      const line = () => slow.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-late-body');
+      await waitUntil(() => line() !== undefined, 'the request line');
+      expect(line()).toMatchObject({ fields: { status: 408, outcome: 'error', errorCodes: ['VALIDATION_ERROR'] } });
+      expect(line()!.fields['operationType']).toBeUndefined();
+      socket.destroy();
+    } finally {
+      await slow.stop(0);
+    }
+  });
+
   it('never logs the credential', () => {
     expect(JSON.stringify(gateway.logger.entries)).not.toContain('demo-admin');
   });
