@@ -28,8 +28,7 @@ let current: { env: EdgeEnv; gateway: Gateway } | undefined;
 
 async function gatewayFor(env: EdgeEnv): Promise<Gateway> {
   if (current?.env === env) return current.gateway;
-  const strings = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-  const config: Config = parseConfig(strings);
+  const config: Config = parseConfig(variablesOf(env));
   const missing = serviceNames.filter((name) => config.upstreamUrls[name] === undefined);
   if (missing.length > 0) {
     throw new ConfigError(`${missing.map((name) => `${name.toUpperCase()}_URL`).join(', ')} must be set on the edge (no demo services there)`);
@@ -46,6 +45,23 @@ async function gatewayFor(env: EdgeEnv): Promise<Gateway> {
   });
   current = { env, gateway };
   return gateway;
+}
+
+/**
+ * The bindings as the strings the configuration reads. `[vars]` in `wrangler.toml` may hold
+ * TOML's own types (`REQUIRE_AUTH = false`, `UPSTREAM_TIMEOUT_MS = 2000`, a table for
+ * `ERROR_OVERRIDES`), which the platform hands over typed: each is read as its text, as the same
+ * value would be from a string. Other bindings (KV, services) are objects of their own classes, not
+ * variables, and are left out.
+ */
+export function variablesOf(env: EdgeEnv): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value === 'string') variables[name] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') variables[name] = String(value);
+    else if (Array.isArray(value) || (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype)) variables[name] = JSON.stringify(value);
+  }
+  return variables;
 }
 
 /** Handles one request; a bad configuration answers 500 with the masked contract error and logs why. */

@@ -24,8 +24,8 @@ let code: string;
 let shared: Miniflare;
 const workers: Miniflare[] = [];
 
-function worker(bindings: Record<string, string>): Miniflare {
-  const mf = new Miniflare({ modules: true, script: code, compatibilityDate: compatibilityDate!, bindings: { LOG_LEVEL: 'warn', ...bindings } });
+function worker(bindings: Record<string, unknown>): Miniflare {
+  const mf = new Miniflare({ modules: true, script: code, compatibilityDate: compatibilityDate!, bindings: { LOG_LEVEL: 'warn', ...bindings } as Record<string, string> });
   workers.push(mf);
   return mf;
 }
@@ -180,6 +180,16 @@ describe('the edge entry in workerd', () => {
     expect([await statusFrom('198.51.100.1'), await statusFrom('198.51.100.1'), await statusFrom('198.51.100.1')]).toEqual([200, 200, 429]);
     // Another caller has a budget of its own.
     expect(await statusFrom('198.51.100.2')).toBe(200);
+  });
+
+  it("reads wrangler.toml's typed [vars] (a boolean, a number, a table) as their text, as Node reads the same values", async () => {
+    const mf = worker({ ...demoBindings(), REQUIRE_AUTH: false, UPSTREAM_TIMEOUT_MS: 2000, ERROR_OVERRIDES: { directory: { not_found: 'CONFLICT' } } });
+    // No credential: REQUIRE_AUTH = false let it through (the upstreams are the judges then).
+    expect(await graphql(mf, '{ __typename }', {})).toMatchObject({ status: 200, body: { data: { __typename: 'Query' } } });
+    const reply = await graphql(mf, '{ project(id: "p-1") { name } user(id: "u-missing") { name } }');
+    expect(reply.status).toBe(200);
+    expect(reply.body.data).toEqual({ project: { name: 'Atlas' }, user: null });
+    expect(codeAt(reply.body, ['user'])).toMatchObject({ code: 'CONFLICT', upstream: { service: 'directory', status: 404 } });
   });
 
   it('answers /ready from every request of an isolate, not only its first', async () => {
