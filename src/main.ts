@@ -3,7 +3,7 @@
  * upstream whose URL is unset, and serves the gateway over HTTP until SIGTERM or SIGINT.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { isIPv4, isIPv6, type AddressInfo, type Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 import { createLogger } from './create-logger.js';
@@ -49,6 +49,8 @@ export interface StartOptions {
 /** Starts the gateway from environment variables; used by the CLI below and by tests. */
 export async function startGateway(env: Readonly<Record<string, string | undefined>>, options: StartOptions = {}): Promise<RunningGateway> {
   const config = parseConfig(env);
+  const notToListenOn = groupAddressProblem(config.host);
+  if (notToListenOn !== undefined) throw new ConfigError(`HOST=${JSON.stringify(config.host)} is invalid: ${notToListenOn}`);
   const logger: Logger = options.logger ?? createLogger({ level: config.logLevel });
   const missing = serviceNames.filter((name) => config.upstreamUrls[name] === undefined);
   const demo = missing.length > 0 ? await startDemoUpstreams(missing) : undefined;
@@ -180,6 +182,22 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
 /** How long a refused connection stays open after its answer, unread, so that the answer arrives. */
 const refusedConnectionLingerMs = 1000;
 
+/**
+ * Why `host` can be bound but never reached: a multicast or broadcast address (the kernel lets a
+ * TCP socket bind one, and nothing can connect to it). Host names and other addresses are left
+ * to `listen`.
+ */
+function groupAddressProblem(host: string): string | undefined {
+  if (isIPv4(host)) {
+    const first = Number(host.split('.')[0]);
+    if (first >= 224 && first <= 239) return 'a multicast address, which no client can connect to; expected an address of this machine';
+    if (host === '255.255.255.255') return 'the broadcast address, which no client can connect to; expected an address of this machine';
+  } else if (isIPv6(host) && /^ff/i.test(host)) {
+    return 'a multicast address, which no client can connect to; expected an address of this machine';
+  }
+  return undefined;
+}
+
 /** A failed listen as one line naming the variable to change: a port in use, a host that is not this machine's. */
 function listenFailure(error: NodeJS.ErrnoException, host: string, port: number): Error {
   const at = `${host}:${port}`;
@@ -188,6 +206,9 @@ function listenFailure(error: NodeJS.ErrnoException, host: string, port: number)
       return new ConfigError(`PORT=${port} is invalid: the address ${at} is already in use`);
     case 'EACCES':
       return new ConfigError(`PORT=${port} is invalid: not allowed to listen on ${at} (ports below 1024 need privileges)`);
+    case 'EINVAL':
+      // Linux, for an IPv6 link-local address without its zone (`fe80::1` rather than `fe80::1%eth0`).
+      return new ConfigError(`HOST=${JSON.stringify(host)} is invalid: expected an address of this machine (EINVAL${host.toLowerCase().startsWith('fe80:') ? '; a link-local address needs its interface, as in fe80::1%eth0' : ''})`);
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -211,7 +232,8 @@ async function main(): Promise<void> {
     throw error;
   }
   // Lines for a person at a terminal go to stderr: stdout holds JSON lines only, for log pipelines.
-  const shown = running.url.replace('//0.0.0.0:', '//localhost:');
+  // Listening on every address: the URL to open is this machine's own.
+  const shown = running.url.replace('//0.0.0.0:', '//localhost:').replace('//[::]:', '//localhost:');
   process.stderr.write(`Conflux is serving GraphiQL at ${shown}/graphql\n`);
   for (const name of Object.keys(running.upstreamUrls)) {
     process.stderr.write(`  ${name.padEnd(10)} ${running.config.upstreamUrls[name as ServiceName] ? 'configured' : 'demo'} upstream\n`);

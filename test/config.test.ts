@@ -251,6 +251,13 @@ describe('parseConfig', () => {
       const elsewhere = start({ HOST: '192.0.2.1', PORT: '0' }); // TEST-NET-1: never an address of this machine
       expect(elsewhere.status).toBe(1);
       expect(elsewhere.stderr.trim()).toBe('conflux: HOST="192.0.2.1" is invalid: expected an address of this machine (EADDRNOTAVAIL)');
+      // Addresses a TCP socket may bind but nothing can connect to, and one Linux refuses outright.
+      const multicast = start({ HOST: '224.0.0.1', PORT: '0' });
+      expect(multicast.status).toBe(1);
+      expect(multicast.stderr.trim()).toBe('conflux: HOST="224.0.0.1" is invalid: a multicast address, which no client can connect to; expected an address of this machine');
+      const linkLocal = start({ HOST: 'fe80::1', PORT: '0' });
+      expect(linkLocal.status).toBe(1);
+      expect(linkLocal.stderr.trim()).toMatch(/^conflux: HOST="fe80::1" is invalid: expected an address of this machine \((EINVAL; a link-local address needs its interface, as in fe80::1%eth0|EADDRNOTAVAIL)\)$/);
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
