@@ -18,6 +18,7 @@ type Reply = { data?: Record<string, any> | null; errors?: Array<{ message: stri
 
 const wrangler = readFileSync(join(import.meta.dirname, '..', '..', 'wrangler.toml'), 'utf8');
 const compatibilityDate = /^compatibility_date = "([\d-]+)"$/m.exec(wrangler)?.[1];
+const compatibilityFlags = [.../^compatibility_flags = \[(.*)\]$/m.exec(wrangler)?.[1]?.matchAll(/"([\w-]+)"/g) ?? []].map((match) => match[1]!);
 
 let demo: Demo;
 let code: string;
@@ -25,7 +26,7 @@ let shared: Miniflare;
 const workers: Miniflare[] = [];
 
 function worker(bindings: Record<string, unknown>): Miniflare {
-  const mf = new Miniflare({ modules: true, script: code, compatibilityDate: compatibilityDate!, bindings: { LOG_LEVEL: 'warn', ...bindings } as Record<string, string> });
+  const mf = new Miniflare({ modules: true, script: code, compatibilityDate: compatibilityDate!, compatibilityFlags, bindings: { LOG_LEVEL: 'warn', ...bindings } as Record<string, string> });
   workers.push(mf);
   return mf;
 }
@@ -65,6 +66,7 @@ describe('the edge entry in workerd', () => {
   it('is what wrangler.toml deploys, with every upstream URL as a variable', () => {
     expect(wrangler).toMatch(/^main = "src\/edge.ts"$/m);
     expect(compatibilityDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(compatibilityFlags).toContain('enable_request_signal');
     for (const name of Object.keys(demoBindings())) expect(wrangler).toMatch(new RegExp(`^${name} = "https://`, 'm'));
   });
 
