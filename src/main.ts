@@ -14,7 +14,8 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createRedisClient } from './rate-limit/redis-client.js';
 import { createRedisStore } from './rate-limit/redis-store.js';
 import { requestIdOfServerRequest } from './plugins/use-request-id.js';
-import { recordStatusSentByServer } from './plugins/use-request-report.js';
+import { bodyNotWholeError } from './plugins/use-content-type-policy.js';
+import { answeredByServer, recordStatusSentByServer } from './plugins/use-request-report.js';
 import { createGateway, type Gateway } from './server.js';
 import { createUndiciTransport } from './upstream/undici-transport.js';
 
@@ -71,6 +72,13 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
       if (draining) response.headers.set('connection', 'close');
     },
   };
+  // A request the server answered itself (a 408 at its deadline) is not run, even when Node read
+  // the rest of its body after all: reading a body resumes the socket the 408 paused.
+  const notAnsweredYet: Plugin = {
+    onParams({ context, setResult }) {
+      if (answeredByServer(context)) setResult({ errors: [bodyNotWholeError()] });
+    },
+  };
   // When each request's headers arrived: its deadline runs from then, a slow body included.
   const arrivals = new WeakMap<object, number>();
   const gateway = createGateway({
@@ -82,7 +90,7 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     renderGraphiQL,
     ...(rateLimitStore ? { rateLimitStore } : {}),
     ...(metrics ? { onUpstreamCall: metrics.onUpstreamCall, onUpstreamCoalesced: metrics.onUpstreamCoalesced, onRequestReport: metrics.onRequestReport } : {}),
-    plugins: metrics ? [metrics.plugin, closeWhenDraining] : [closeWhenDraining],
+    plugins: metrics ? [metrics.plugin, closeWhenDraining, notAnsweredYet] : [closeWhenDraining, notAnsweredYet],
   });
   metrics?.watchCircuits(gateway.clients);
   // A request's headers and body must arrive within its deadline (a 408 otherwise), checked every
@@ -172,9 +180,10 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
   const body = JSON.stringify({ errors: [{ message, extensions: { code: 'VALIDATION_ERROR', status: 400, requestId } }] });
   const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, `x-request-id: ${requestId}`, 'connection: close'];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
-  // Nothing more is read: a body that comes in after its 408 would otherwise complete the request
-  // and run it. The connection is closed a little later rather than at once, since closing with
-  // unread bytes resets it, and a reset can take the answer with it before the caller reads it.
+  // Nothing more is read (Node may still resume the socket to read a body already being read:
+  // `notAnsweredYet` keeps that request from running). The connection is closed a little later
+  // rather than at once, since closing with unread bytes resets it, and a reset can take the
+  // answer with it before the caller reads it.
   socket.pause();
   setTimeout(() => socket.destroy(), refusedConnectionLingerMs).unref();
 }

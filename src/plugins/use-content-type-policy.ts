@@ -56,6 +56,11 @@ export function useContentTypePolicy(options: ContentTypePolicyOptions = {}): Pl
   };
 }
 
+/** The refusal of a request whose body did not arrive whole before its connection closed or its deadline. */
+export function bodyNotWholeError(): GraphQLError {
+  return malformed('The request body did not arrive whole: the connection closed first.');
+}
+
 function malformed(message: string): GraphQLError {
   return createGraphQLError(message, { extensions: { code: 'VALIDATION_ERROR', http: { status: 400 } } });
 }
@@ -124,7 +129,7 @@ function readableFailure(error: unknown, request: Request): unknown {
     const http = error.extensions['http'] as { spec?: boolean } | undefined;
     return http?.spec ? malformed(error.message) : error;
   }
-  if (request.signal.aborted || isConnectionClosed(error)) return malformed('The request body did not arrive whole: the connection closed first.');
+  if (request.signal.aborted || isConnectionClosed(error)) return bodyNotWholeError();
   // JSON.parse of a query string's `variables` or `extensions` (GET, urlencoded forms).
   if (error instanceof SyntaxError) return malformed('The variables or extensions parameter is not valid JSON.');
   return error;

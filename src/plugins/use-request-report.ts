@@ -59,6 +59,12 @@ export function recordStatusSentByServer(serverRequest: object, status: number):
   statusesSentByServer.set(serverRequest, status);
 }
 
+/** Whether the HTTP server has answered the request of `serverContext` itself (a 408 at its deadline). */
+export function answeredByServer(serverContext: unknown): boolean {
+  const serverRequest = serverRequestOf(serverContext);
+  return serverRequest !== undefined && statusesSentByServer.has(serverRequest);
+}
+
 /**
  * Two plugins sharing one record per request: `start` goes first in the plugin list (it must see
  * requests that an earlier plugin answers at once, such as a refused credential), `finish` after

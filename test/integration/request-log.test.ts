@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { waitUntil } from '../support/http-server.js';
+import { recordStatusSentByServer } from '../../src/plugins/use-request-report.js';
 
 /** Opens a raw connection to `url` and sends the head of a POST whose body never arrives whole. */
 async function postWithoutWholeBody(url: string, headers: string[]): Promise<{ socket: Socket; received: () => string }> {
@@ -84,7 +85,10 @@ describe('request log through the logger', () => {
     }
   });
 
-  it('runs nothing of a request it answered with a 408, even when the rest of its body comes after', async () => {
+  it.each([
+    ['a small body', 100],
+    ['a body larger than a socket read', 200_000],
+  ])('runs nothing of a request it answered with a 408, even when the rest of %s comes after', async (_name, length) => {
     const slow = await startTestGateway({ REQUEST_DEADLINE_MS: '1000' });
     try {
       // A caller that keeps its side open after the gateway's: it goes on sending.
@@ -94,13 +98,13 @@ describe('request log through the logger', () => {
       socket.on('data', (chunk) => (received += chunk.toString()));
       socket.on('error', () => {});
       await new Promise((resolve) => socket.once('connect', resolve));
-      const head = ['POST /graphql HTTP/1.1', 'Host: 127.0.0.1', 'Authorization: Bearer demo-admin', 'Content-Type: application/json', 'Content-Length: 100', 'x-request-id: log-test-late-body'];
+      const head = ['POST /graphql HTTP/1.1', 'Host: 127.0.0.1', 'Authorization: Bearer demo-admin', 'Content-Type: application/json', `Content-Length: ${length}`, `x-request-id: log-test-late-body-${length}`];
       socket.write(`${head.join('\r\n')}\r\n\r\n{"query":`);
       await waitUntil(() => received.includes('\r\n\r\n'), 'the 408', 5000);
       expect(received).toMatch(/^HTTP\/1\.1 408 /);
-      // The rest of the 100 bytes it announced: a whole operation, now.
-      socket.write('"{ __typename }"}'.padEnd(100 - '{"query":'.length, ' '));
-      const line = () => slow.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-late-body');
+      // The rest of the bytes it announced: a whole operation, now.
+      socket.write('"{ __typename }"}'.padEnd(length - '{"query":'.length, ' '));
+      const line = () => slow.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === `log-test-late-body-${length}`);
       await waitUntil(() => line() !== undefined, 'the request line');
       expect(line()).toMatchObject({ fields: { status: 408, outcome: 'error', errorCodes: ['VALIDATION_ERROR'] } });
       expect(line()!.fields['operationType']).toBeUndefined();
@@ -108,6 +112,26 @@ describe('request log through the logger', () => {
     } finally {
       await slow.stop(0);
     }
+  });
+
+  it('does not run a request whose body Node read whole after the server had answered it', async () => {
+    // The race the pause above leaves: Node resumes a paused socket when the body is read, so a
+    // late body can still complete. Here the server's own answer is recorded first, as the 408 does.
+    const serverRequest = {};
+    recordStatusSentByServer(serverRequest, 408);
+    const before = gateway.demo!.services.projects!.requests.length;
+    const request = new Request(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: 'Bearer demo-admin', 'x-request-id': 'log-test-answered' },
+      body: JSON.stringify({ query: '{ project(id: "p-1") { name } }' }),
+    });
+    const reply = (await (await gateway.gateway.fetch(request, { req: serverRequest })).json()) as { data?: unknown; errors: Array<{ extensions: { code: string } }> };
+    expect(reply.data).toBeUndefined();
+    expect(reply.errors.map((error) => error.extensions.code)).toEqual(['VALIDATION_ERROR']);
+    expect(gateway.demo!.services.projects!.requests.length).toBe(before);
+    const line = gateway.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-answered');
+    expect(line).toMatchObject({ fields: { status: 408, outcome: 'error', errorCodes: ['VALIDATION_ERROR'] } });
+    expect(line!.fields['operationType']).toBeUndefined();
   });
 
   it('never logs the credential', () => {
