@@ -66,14 +66,34 @@ export function peerAddress(serverContext: unknown): string | undefined {
   return typeof address === 'string' && address !== '' ? address : undefined;
 }
 
-/** An IPv4 or IPv6 address as a header carries it, or nothing. */
+/**
+ * The address in the header the platform sets. Were there several entries (a proxy that appends
+ * where it should overwrite), the last one, the one it wrote: any before it came from the caller.
+ */
 function addressIn(value: string | null): string | undefined {
-  const address = value?.trim();
-  return address !== undefined && isAddressLike(address) ? address : undefined;
+  if (value === null) return undefined;
+  return normalizedAddress(value.slice(value.lastIndexOf(',') + 1).trim());
 }
 
-function isAddressLike(text: string): boolean {
-  return /^[0-9A-Fa-f:.]{2,45}$/.test(text);
+const ipv4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/**
+ * One address as headers carry it (`198.51.100.1`, `198.51.100.1:4711`, `2001:db8::1`,
+ * `[2001:db8::1]:443`) in one spelling without its port, or nothing: a caller must not get a
+ * fresh budget from a new source port or another way of writing the same address.
+ */
+export function normalizedAddress(text: string): string | undefined {
+  const bracketed = /^\[([^\]]{2,45})\](?::\d{1,5})?$/.exec(text);
+  const withPort = /^([\d.]{7,15}):\d{1,5}$/.exec(text);
+  const host = bracketed?.[1] ?? withPort?.[1] ?? text;
+  if (ipv4.test(host)) return host;
+  if (!host.includes(':') || !/^[0-9A-Fa-f:.]{2,45}$/.test(host)) return undefined;
+  try {
+    // WHATWG's IPv6 parser: lower case, zeros compressed, an embedded IPv4 in hex.
+    return new URL(`http://[${host}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -84,8 +104,8 @@ export function clientAddress(request: Request, peer: string | undefined, truste
   if (trustedProxies === 0 || peer === undefined) return peer;
   const forwarded = (request.headers.get('x-forwarded-for') ?? '')
     .split(',')
-    .map((entry) => entry.trim())
-    .filter(isAddressLike);
+    .map((entry) => normalizedAddress(entry.trim()))
+    .filter((entry): entry is string => entry !== undefined);
   const chain = [...forwarded, peer];
   return chain[Math.max(0, chain.length - 1 - trustedProxies)];
 }

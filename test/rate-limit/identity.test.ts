@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, identityFor, sha256Hex } from '../../src/rate-limit/identity.js';
+import { clientAddress, identityFor, normalizedAddress, sha256Hex } from '../../src/rate-limit/identity.js';
 
 const node = (remoteAddress: string) => ({ req: { socket: { remoteAddress } } });
 const request = (headers: Record<string, string>) => new Request('http://gateway.test/graphql', { headers });
@@ -38,11 +38,36 @@ describe('caller identity', () => {
   });
 
   it.each([
+    ['198.51.100.7', '198.51.100.7'],
+    ['198.51.100.7:4711', '198.51.100.7'],
+    ['2001:DB8:0:0::1', '2001:db8::1'],
+    ['[2001:db8::1]:443', '2001:db8::1'],
+    ['[2001:db8::1]', '2001:db8::1'],
+    ['::ffff:198.51.100.7', '::ffff:c633:6407'],
+    ['198.51.100.256', undefined],
+    ['010.1.1.1', undefined],
+    ['example.com', undefined],
+    ['1.2.3', undefined],
+    ['', undefined],
+  ])('reads the address %j as %j, one spelling and no port', (text, expected) => {
+    expect(normalizedAddress(text)).toBe(expected);
+  });
+
+  it('takes the last entry of a header the platform should have written alone: the earlier ones are the caller’s', async () => {
+    const options = { clientIpHeader: 'x-real-ip' };
+    expect(await identityFor(request({ 'x-real-ip': '203.0.113.9, 198.51.100.7:5000' }), {}, options)).toBe('ip:198.51.100.7');
+    expect(await identityFor(request({ 'x-real-ip': '198.51.100.7, garbage' }), {}, options)).toBe('ip:unknown');
+    // A new source port is the same caller.
+    expect(await identityFor(request({ 'x-real-ip': '198.51.100.7:1' }), {}, options)).toBe(await identityFor(request({ 'x-real-ip': '198.51.100.7:2' }), {}, options));
+  });
+
+  it.each([
     [1, '198.51.100.1', '198.51.100.1'],
     [1, 'spoofed, 198.51.100.1', '198.51.100.1'],
     [2, '198.51.100.1, 192.0.2.10', '198.51.100.1'],
     [2, '192.0.2.10', '192.0.2.10'],
     [1, 'not an address', '203.0.113.5'],
+    [1, '198.51.100.1:8080', '198.51.100.1'],
   ])('with %i trusted proxies, X-Forwarded-For %j gives %s', (trustedProxies, forwardedFor, expected) => {
     expect(clientAddress(request({ 'x-forwarded-for': forwardedFor }), '203.0.113.5', trustedProxies)).toBe(expected);
   });
