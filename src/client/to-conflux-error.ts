@@ -95,8 +95,17 @@ const fetchFailureMessages = new Set([
 ]);
 
 function isConnectionFailure(error: unknown): boolean {
-  if (error instanceof TypeError) return fetchFailureMessages.has(error.message);
+  if (error instanceof TypeError) return fetchFailureMessages.has(error.message) && !isUndecodableBody(error);
   return isAbort(error);
+}
+
+/**
+ * Node's fetch also says `terminated` when a body does not decode (plain JSON labelled `gzip`):
+ * the same answer would come again, so that is no connection failure to retry.
+ */
+function isUndecodableBody(error: TypeError): boolean {
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_BROTLI') || code.startsWith('ERR__ERROR_FORMAT'));
 }
 
 /** The caller's own abort or timeout: a `ConnectionError`, but never one to retry. */

@@ -16,6 +16,7 @@ import {
   toConfluxErrors,
 } from '../../src/client/index.js';
 import { errorCodes } from '../../src/errors/codes.js';
+import { startTestServer } from '../support/http-server.js';
 
 const graphQLError = (code: string, more: Record<string, unknown> = {}) => ({
   message: `failed with ${code}`,
@@ -104,6 +105,27 @@ describe('toConfluxError', () => {
     expect(toConfluxError(new TypeError('fetch failed'))).toBeInstanceOf(ConnectionError);
     expect(toConfluxError(new TypeError('Failed to fetch'))).toBeInstanceOf(ConnectionError);
     expect(toConfluxError(new DOMException('The operation timed out.', 'TimeoutError'))).toMatchObject({ code: 'CONNECTION_ERROR' });
+  });
+
+  it('tells a body cut off by the connection (retried) from a body that does not decode (not retried), from real answers', async () => {
+    const server = await startTestServer((request, response, socket) => {
+      if (request.url === '/cut') {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        response.write('{"data":');
+        return void setTimeout(() => socket.destroy(), 20);
+      }
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      response.end('{"data":{"ok":true}}');
+    });
+    try {
+      const failureOf = async (path: string) => (await fetch(`${server.url}${path}`)).text().then(() => undefined, (error: unknown) => error);
+      expect(toConfluxError(await failureOf('/cut'))).toBeInstanceOf(ConnectionError);
+      const undecodable = toConfluxError(await failureOf('/mislabelled'));
+      expect(undecodable).not.toBeInstanceOf(ConnectionError);
+      expect(undecodable.code).toBe('UNKNOWN');
+    } finally {
+      await server.close();
+    }
   });
 
   it('does not call any other TypeError a connection failure: that is a bug', () => {
