@@ -1,16 +1,19 @@
 /**
- * `conflux/client` is a subpath of the package: after `npm run build`, Node resolves it through
- * package.json `exports` (a package may import itself by name) and TypeScript finds its types.
+ * The package as users take it, after `npm run build`: `conflux/client` is a subpath that Node
+ * resolves through package.json `exports` (a package may import itself by name) and whose types
+ * TypeScript finds, and `npm start` runs the gateway. One file, so that no two builds of dist/ run
+ * at once.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { send } from './support/raw-http.js';
 
 const run = promisify(execFile);
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 beforeAll(async () => {
   await run('npm', ['run', 'build', '--silent'], { cwd: root });
@@ -53,4 +56,36 @@ describe('the package main entry', () => {
     const resolved = ts.resolveModuleName('conflux', join(root, 'test', 'consumer.mts'), options, ts.sys);
     expect(resolved.resolvedModule?.resolvedFileName).toBe(join(root, 'dist', 'index.d.ts'));
   });
+});
+
+describe('npm start', () => {
+  it('hands SIGTERM to the gateway, which leaves no process behind', async () => {
+    // npm passes SIGTERM to the script's shell; the script must exec node, or node never hears it
+    // and keeps the port after npm has gone (a process manager or a container running `npm start`).
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: root,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_OPERATIONS: 'off', LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const printed = async (pattern: RegExp) => {
+        for (let waited = 0; !pattern.test(stderr); waited += 50) {
+          if (child.exitCode !== null || waited > 60_000) throw new Error(`no ${pattern} on stderr: ${stderr}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        return pattern.exec(stderr)!;
+      };
+      const [, url] = await printed(/serving GraphiQL at (http:\/\/[^/\s]+)\/graphql/);
+      expect((await send(url!, { method: 'GET', path: '/health' })).status).toBe(200);
+      child.kill('SIGTERM');
+      await printed(/received SIGTERM/);
+      await exited;
+      await expect(send(url!, { method: 'GET', path: '/health' })).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 120_000);
 });
