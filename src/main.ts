@@ -4,6 +4,7 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIPv4, isIPv6, type AddressInfo, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 import { createLogger } from './create-logger.js';
@@ -192,19 +193,37 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
 const refusedConnectionLingerMs = 1000;
 
 /**
- * Why `host` can be bound but never reached: a multicast or broadcast address (the kernel lets a
- * TCP socket bind one, and nothing can connect to it). Host names and other addresses are left
- * to `listen`.
+ * Why `host` can be bound but never reached: a multicast address, or a broadcast one (the
+ * limited broadcast, or that of a subnet of this machine's, `127.255.255.255` included). The
+ * kernel lets a TCP socket bind them, and nothing can connect. Host names and other addresses are
+ * left to `listen`.
  */
 function groupAddressProblem(host: string): string | undefined {
-  if (isIPv4(host)) {
-    const first = Number(host.split('.')[0]);
-    if (first >= 224 && first <= 239) return 'a multicast address, which no client can connect to; expected an address of this machine';
-    if (host === '255.255.255.255') return 'the broadcast address, which no client can connect to; expected an address of this machine';
+  const mapped = /^::ffff:([\d.]+)$/i.exec(host)?.[1];
+  const ipv4 = mapped !== undefined && isIPv4(mapped) ? mapped : host;
+  const unreachable = 'which no client can connect to; expected an address of this machine';
+  if (isIPv4(ipv4)) {
+    const first = Number(ipv4.split('.')[0]);
+    if (first >= 224 && first <= 239) return `a multicast address, ${unreachable}`;
+    if (ipv4 === '255.255.255.255' || subnetBroadcasts().has(ipv4)) return `a broadcast address, ${unreachable}`;
   } else if (isIPv6(host) && /^ff/i.test(host)) {
-    return 'a multicast address, which no client can connect to; expected an address of this machine';
+    return `a multicast address, ${unreachable}`;
   }
   return undefined;
+}
+
+/** The broadcast address of each IPv4 subnet this machine is on. */
+function subnetBroadcasts(): Set<string> {
+  const broadcasts = new Set<string>();
+  for (const entries of Object.values(networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      if (entry.family !== 'IPv4') continue;
+      const octets = (text: string) => text.split('.').map(Number);
+      const [address, mask] = [octets(entry.address), octets(entry.netmask)];
+      broadcasts.add(address.map((octet, i) => (octet | ~mask[i]!) & 255).join('.'));
+    }
+  }
+  return broadcasts;
 }
 
 /** A failed listen as one line naming the variable to change: a port in use, a host that is not this machine's. */

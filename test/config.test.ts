@@ -255,6 +255,8 @@ describe('parseConfig', () => {
       const multicast = start({ HOST: '224.0.0.1', PORT: '0' });
       expect(multicast.status).toBe(1);
       expect(multicast.stderr.trim()).toBe('conflux: HOST="224.0.0.1" is invalid: a multicast address, which no client can connect to; expected an address of this machine');
+      const broadcast = start({ HOST: '127.255.255.255', PORT: '0' }); // the loopback subnet's
+      expect(broadcast.stderr.trim()).toBe('conflux: HOST="127.255.255.255" is invalid: a broadcast address, which no client can connect to; expected an address of this machine');
       const linkLocal = start({ HOST: 'fe80::1', PORT: '0' });
       expect(linkLocal.status).toBe(1);
       expect(linkLocal.stderr.trim()).toMatch(/^conflux: HOST="fe80::1" is invalid: expected an address of this machine \((EINVAL; a link-local address needs its interface, as in fe80::1%eth0|EADDRNOTAVAIL)\)$/);
