@@ -50,8 +50,8 @@ async function gatewayFor(env: EdgeEnv): Promise<Gateway> {
 /**
  * The bindings as the strings the configuration reads. `[vars]` in `wrangler.toml` may hold
  * TOML's own types (`REQUIRE_AUTH = false`, `UPSTREAM_TIMEOUT_MS = 2000`, a table for
- * `ERROR_OVERRIDES`), which the platform hands over typed: each is read as its text, as the same
- * value would be from a string. Other bindings (KV, services) are objects of their own classes, not
+ * `ERROR_OVERRIDES`, a list for `CORS_ORIGINS`), which the platform hands over typed: each is read
+ * as its text, as the same value would be from a string. Other bindings (KV, services) are objects of their own classes, not
  * variables, and are left out.
  */
 export function variablesOf(env: EdgeEnv): Record<string, string> {
@@ -59,6 +59,8 @@ export function variablesOf(env: EdgeEnv): Record<string, string> {
   for (const [name, value] of Object.entries(env)) {
     if (typeof value === 'string') variables[name] = value;
     else if (typeof value === 'number' || typeof value === 'boolean') variables[name] = String(value);
+    // A list of strings (`CORS_ORIGINS = ["https://a.example", "https://b.example"]`) as the comma-separated text it stands for.
+    else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) variables[name] = value.join(',');
     else if (Array.isArray(value) || (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype)) variables[name] = JSON.stringify(value);
   }
   return variables;

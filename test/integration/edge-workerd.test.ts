@@ -184,8 +184,16 @@ describe('the edge entry in workerd', () => {
     expect(await statusFrom('198.51.100.2')).toBe(200);
   });
 
-  it("reads wrangler.toml's typed [vars] (a boolean, a number, a table) as their text, as Node reads the same values", async () => {
-    const mf = worker({ ...demoBindings(), REQUIRE_AUTH: false, UPSTREAM_TIMEOUT_MS: 2000, ERROR_OVERRIDES: { directory: { not_found: 'CONFLICT' } } });
+  it("reads wrangler.toml's typed [vars] (a boolean, a number, a table, a list) as their text, as Node reads the same values", async () => {
+    const mf = worker({
+      ...demoBindings(),
+      REQUIRE_AUTH: false,
+      UPSTREAM_TIMEOUT_MS: 2000,
+      ERROR_OVERRIDES: { directory: { not_found: 'CONFLICT' } },
+      CORS_ORIGINS: ['https://a.example', 'https://b.example'],
+    });
+    const preflight = await mf.dispatchFetch('http://conflux.test/graphql', { method: 'OPTIONS', headers: { origin: 'https://b.example', 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://b.example');
     // No credential: REQUIRE_AUTH = false let it through (the upstreams are the judges then).
     expect(await graphql(mf, '{ __typename }', {})).toMatchObject({ status: 200, body: { data: { __typename: 'Query' } } });
     const reply = await graphql(mf, '{ project(id: "p-1") { name } user(id: "u-missing") { name } }');
