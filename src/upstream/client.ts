@@ -12,7 +12,7 @@ import { createEtagCache } from './etag-cache.js';
 import { createErrorReportReader } from './error-reports.js';
 import { requestIdFromHeaders } from './normalize.js';
 import { bodyText } from './read-body.js';
-import { UpstreamError, type UpstreamFailure } from './failure.js';
+import { retryCutShort, UpstreamError, type UpstreamFailure } from './failure.js';
 import { isTransportError, type HttpMethod, type Transport, type TransportResponse } from './transport.js';
 import { InvalidIdError, urlBuilder, type UpstreamPath } from './url.js';
 import { retryDelayMs, shouldRetry } from './retry-policy.js';
@@ -240,11 +240,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         if (!(error instanceof UpstreamError) || !retryable || attemptNo >= maxAttempts || !shouldRetry(error.failure)) throw error;
         lastFailure = error;
         const waitMs = retryDelayMs(attemptNo, error.failure);
-        if (Date.now() + waitMs >= call.deadlineAt) throw error;
+        const retryAt = Date.now() + waitMs;
+        // Not waited for by this caller, whose time ends first: one that joined the call may.
+        if (retryAt >= call.deadlineAt) throw retryCutShort(error, retryAt);
         logger.debug({ requestId: call.requestId, service, method, path: pathForLog, attempt: attemptNo, waitMs, failure: error.failure.kind }, 'retrying upstream call');
         // A stopping gateway answers with what it has: the last failure, not a doomed attempt.
         await sleep(waitMs, call.signal, transport.ending);
-        if (call.signal.aborted || transport.ending?.aborted) throw error;
+        if (transport.ending?.aborted) throw error;
+        if (call.signal.aborted) throw retryCutShort(error, retryAt);
       }
     }
 

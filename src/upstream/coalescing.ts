@@ -11,10 +11,11 @@
  * - Read your writes: a GET sent before a write to the same service began, or while one was in
  *   flight, is not joined; the later request sends its own.
  * - A shared call ended by its first caller's own limits (that caller left, or its deadline
- *   passed) is sent again by a joined caller that still has time.
+ *   passed, before an attempt or before a retry it was waiting for) is sent again by a joined
+ *   caller that still has time: a retry, once its wait is over.
  * - A joined caller that leaves meanwhile gets `aborted`, as it would have alone.
  */
-import { isUpstreamError } from './failure.js';
+import { isUpstreamError, retryCutShortAt } from './failure.js';
 
 /** What a joined call is bound by: its own caller's signal and deadline. */
 export interface CoalescedCall {
@@ -88,10 +89,31 @@ async function joined<T>(answer: Promise<T>, call: CoalescedCall, send: () => Pr
     value = await answer;
   } catch (error) {
     if (endedByFirstCaller(error) && !call.signal.aborted && call.deadlineAt > Date.now()) return send();
+    // The first caller stopped retrying for reasons of its own: this one makes the retry, when it
+    // was due (the upstream's Retry-After included), if that is before its own deadline.
+    const retryAt = retryCutShortAt(error);
+    if (retryAt !== undefined && !call.signal.aborted && retryAt < call.deadlineAt) {
+      await until(retryAt, call.signal);
+      return send();
+    }
     throw error;
   }
   // This caller left meanwhile: its own call fails at once with `aborted`, as an unshared one would.
   return call.signal.aborted ? send() : value;
+}
+
+/** Resolves at `epochMs`, or as soon as `signal` aborts (the call then fails at once with `aborted`). */
+function until(epochMs: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, epochMs - Date.now()));
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Failures that belong to the first caller, not to the upstream: its caller left, or its deadline passed. */

@@ -108,6 +108,24 @@ export class UpstreamError extends Error {
 }
 
 /** Guards an unknown value as an `UpstreamError` (also across module copies). */
+/** When the retry that each failure's own caller did not wait for would have been sent (epoch ms). */
+const retriesCutShort = new WeakMap<UpstreamError, number>();
+
+/**
+ * Marks `error` as the last failure of a call whose next attempt, due at `retryAt`, was not made
+ * for its own caller's reasons (it left, or the wait would pass its deadline). A caller that
+ * joined the call and still has time makes that attempt itself.
+ */
+export function retryCutShort(error: UpstreamError, retryAt: number): UpstreamError {
+  retriesCutShort.set(error, retryAt);
+  return error;
+}
+
+/** When the attempt cut short after `error` was due; `undefined` when none was. */
+export function retryCutShortAt(error: unknown): number | undefined {
+  return error instanceof UpstreamError ? retriesCutShort.get(error) : undefined;
+}
+
 export function isUpstreamError(value: unknown): value is UpstreamError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }

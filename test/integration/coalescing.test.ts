@@ -158,6 +158,52 @@ describe('request coalescing', () => {
     expect((await joined).body).toEqual({ data: { project: { id: 'p-1', name: 'Second call' } } });
   });
 
+  it('makes the retry the first caller left during, for a joined request, once its wait is over', async () => {
+    // The first answer is a 500 (retried after about 250 ms); the first caller leaves during that wait.
+    const upstream = await holdingUpstream((_request, response, arrival) =>
+      arrival === 0 ? json(response, 500, { code: 'internal', message: 'try again' }) : json(response, 200, { id: 'p-1', name: 'After the retry' }),
+    );
+    const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '60000' });
+    const leaving = new AbortController();
+    const first = fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+      body: JSON.stringify({ query: projectQuery }),
+      signal: leaving.signal,
+    }).catch((error: unknown) => error);
+    await upstream.arrived(1);
+    const joined = gateway.graphql(projectQuery);
+    await waitUntil(async () => (await joinedCalls(gateway)) >= 1, 'the second request to join the call of the first');
+    upstream.release();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    leaving.abort();
+    expect(await first).toMatchObject({ name: 'AbortError' });
+    await upstream.arrived(2);
+    upstream.release();
+    expect((await joined).body).toEqual({ data: { project: { id: 'p-1', name: 'After the retry' } } });
+    expect(upstream.gets()).toHaveLength(2);
+  });
+
+  it("makes the retry that would have passed the first caller's deadline, for a joined request with time left", async () => {
+    // The first caller's deadline (2 s) comes before the Retry-After of the 503 it gets at about
+    // 1.2 s; the joined request came 0.6 s later and has until about 2.6 s.
+    const upstream = await holdingUpstream((_request, response, arrival) =>
+      arrival === 0 ? json(response, 503, { code: 'unavailable', message: 'busy' }, { 'retry-after': '1' }) : json(response, 200, { id: 'p-1', name: 'After Retry-After' }),
+    );
+    const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url, REQUEST_DEADLINE_MS: '2000' });
+    const first = gateway.graphql(projectQuery);
+    await upstream.arrived(1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const joined = gateway.graphql(projectQuery);
+    await waitUntil(async () => (await joinedCalls(gateway)) >= 1, 'the second request to join the call of the first');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    upstream.release();
+    expect(errorAt(await first, ['project']).extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: 1 });
+    await upstream.arrived(2);
+    upstream.release();
+    expect((await joined).body).toEqual({ data: { project: { id: 'p-1', name: 'After Retry-After' } } });
+  });
+
   it('under a bounded burst of 300 requests from 3 credentials, some leaving early, every answer is its own credential\'s', { timeout: 60_000 }, async () => {
     // Each GET is answered after 0–30 ms with the credential it carried; one id in five fails with 404.
     const upstream = await use.server((request, response) => {
