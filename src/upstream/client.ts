@@ -259,25 +259,31 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       return new UpstreamError({ service, method, path: pathForLog, failure, attempts: 1, requestId: call.requestId, cause });
     };
     let value: unknown;
+    let text: string | undefined;
     if (response.status === 304) {
       if (!cached) throw invalidBody(response, '304 to an unconditional request');
-      value = cached.value;
+      value = JSON.parse(cached.text);
     } else if (response.status === 204 || options.ignoreBody === true || (response.body.byteLength === 0 && method !== 'GET')) {
       value = null;
     } else {
+      text = bodyText(response.body, response.headers['content-type']);
       try {
-        value = JSON.parse(bodyText(response.body, response.headers['content-type']));
+        value = JSON.parse(text);
       } catch (error) {
         throw invalidBody(response, 'not JSON', error);
       }
-      const etag = response.headers['etag'];
-      if (cacheKey !== undefined && etag) etags.set(cacheKey, { etag, value, bytes: response.body.byteLength });
     }
+    let decoded: T;
     try {
-      return options.decode(value);
+      decoded = options.decode(value);
     } catch (error) {
       throw invalidBody(response, 'unexpected shape', error);
     }
+    // Kept as the text it came as, whose size is what the cache counts (parsed, `[[],[],…]` takes
+    // ten times its text), and only once it proved usable.
+    const etag = response.headers['etag'];
+    if (text !== undefined && cacheKey !== undefined && etag) etags.set(cacheKey, { etag, text });
+    return decoded;
   }
 
   return {

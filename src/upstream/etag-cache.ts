@@ -10,16 +10,15 @@ import { LRUCache } from 'lru-cache';
 export interface EtagCacheOptions {
   /** Most bodies kept, in entries. @default 1000 */
   maxEntries?: number;
-  /** Most bytes kept, counted as the bodies' sizes on the wire. @default 16 MiB */
+  /** Most bytes kept, counted as two per character of the bodies' text (and the validator's). @default 16 MiB */
   maxBytes?: number;
 }
 
-/** One cached answer: the validator to send back and the body it stands for (already parsed). */
+/** One cached answer: the validator to send back and the body it stands for, as text. */
 export interface CachedBody {
   etag: string;
-  value: unknown;
-  /** The body's size on the wire, which bounds what the cache holds. */
-  bytes: number;
+  /** The body, decoded to text; parsed again on each 304, so that what is held is what is counted. */
+  text: string;
 }
 
 export interface EtagCache {
@@ -37,8 +36,8 @@ export function createEtagCache(options: EtagCacheOptions = {}): EtagCache {
     max: options.maxEntries ?? 1000,
     maxSize: maxBytes,
     maxEntrySize: Math.max(1, Math.floor(maxBytes / 16)),
-    // At least 1: lru-cache refuses a size of 0, and an empty body still takes an entry.
-    sizeCalculation: (body) => Math.max(1, body.bytes),
+    // Two bytes a character, what V8 takes at most; at least 1: lru-cache refuses a size of 0.
+    sizeCalculation: (body) => Math.max(1, 2 * (body.text.length + body.etag.length)),
   });
   return {
     // The caller headers an upstream may answer differently for (`traceparent` is not one), in

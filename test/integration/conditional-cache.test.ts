@@ -4,7 +4,7 @@
  * repeated queries travel over the same keep-alive connection, never more of them than allowed.
  */
 import { describe, expect, it } from 'vitest';
-import { expectStillServing, type TestGateway } from '../support/gateway.js';
+import { errorAt, expectStillServing, type TestGateway } from '../support/gateway.js';
 import { json } from '../support/http-server.js';
 import { useTestResources } from '../support/resources.js';
 
@@ -112,9 +112,10 @@ describe('connection reuse', () => {
   };
 
   it('keeps bodies within a byte budget, whatever credentials callers invent', async () => {
-    // 20 bodies of 900 kB, each with an ETag, are more than the 16 MiB a service keeps: the
-    // least recently used go. A body over 1 MiB (a sixteenth of the budget) is never kept.
-    const name = (id: string) => (id === 'huge' ? 'x'.repeat(1_200_000) : id.padEnd(900_000, '.'));
+    // 20 bodies of 450,000 characters (900 kB as counted, two bytes a character), each with an
+    // ETag, are more than the 16 MiB a service keeps: the least recently used go. A body over
+    // 1 MiB as counted (a sixteenth of the budget) is never kept.
+    const name = (id: string) => (id === 'huge' ? 'x'.repeat(600_000) : id.padEnd(450_000, '.'));
     const upstream = await use.server((request, response) => {
       const id = request.url!.split('/').pop()!;
       if (request.headers['if-none-match'] === `"${id}"`) {
@@ -134,6 +135,16 @@ describe('connection reuse', () => {
     for (const id of ['u-0', 'u-19', 'huge']) await ask(id);
     const revalidated = upstream.requests.slice(sent).map((request) => request.headers['if-none-match']);
     expect(revalidated).toEqual([undefined, '"u-19"', undefined]);
+  });
+
+  it('does not keep a body the schema refused: the next query asks unconditionally again', async () => {
+    const upstream = await use.server((_request, response) => json(response, 200, { id: 'u-1', name: 42 }, { etag: '"bad"' }));
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
+    for (let i = 0; i < 2; i++) {
+      const reply = await gateway.graphql('{ user(id: "u-1") { name } }');
+      expect(errorAt(reply, ['user']).extensions).toMatchObject({ code: 'BAD_GATEWAY' });
+    }
+    expect(upstream.requests.map((request) => request.headers['if-none-match'])).toEqual([undefined, undefined]);
   });
 
   it('repeated queries reuse one keep-alive connection to the upstream', async () => {

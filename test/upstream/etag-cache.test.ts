@@ -19,22 +19,24 @@ describe('createEtagCache', () => {
 
   it('keeps at most maxEntries bodies, dropping the least recently used', () => {
     const cache = createEtagCache({ maxEntries: 2 });
-    cache.set('a', { etag: '"1"', value: 1, bytes: 10 });
-    cache.set('b', { etag: '"2"', value: 2, bytes: 10 });
+    cache.set('a', { etag: '"1"', text: '1' });
+    cache.set('b', { etag: '"2"', text: '2' });
     cache.get('a');
-    cache.set('c', { etag: '"3"', value: 3, bytes: 10 });
-    expect(cache.get('a')).toEqual({ etag: '"1"', value: 1, bytes: 10 });
+    cache.set('c', { etag: '"3"', text: '3' });
+    expect(cache.get('a')).toEqual({ etag: '"1"', text: '1' });
     expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('c')).toEqual({ etag: '"3"', value: 3, bytes: 10 });
+    expect(cache.get('c')).toEqual({ etag: '"3"', text: '3' });
   });
 
-  it('keeps at most maxBytes, and no body larger than a sixteenth of them', () => {
+  it('keeps at most maxBytes, two a character of text and validator, and no body larger than a sixteenth of them', () => {
     const cache = createEtagCache({ maxBytes: 1600 });
-    for (const key of ['a', 'b', 'c', 'd', 'e']) cache.set(key, { etag: `"${key}"`, value: key, bytes: 100 });
-    cache.set('big', { etag: '"big"', value: 'big', bytes: 101 });
-    expect(cache.get('big')).toBeUndefined();
-    for (let i = 0; i < 12; i++) cache.set(`k${i}`, { etag: `"k${i}"`, value: i, bytes: 100 });
+    // '"a"' and 47 characters: 100 bytes, a sixteenth of the budget exactly.
+    for (const key of ['a', 'b', 'c', 'd', 'e']) cache.set(key, { etag: `"${key}"`, text: key.repeat(47) });
+    expect(cache.get('a')?.text).toBe('a'.repeat(47));
+    cache.set('f', { etag: '"f"', text: 'f'.repeat(48) });
+    expect(cache.get('f')).toBeUndefined();
+    for (let i = 0; i < 16; i++) cache.set(`k${i}`, { etag: `"${i % 10}"`, text: 'k'.repeat(47) });
     expect(cache.get('a')).toBeUndefined();
-    expect(cache.get('k11')).toEqual({ etag: '"k11"', value: 11, bytes: 100 });
+    expect(cache.get('k15')).toEqual({ etag: '"5"', text: 'k'.repeat(47) });
   });
 });
