@@ -303,8 +303,14 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         if (!(error instanceof InvalidIdError)) throw error;
         throw new UpstreamError({ service, method, path: '(invalid id)', failure: { kind: 'invalid-id', reason: error.message }, attempts: 0, requestId: call.requestId });
       }
-      // A write marks the GETs in flight as not to be joined any more (read-your-writes).
-      if (method !== 'GET' && method !== 'HEAD' && coalescer !== undefined) return coalescer.write(() => send(method, url, pathForLog, call, options));
+      if (method !== 'GET' && method !== 'HEAD') {
+        // Read your writes: within this request, a GET made before the write is not reused after
+        // it (a mutation's later fields read again), nor one made while it runs.
+        call.inflight.clear();
+        const written = () => send(method, url, pathForLog, call, options).finally(() => call.inflight.clear());
+        // Across requests, the GETs in flight are not joined any more.
+        return coalescer === undefined ? written() : coalescer.write(written);
+      }
       if (method !== 'GET' || !dedupe) return send(method, url, pathForLog, call, options);
       // The same GET within one GraphQL request is sent once (dedupe within a request), and one
       // in flight for another request with the same credential is shared (coalescing).

@@ -66,6 +66,26 @@ describe('dedupe within a request', () => {
     console.info(`fan-out query upstream calls — without dedupe: ${JSON.stringify(without)}; with dedupe: ${JSON.stringify(withDedupe)}`);
   });
 
+  it('reads again after a write in the same mutation: a GET from before it is not reused', async () => {
+    const facts: Array<{ id: string; text: string }> = [];
+    const knowledge = await use.server((request, response) => {
+      if (request.method === 'POST' && request.url === '/api/v1/contexts') return json(response, 201, { id: 'c-1', name: 'Notes' });
+      if (request.method === 'POST') {
+        facts.push({ id: `f-${facts.length + 1}`, text: (JSON.parse(request.body) as { text: string }).text });
+        return json(response, 201, facts.at(-1));
+      }
+      json(response, 200, facts.slice());
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: knowledge.url, RATE_LIMIT_KNOWLEDGE: 'off' });
+    const reply = await gateway.graphql(`mutation {
+      before: createContext(id: "c-1", name: "Notes") { knowledge(query: "x") { id } }
+      write: rememberFact(contextId: "c-1", text: "new fact", idempotencyKey: "k-1") { id }
+      after: createContext(id: "c-1", name: "Notes") { knowledge(query: "x") { id } }
+    }`);
+    expect(reply.body).toEqual({ data: { before: { knowledge: [] }, write: { id: 'f-1' }, after: { knowledge: [{ id: 'f-1' }] } } });
+    expect(knowledge.requests.filter((request) => request.method === 'GET')).toHaveLength(2);
+  });
+
   it('two slow upstream calls of one request are in flight together', async () => {
     const events: string[] = [];
     const held: Array<() => void> = [];
