@@ -28,6 +28,8 @@ const secretEndings = [
   'secretkey',
   'accesskey',
   'credentials',
+  'credential',
+  'passphrase',
   'dsn',
   'connectionstring',
   'cookie',
@@ -55,12 +57,13 @@ export function isSecretKey(key: string): boolean {
 
 const bearerInText = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 /**
- * A secret's name in text, prefixes included (`db_password`, `X-Api-Key`, `csrf_token`,
- * `aws_secret_access_key`); the separators between words make the prefix loop linear.
+ * A secret's name in text, prefixes included, separated or run together (`db_password`,
+ * `X-Api-Key`, `csrf_token`, `aws_secret_access_key`, `dbPassword`, `awsSecretAccessKey`). One
+ * start per name (nothing of a name before it) and a bounded prefix keep it linear.
  */
-const secretName = '((?<![a-z0-9_-])(?:[a-z0-9]+[_-])*(?:(?:access|refresh|id|auth|session)?_?token|api[_-]?key|client[_-]?secret|private[_-]?key|secret[_-]?key|access[_-]?key|secret|password|passwd|authorization|sig(?:nature)?))';
-/** A secret as a URL's query parameter or a `name=value` pair: `?api_key=…&access_token=…`, `DB_PASSWORD=…`. */
-const secretParameterInText = new RegExp(`${secretName}=[^&;,\\s"'<>]+`, 'gi');
+export const secretName = '((?<![a-z0-9_-])[a-z0-9_-]{0,60}?(?:(?:access|refresh|id|auth|session)?_?token|api[_-]?key|client[_-]?secret|private[_-]?key|secret[_-]?key|access[_-]?key|secret|password|passwd|passphrase|credentials?|authorization|cookie|sig(?:nature)?))';
+/** A secret as a URL's query parameter or a `name=value` pair: `?api_key=…&access_token=…`, `DB_PASSWORD = …`. */
+const secretParameterInText = new RegExp(`${secretName}\\s*=\\s*("[^"\\n]{0,500}"|'[^'\\n]{0,500}'|[^&;,\\s"'<>]+)`, 'gi');
 /**
  * The same names written `name: value` or as JSON or a dict inside text: a quoted value goes
  * whole (`"password":"correct horse battery staple"`), an unquoted one to the next space.
@@ -68,22 +71,31 @@ const secretParameterInText = new RegExp(`${secretName}=[^&;,\\s"'<>]+`, 'gi');
 const secretMemberInText = new RegExp(`${secretName}(["']?\\s*:\\s*)("[^"\\n]{0,500}"|'[^'\\n]{0,500}'|[^\\s"',;}&]+)`, 'gi');
 /** An `Authorization` header quoted in text: its scheme and credential both go (`authorization: Token abc`). */
 const authorizationInText = /(\b(?:proxy-)?authorization["']?\s*:\s*["']?)[^"'\n,;}]{1,500}/gi;
-/** The password of a URL or connection string, with or without a user: `postgres://admin:<password>@db`, `redis://:<password>@cache`. */
-const passwordInUrl = /(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:@\/]{0,200}:)[^\s\/]{1,200}@/gi;
+/**
+ * The password of a URL or connection string, with or without a user, `/` and `@` included (to
+ * the last `@`): `postgres://admin:<password>@db`, `redis://:<password>@cache`.
+ */
+const passwordInUrl = /(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:@\/]{0,200}:)\S{1,200}@/gi;
+/** A JSON Web Token anywhere in text. */
+const jwtInText = /\beyJ[\w-]{5,}\.eyJ[\w-]{5,}(?:\.[\w-]*)?/g;
 /** Cheap first look: text without any of these words holds nothing the patterns above replace. */
-const credentialWord = /bearer|basic|token|key|secret|passw|authorization|sig|:\/\//i;
+const credentialWord = /bearer|basic|token|key|secret|passw|passphrase|credential|cookie|authorization|sig|eyJ|:\/\//i;
 const maxScrubDepth = 8;
+
+/** `[redacted]` in the quotes `value` came in, if any. */
+function redactedKeepingQuotes(value: string): string {
+  const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
+  return `${quote}${redactedValue}${quote}`;
+}
 
 function scrubText(text: string): string {
   if (!credentialWord.test(text)) return text;
   return text
     .replace(authorizationInText, `$1${redactedValue}`)
     .replace(bearerInText, `$1 ${redactedValue}`)
-    .replace(secretParameterInText, `$1=${redactedValue}`)
-    .replace(secretMemberInText, (_match, name: string, separator: string, value: string) => {
-      const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
-      return `${name}${separator}${quote}${redactedValue}${quote}`;
-    })
+    .replace(jwtInText, redactedValue)
+    .replace(secretParameterInText, (_match, name: string, value: string) => `${name}=${redactedKeepingQuotes(value)}`)
+    .replace(secretMemberInText, (_match, name: string, separator: string, value: string) => `${name}${separator}${redactedKeepingQuotes(value)}`)
     .replace(passwordInUrl, `$1${redactedValue}@`);
 }
 

@@ -112,6 +112,21 @@ describe('createLogger', () => {
     expect(scrubSecrets('sent authorization: Token abc123 upstream')).toBe(`sent authorization: ${redactedValue}`);
   });
 
+  it('scrubs secret names run into their prefix, spaced signs, cookies, tokens on their own and base64 passwords in URLs', () => {
+    expect(scrubSecrets('dbPassword=hunter2abc; userPassword: hunter2def; newPassword="correct horse battery"')).toBe(
+      `dbPassword=${redactedValue}; userPassword: ${redactedValue}; newPassword="${redactedValue}"`,
+    );
+    expect(scrubSecrets('apiToken=t0k3n awsSecretAccessKey=wJalrXUtnFEMI/K7MDENG password = hunter2')).toBe(
+      `apiToken=${redactedValue} awsSecretAccessKey=${redactedValue} password=${redactedValue}`,
+    );
+    expect(scrubSecrets('cookie: session=abc123; theme=dark')).toBe(`cookie: ${redactedValue}; theme=dark`);
+    expect(scrubSecrets('token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzdmMifQ.c2lnbmF0dXJl expired')).toBe(`token ${redactedValue} expired`);
+    expect(scrubSecrets('postgres://admin:Zm9v/YmFyQk@db.example.com/app')).toBe(`postgres://admin:${redactedValue}@db.example.com/app`);
+    expect(scrubSecrets({ credential: 'c', credentials: 'cs', passphrase: 'p', keyId: 'kept' })).toEqual({ credential: redactedValue, credentials: redactedValue, passphrase: redactedValue, keyId: 'kept' });
+    // Names that only contain a secret's are not secrets.
+    expect(scrubSecrets('passwordHint=blue tokenizer=bpe designer=ada')).toBe('passwordHint=blue tokenizer=bpe designer=ada');
+  });
+
   it('the edge logger (console, no pino) scrubs the same way', () => {
     const lines: string[] = [];
     const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));

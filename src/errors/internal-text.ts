@@ -5,6 +5,12 @@
  * this is replaced by the code's default sentence (and logged), even though 4xx messages
  * otherwise reach the client (ERRORS.md §4: never a stack trace, SQL, host name or file path).
  */
+import { secretName } from '../redaction.js';
+
+/** A secret's name, prefixes included: the secret names of log redaction, and `pwd`. */
+const secretNameInText = `(?:${secretName}|(?<![a-z0-9_-])pwd)`;
+/** The same for `name: value`, but for names whose value can be a field's message (`signature: sha256 expected`). */
+const secretNameBeforeColon = '(?<![a-z0-9_-])[a-z0-9_-]{0,60}?(?:token|api[_-]?key|secret|(?:secret|access|private)[_-]?key|password|passwd|passphrase|pwd)';
 
 const internalPatterns: readonly RegExp[] = [
   // Stack frames: `at fn (file:line:col)`, `at file:line:col`, Python's `File "x.py", line 3`.
@@ -62,7 +68,12 @@ const internalPatterns: readonly RegExp[] = [
   // that "Basic authentication required" is not one), a secret as `name=value`, a JSON Web
   // Token, a private key, and the key formats of AWS, Stripe, GitHub, Slack and Google.
   /\b(?:Bearer|Basic)\s+(?:(?=[\w.~+/-]*\d)[\w.~+/-]{8,}|[\w.~+/-]{20,})/i,
-  /\b(?:(?:access|refresh|id|auth|session)[_-]?token|token|api[_-]?key|client[_-]?secret|secret|password|passwd|pwd)=[^\s&"'<>]{3,}/i,
+  // A secret's name may carry a prefix, separated or run together (`db_password`, `dbPassword`,
+  // `awsSecretAccessKey`); one start per name and a bounded prefix keep it linear. Written
+  // `name: value` or with a space after `=`, only a value with a digit counts ("password: too
+  // short", "token= is required" are a field's message).
+  new RegExp(`${secretNameInText}\\s*=(?:\\s+(?=[^\\s&"'<>]*\\d))?["']?[^\\s&"'<>]{3,}`, 'i'),
+  new RegExp(`${secretNameBeforeColon}["']?\\s*:\\s*["']?(?=[^\\s"'<>,;}]*\\d)[^\\s"'<>,;}]{6,}`, 'i'),
   /\beyJ[\w-]{5,}\.eyJ[\w-]{5,}/,
   /-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----/,
   /\b(?:(?:AKIA|ASIA)[0-9A-Z]{16}|[rs]k_(?:live|test)_[0-9A-Za-z]{8,}|gh[pousr]_[0-9A-Za-z]{20,}|xox[abprs]-[0-9A-Za-z-]{10,}|AIza[\w-]{30,})/,
