@@ -12,7 +12,7 @@ import { ConfigError, parseConfig, serviceNames, type Config, type ServiceName }
 import { startDemoUpstreams } from './demo/index.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createRedisClient } from './rate-limit/redis-client.js';
+import { createRedisClient, redisReady } from './rate-limit/redis-client.js';
 import { createRedisStore } from './rate-limit/redis-store.js';
 import { requestIdOfServerRequest } from './plugins/use-request-id.js';
 import { bodyNotWholeError } from './plugins/use-content-type-policy.js';
@@ -60,10 +60,17 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     serviceNames.map((name) => [name, config.upstreamUrls[name] ?? demo?.services[name]?.url ?? '']),
   ) as Record<ServiceName, string>;
   const transport = createUndiciTransport({ connectionsPerOrigin: config.upstreamConnections });
-  const rateLimitStore =
-    config.redisUrl === undefined
-      ? undefined
-      : createRedisStore({ client: createRedisClient(config.redisUrl, { timeoutMs: config.redisTimeoutMs, logger }), keyPrefix: config.rateLimitKeyPrefix });
+  let rateLimitStore: ReturnType<typeof createRedisStore> | undefined;
+  if (config.redisUrl !== undefined) {
+    const client = createRedisClient(config.redisUrl, { timeoutMs: config.redisTimeoutMs, logger });
+    // Connected before the first request, which would otherwise meet a client still connecting
+    // (refused at once, then Redis left alone for a second): 503s, or no limit at all, while
+    // /ready already said ready. A Redis that is not there by then is the failure mode's to handle.
+    if (!(await redisReady(client, Math.max(1000, config.redisTimeoutMs * 4)))) {
+      logger.warn({ event: 'redis_unreachable_at_start' }, 'Redis did not answer at start: rate limiting follows RATE_LIMIT_STORE_FAILURE until it does');
+    }
+    rateLimitStore = createRedisStore({ client, keyPrefix: config.rateLimitKeyPrefix });
+  }
   const metrics = config.metrics ? createMetrics() : undefined;
   // Once draining, every answer says `Connection: close`, in flight or arriving on a kept-alive
   // connection, so that such a client (a load balancer) sends nothing more down it.

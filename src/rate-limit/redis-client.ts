@@ -16,6 +16,21 @@ export interface RedisClientOptions {
   logEveryMs?: number;
 }
 
+/** Resolves true once `client` is connected and ready, false if it is not within `withinMs`. */
+export function redisReady(client: Redis, withinMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), withinMs);
+    client.once('ready', onReady);
+  });
+}
+
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
   const timeoutMs = options.timeoutMs ?? 500;
   const logEveryMs = options.logEveryMs ?? 10_000;

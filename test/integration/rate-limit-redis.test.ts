@@ -36,6 +36,19 @@ async function untilReady(gateway: TestGateway): Promise<void> {
 const query = '{ project(id: "p-1") { name } }';
 
 describe('rate limiting across instances through Redis', () => {
+  it('counts from the first request after the start, without waiting for /ready', async () => {
+    // A rolling deploy: the first requests reach an instance as soon as it listens.
+    redis = await startTestRedis();
+    const gateway = await startTestGateway({ REDIS_URL: redis.url, RATE_LIMIT_OPERATIONS: '2/1m', RATE_LIMIT_STORE_FAILURE: 'closed' });
+    gateways.push(gateway);
+    const statuses: Array<[number, string | null]> = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer redis-start' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      statuses.push([response.status, response.headers.get('ratelimit-remaining')]);
+    }
+    expect(statuses).toEqual([[200, '1'], [200, '0'], [429, '0']]);
+  });
+
   it('lets exactly 100 of 300 concurrent operations from one key through two instances', async () => {
     redis = await startTestRedis();
     const env = { RATE_LIMIT_OPERATIONS: '100/1h', RATE_LIMIT_KEY_PREFIX: `test:${crypto.randomUUID()}:` };
