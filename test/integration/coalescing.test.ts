@@ -64,6 +64,25 @@ async function overlapping(gateway: TestGateway, upstream: Awaited<ReturnType<ty
   }
 }
 
+/**
+ * A first request that its caller can leave (`leaving.abort()`), and a second one that has joined
+ * its upstream call, over a gateway with a minute for every call.
+ */
+async function leavingFirstAndJoined(upstream: Awaited<ReturnType<typeof holdingUpstream>>) {
+  const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '60000' });
+  const leaving = new AbortController();
+  const first = fetch(`${gateway.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+    body: JSON.stringify({ query: projectQuery }),
+    signal: leaving.signal,
+  }).catch((error: unknown) => error);
+  await upstream.arrived(1);
+  const joined = gateway.graphql(projectQuery);
+  await waitUntil(async () => (await joinedCalls(gateway)) >= 1, 'the second request to join the call of the first');
+  return { leaving, first, joined };
+}
+
 describe('request coalescing', () => {
   it('two concurrent requests with one credential share one upstream GET; each keeps its own request id', async () => {
     const upstream = await holdingUpstream((_request, response) => json(response, 200, { id: 'p-1', name: 'Shared' }));
@@ -139,17 +158,7 @@ describe('request coalescing', () => {
 
   it("sends the call again for a joined request when the first caller leaves, and the joined one still gets data", async () => {
     const upstream = await holdingUpstream((_request, response) => json(response, 200, { id: 'p-1', name: 'Second call' }));
-    const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '60000' });
-    const leaving = new AbortController();
-    const first = fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
-      body: JSON.stringify({ query: projectQuery }),
-      signal: leaving.signal,
-    }).catch((error: unknown) => error);
-    await upstream.arrived(1);
-    const joined = gateway.graphql(projectQuery);
-    await waitUntil(async () => (await joinedCalls(gateway)) >= 1, 'the second request to join the call of the first');
+    const { leaving, first, joined } = await leavingFirstAndJoined(upstream);
     expect(upstream.gets()).toHaveLength(1);
     leaving.abort();
     expect(await first).toMatchObject({ name: 'AbortError' });
@@ -163,17 +172,7 @@ describe('request coalescing', () => {
     const upstream = await holdingUpstream((_request, response, arrival) =>
       arrival === 0 ? json(response, 500, { code: 'internal', message: 'try again' }) : json(response, 200, { id: 'p-1', name: 'After the retry' }),
     );
-    const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '60000' });
-    const leaving = new AbortController();
-    const first = fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
-      body: JSON.stringify({ query: projectQuery }),
-      signal: leaving.signal,
-    }).catch((error: unknown) => error);
-    await upstream.arrived(1);
-    const joined = gateway.graphql(projectQuery);
-    await waitUntil(async () => (await joinedCalls(gateway)) >= 1, 'the second request to join the call of the first');
+    const { leaving, first, joined } = await leavingFirstAndJoined(upstream);
     upstream.release();
     await new Promise((resolve) => setTimeout(resolve, 60));
     leaving.abort();
