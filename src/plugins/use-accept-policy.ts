@@ -67,8 +67,7 @@ const specificity = (range: MediaRange) => (range.type === '*' ? 0 : range.subty
 
 /** The type a result that is not a stream is written in where yoga's choice would be wrong; `undefined` keeps yoga's. */
 function regularResultType(ranges: readonly MediaRange[]): typeof graphqlResponseType | typeof jsonType | undefined {
-  const named = ranges.some((range) => !range.refused && `${range.type}/${range.subtype}` === graphqlResponseType);
-  if (named) {
+  if (namesGraphqlResponse(ranges)) {
     const first = ranges.find(answers);
     if (first === undefined || !streamingTypes.includes(`${first.type}/${first.subtype}`)) return graphqlResponseType;
   }
@@ -77,6 +76,9 @@ function regularResultType(ranges: readonly MediaRange[]): typeof graphqlRespons
   return acceptable(graphqlResponseType, ranges) ? graphqlResponseType : undefined;
 }
 
+/** Whether `Accept` names `application/graphql-response+json` itself, not refused. */
+const namesGraphqlResponse = (ranges: readonly MediaRange[]) => ranges.some((range) => !range.refused && `${range.type}/${range.subtype}` === graphqlResponseType);
+
 /**
  * The media type of an answer made outside yoga to a request with this `Accept` (a missing
  * credential, a method not served, the edge's misconfiguration), so that such refusals honour
@@ -84,7 +86,10 @@ function regularResultType(ranges: readonly MediaRange[]): typeof graphqlRespons
  * would be written in it, else `application/json`.
  */
 export function refusalMediaType(accept: string | null): typeof graphqlResponseType | typeof jsonType {
-  return regularResultType(mediaRanges(accept)) === graphqlResponseType ? graphqlResponseType : jsonType;
+  const ranges = mediaRanges(accept);
+  // Where our choice is left to yoga (a streaming type listed first), yoga writes a regular
+  // result in `application/graphql-response+json` when the caller names it.
+  return regularResultType(ranges) ?? (namesGraphqlResponse(ranges) ? graphqlResponseType : jsonType);
 }
 
 function matches(answerable: string, range: MediaRange): boolean {

@@ -95,13 +95,17 @@ describe('request-level errors', () => {
     ['APPLICATION/GRAPHQL-RESPONSE+JSON', graphqlResponse],
     [`application/json, ${graphqlResponse};q=0`, 'application/json'],
     [`${graphqlResponse};q=0, application/json`, 'application/json'],
-    [`text/event-stream, ${graphqlResponse}`, 'application/json'],
+    [`text/event-stream, ${graphqlResponse}`, graphqlResponse],
+    [`multipart/mixed, ${graphqlResponse}`, graphqlResponse],
     ['application/json', 'application/json'],
   ])('a 401 with Accept %j is written as %s, the way every other answer reads Accept', async (accept, mediaType) => {
     const reply = await post(JSON.stringify({ query: '{ projects { id } }' }), accept, null);
     expect(reply.status).toBe(401);
     expect(reply.headers.get('content-type')).toBe(`${mediaType}; charset=utf-8`);
     expect(reply.body['errors'][0].extensions.code).toBe('UNAUTHENTICATED');
+    // The same request with a credential is answered in the same type.
+    const answered = await post(JSON.stringify({ query: '{ project(id: "p-1") { name } }' }), accept);
+    expect(answered.headers.get('content-type')).toBe(`${mediaType}; charset=utf-8`);
   });
 
   it.each(['/graphql/', '/api/graphql', '/graphql?x=1'])('asks for credentials on %s too, where yoga also serves GraphQL', async (path) => {
