@@ -269,7 +269,8 @@ async function main(): Promise<void> {
   // Lines for a person at a terminal go to stderr: stdout holds JSON lines only, for log pipelines.
   // Listening on every address: the URL to open is this machine's own.
   const shown = running.url.replace('//0.0.0.0:', '//localhost:').replace('//[::]:', '//localhost:');
-  process.stderr.write(`Conflux is serving GraphiQL at ${shown}/graphql\n`);
+  const page = running.config.graphiql && running.config.edge.introspection ? 'GraphiQL' : 'GraphQL (no GraphiQL page: GRAPHIQL or INTROSPECTION is false)';
+  process.stderr.write(`Conflux is serving ${page} at ${shown}/graphql\n`);
   for (const name of Object.keys(running.upstreamUrls)) {
     process.stderr.write(`  ${name.padEnd(10)} ${running.config.upstreamUrls[name as ServiceName] ? 'configured' : 'demo'} upstream\n`);
   }
