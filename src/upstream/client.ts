@@ -7,7 +7,7 @@
  */
 import { BrokenCircuitError, CircuitState as BreakerState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Logger } from '../log.js';
-import { createCoalescer } from './coalescing.js';
+import { createCoalescer, type CoalescerOptions } from './coalescing.js';
 import { createEtagCache } from './etag-cache.js';
 import { createErrorReportReader } from './error-reports.js';
 import { requestIdFromHeaders } from './normalize.js';
@@ -122,7 +122,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const halfOpenAfterMs = options.breakerHalfOpenAfterMs ?? 10_000;
   const dedupe = options.dedupe ?? true;
   const { onCoalesced } = options;
-  const coalescer = dedupe && (options.coalesce ?? true) ? createCoalescer(onCoalesced ? { onJoin: () => onCoalesced(service) } : {}) : undefined;
+  const coalescerOptions: CoalescerOptions = {};
+  if (onCoalesced) coalescerOptions.onJoin = () => onCoalesced(service);
+  if (transport.ending) coalescerOptions.ending = transport.ending;
+  const coalescer = dedupe && (options.coalesce ?? true) ? createCoalescer(coalescerOptions) : undefined;
   const etags = createEtagCache({ maxEntries: options.etagCacheEntries ?? 1000, maxBytes: options.etagCacheBytes ?? 16 * 1024 * 1024 });
   const buildUrl = urlBuilder(baseUrl);
   // The same failing answer is read, and then mapped, once (`error-reports.ts`).
@@ -197,7 +200,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     }
   }
 
-  async function send<T>(method: HttpMethod, url: string, pathForLog: string, call: CallContext, options: RequestOptions<T>, key?: string): Promise<T> {
+  async function send<T>(method: HttpMethod, url: string, pathForLog: string, call: CallContext, options: RequestOptions<T>, key?: string, firstAttempt = 1): Promise<T> {
     const cacheKey = method === 'GET' ? (key ?? etags.keyFor(url, call.forwardHeaders)) : undefined;
     const cached = cacheKey === undefined ? undefined : etags.get(cacheKey);
     // The same for every call of the request: made once (a fan-out query makes 26 calls).
@@ -215,7 +218,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
 
     let response: TransportResponse | undefined;
     let lastFailure: UpstreamError | undefined;
-    for (let attemptNo = 1; response === undefined; attemptNo++) {
+    // From attempt 1, or from the retry a joined call makes for a first caller that stopped waiting.
+    for (let attemptNo = firstAttempt; response === undefined; attemptNo++) {
       const failed = (failure: UpstreamFailure) => new UpstreamError({ service, method, path: pathForLog, failure, attempts: attemptNo, requestId: call.requestId });
       // Checked before the breaker too: a half-open circuit's probe must be a call that was sent.
       if (call.deadlineAt <= Date.now()) throw failed({ kind: 'deadline' });
@@ -242,12 +246,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         const waitMs = retryDelayMs(attemptNo, error.failure);
         const retryAt = Date.now() + waitMs;
         // Not waited for by this caller, whose time ends first: one that joined the call may.
-        if (retryAt >= call.deadlineAt) throw retryCutShort(error, retryAt);
+        if (retryAt >= call.deadlineAt) throw retryCutShort(error, { retryAt, attempt: attemptNo + 1 });
         logger.debug({ requestId: call.requestId, service, method, path: pathForLog, attempt: attemptNo, waitMs, failure: error.failure.kind }, 'retrying upstream call');
         // A stopping gateway answers with what it has: the last failure, not a doomed attempt.
         await sleep(waitMs, call.signal, transport.ending);
         if (transport.ending?.aborted) throw error;
-        if (call.signal.aborted) throw retryCutShort(error, retryAt);
+        if (call.signal.aborted) throw retryCutShort(error, { retryAt, attempt: attemptNo + 1 });
       }
     }
 
@@ -317,7 +321,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       let pending = call.inflight.get(url) as Promise<T> | undefined;
       if (!pending) {
         const key = etags.keyFor(url, call.forwardHeaders);
-        const sending = () => send(method, url, pathForLog, call, options, key);
+        const sending = (firstAttempt = 1) => send(method, url, pathForLog, call, options, key, firstAttempt);
         pending = coalescer === undefined ? sending() : coalescer.get(key, call, sending);
         call.inflight.set(url, pending);
       }

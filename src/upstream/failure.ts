@@ -108,21 +108,26 @@ export class UpstreamError extends Error {
 }
 
 /** Guards an unknown value as an `UpstreamError` (also across module copies). */
-/** When the retry that each failure's own caller did not wait for would have been sent (epoch ms). */
-const retriesCutShort = new WeakMap<UpstreamError, number>();
+/** The retry a failure's own caller did not wait for: when it was due (epoch ms), and its attempt number. */
+export interface RetryCutShort {
+  retryAt: number;
+  attempt: number;
+}
+
+const retriesCutShort = new WeakMap<UpstreamError, RetryCutShort>();
 
 /**
- * Marks `error` as the last failure of a call whose next attempt, due at `retryAt`, was not made
- * for its own caller's reasons (it left, or the wait would pass its deadline). A caller that
- * joined the call and still has time makes that attempt itself.
+ * Marks `error` as the last failure of a call whose next attempt was not made for its own
+ * caller's reasons (it left, or the wait would pass its deadline). A caller that joined the call
+ * and still has time makes that attempt itself, when it is due.
  */
-export function retryCutShort(error: UpstreamError, retryAt: number): UpstreamError {
-  retriesCutShort.set(error, retryAt);
+export function retryCutShort(error: UpstreamError, retry: RetryCutShort): UpstreamError {
+  retriesCutShort.set(error, retry);
   return error;
 }
 
-/** When the attempt cut short after `error` was due; `undefined` when none was. */
-export function retryCutShortAt(error: unknown): number | undefined {
+/** The attempt cut short after `error`; `undefined` when none was. */
+export function retryCutShortOf(error: unknown): RetryCutShort | undefined {
   return error instanceof UpstreamError ? retriesCutShort.get(error) : undefined;
 }
 

@@ -80,7 +80,7 @@ async function leavingFirstAndJoined(upstream: Awaited<ReturnType<typeof holding
   await upstream.arrived(1);
   const joined = gateway.graphql(projectQuery);
   await waitUntil(async () => (await joinedCalls(gateway)) >= 1, 'the second request to join the call of the first');
-  return { leaving, first, joined };
+  return { gateway, leaving, first, joined };
 }
 
 describe('request coalescing', () => {
@@ -181,6 +181,40 @@ describe('request coalescing', () => {
     upstream.release();
     expect((await joined).body).toEqual({ data: { project: { id: 'p-1', name: 'After the retry' } } });
     expect(upstream.gets()).toHaveLength(2);
+  });
+
+  it('makes that retry once for all the requests joined to the call, and within the 3 attempts of the policy', async () => {
+    const upstream = await holdingUpstream((_request, response) => json(response, 500, { code: 'internal', message: 'down' }));
+    const { gateway, leaving, first, joined } = await leavingFirstAndJoined(upstream);
+    const more = [gateway.graphql(projectQuery), gateway.graphql(projectQuery)];
+    await waitUntil(async () => (await joinedCalls(gateway)) >= 3, 'three requests joined to the call of the first');
+    upstream.release();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    leaving.abort();
+    await first;
+    const releasing = setInterval(() => upstream.release(), 20);
+    try {
+      for (const reply of await Promise.all([joined, ...more])) expect(errorAt(reply, ['project']).extensions).toMatchObject({ code: 'UPSTREAM_ERROR' });
+    } finally {
+      clearInterval(releasing);
+    }
+    // The first caller's attempt, then attempts 2 and 3 once for the three joined requests.
+    expect(upstream.gets()).toHaveLength(3);
+  });
+
+  it('answers a joined request waiting to make that retry with the failure when the gateway stops', async () => {
+    // A 503 asking for 30 s; the first caller leaves; the joined one would wait, but the gateway stops.
+    const upstream = await holdingUpstream((_request, response) => json(response, 503, { code: 'unavailable', message: 'busy' }, { 'retry-after': '30' }));
+    const { gateway, leaving, first, joined } = await leavingFirstAndJoined(upstream);
+    upstream.release();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    leaving.abort();
+    await first;
+    const stopping = gateway.stop(1000);
+    const reply = await joined;
+    expect(errorAt(reply, ['project']).extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryAfter: 30 });
+    await stopping;
+    expect(upstream.gets()).toHaveLength(1);
   });
 
   it("makes the retry that would have passed the first caller's deadline, for a joined request with time left", async () => {
