@@ -59,9 +59,9 @@ const bearerInText = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 /**
  * A secret's name in text, prefixes included, separated or run together (`db_password`,
  * `X-Api-Key`, `csrf_token`, `aws_secret_access_key`, `dbPassword`, `awsSecretAccessKey`). One
- * start per name (nothing of a name before it) and a bounded prefix keep it linear.
+ * start per name (nothing of a name before it) keeps it linear.
  */
-export const secretName = '((?<![a-z0-9_-])[a-z0-9_-]{0,60}?(?:(?:access|refresh|id|auth|session)?_?token|api[_-]?key|client[_-]?secret|private[_-]?key|secret[_-]?key|access[_-]?key|secret|password|passwd|passphrase|credentials?|authorization|cookie|sig(?:nature)?))';
+export const secretName = '((?<![a-z0-9_-])[a-z0-9_-]*?(?:(?:access|refresh|id|auth|session)?_?token|api[_-]?key|client[_-]?secret|private[_-]?key|secret[_-]?key|access[_-]?key|secret|password|passwd|passphrase|credentials?|authorization|cookie|sig(?:nature)?))';
 /** A secret as a URL's query parameter or a `name=value` pair: `?api_key=…&access_token=…`, `DB_PASSWORD = …`. */
 const secretParameterInText = new RegExp(`${secretName}\\s*=\\s*("[^"\\n]{0,500}"|'[^'\\n]{0,500}'|[^&;,\\s"'<>]+)`, 'gi');
 /**
@@ -73,11 +73,16 @@ const secretMemberInText = new RegExp(`${secretName}(["']?\\s*:\\s*)("[^"\\n]{0,
 const authorizationInText = /(\b(?:proxy-)?authorization["']?\s*:\s*["']?)[^"'\n,;}]{1,500}/gi;
 /**
  * The password of a URL or connection string, with or without a user, `/` and `@` included (to
- * the last `@`): `postgres://admin:<password>@db`, `redis://:<password>@cache`.
+ * the last `@`): `postgres://admin:<password>@db`, `redis://:<password>@cache`. A port and a
+ * path before an `@` (`http://billing-svc:8080/users/ada@example.com`) are no password.
  */
-const passwordInUrl = /(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:@\/]{0,200}:)\S{1,200}@/gi;
-/** A JSON Web Token anywhere in text. */
-const jwtInText = /\beyJ[\w-]{5,}\.eyJ[\w-]{5,}(?:\.[\w-]*)?/g;
+const passwordInUrl = /(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:@\/]{0,200}:)(?!\d{1,5}(?:[/?#]|$))\S{1,200}@/gi;
+/**
+ * A JSON Web Token anywhere in text. A part does not run over another `eyJ` after a hyphen, so
+ * that `eyJ-eyJ-…` is read in linear time (each start would otherwise scan to the end).
+ */
+export const jwtPart = '(?:\\w|-(?!eyJ)){5,}';
+const jwtInText = new RegExp(`\\beyJ${jwtPart}\\.eyJ${jwtPart}(?:\\.[\\w-]*)?`, 'g');
 /** Cheap first look: text without any of these words holds nothing the patterns above replace. */
 const credentialWord = /bearer|basic|token|key|secret|passw|passphrase|credential|cookie|authorization|sig|eyJ|:\/\//i;
 const maxScrubDepth = 8;

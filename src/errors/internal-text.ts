@@ -5,12 +5,16 @@
  * this is replaced by the code's default sentence (and logged), even though 4xx messages
  * otherwise reach the client (ERRORS.md §4: never a stack trace, SQL, host name or file path).
  */
-import { secretName } from '../redaction.js';
+import { jwtPart } from '../redaction.js';
 
-/** A secret's name, prefixes included: the secret names of log redaction, and `pwd`. */
-const secretNameInText = `(?:${secretName}|(?<![a-z0-9_-])pwd)`;
-/** The same for `name: value`, but for names whose value can be a field's message (`signature: sha256 expected`). */
-const secretNameBeforeColon = '(?<![a-z0-9_-])[a-z0-9_-]{0,60}?(?:token|api[_-]?key|secret|(?:secret|access|private)[_-]?key|password|passwd|passphrase|pwd)';
+/**
+ * A secret's name in a message, prefixes included, separated or run together (`db_password`,
+ * `dbPassword`, `awsSecretAccessKey`); one start per name keeps it linear. Narrower than the log's:
+ * a pagination cursor (`pageToken`, `continuation_token`) is no secret, and `signature=required`
+ * or `cookie=consent` are a caller's messages.
+ */
+const secretNameInText =
+  '(?<![a-z0-9_-])(?![a-z0-9_-]*?(?:page|continuation|sync|cursor)[_-]?token)[a-z0-9_-]*?(?:token|api[_-]?key|client[_-]?secret|(?:secret|access|private)[_-]?key|secret|password|passwd|passphrase|pwd)';
 
 const internalPatterns: readonly RegExp[] = [
   // Stack frames: `at fn (file:line:col)`, `at file:line:col`, Python's `File "x.py", line 3`.
@@ -73,8 +77,8 @@ const internalPatterns: readonly RegExp[] = [
   // `name: value` or with a space after `=`, only a value with a digit counts ("password: too
   // short", "token= is required" are a field's message).
   new RegExp(`${secretNameInText}\\s*=(?:\\s+(?=[^\\s&"'<>]*\\d))?["']?[^\\s&"'<>]{3,}`, 'i'),
-  new RegExp(`${secretNameBeforeColon}["']?\\s*:\\s*["']?(?=[^\\s"'<>,;}]*\\d)[^\\s"'<>,;}]{6,}`, 'i'),
-  /\beyJ[\w-]{5,}\.eyJ[\w-]{5,}/,
+  new RegExp(`${secretNameInText}["']?\\s*:\\s*["']?(?=[^\\s"'<>,;}:]*\\d)[^\\s"'<>,;}:]{6,}`, 'i'),
+  new RegExp(`\\beyJ${jwtPart}\\.eyJ${jwtPart}`),
   /-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----/,
   /\b(?:(?:AKIA|ASIA)[0-9A-Z]{16}|[rs]k_(?:live|test)_[0-9A-Za-z]{8,}|gh[pousr]_[0-9A-Za-z]{20,}|xox[abprs]-[0-9A-Za-z-]{10,}|AIza[\w-]{30,})/,
 ];
