@@ -219,17 +219,24 @@ function groupAddressProblem(host: string): string | undefined {
   return undefined;
 }
 
-/** The broadcast address of each IPv4 subnet this machine is on. */
-function subnetBroadcasts(): Set<string> {
+/**
+ * The broadcast address of each IPv4 subnet this machine is on, but for its own addresses: a /32
+ * or /31 (a pod, a cloud VM, a VPN) has no broadcast address, and the formula gives the address itself.
+ */
+export function subnetBroadcasts(interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): Set<string> {
   const broadcasts = new Set<string>();
-  for (const entries of Object.values(networkInterfaces())) {
+  const own = new Set<string>();
+  for (const entries of Object.values(interfaces)) {
     for (const entry of entries ?? []) {
       if (entry.family !== 'IPv4') continue;
+      own.add(entry.address);
+      if (entry.netmask === '255.255.255.255' || entry.netmask === '255.255.255.254') continue;
       const octets = (text: string) => text.split('.').map(Number);
       const [address, mask] = [octets(entry.address), octets(entry.netmask)];
       broadcasts.add(address.map((octet, i) => (octet | ~mask[i]!) & 255).join('.'));
     }
   }
+  for (const address of own) broadcasts.delete(address);
   return broadcasts;
 }
 

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config.js';
+import { subnetBroadcasts } from '../src/main.js';
 
 describe('parseConfig', () => {
   it('gives the documented defaults', () => {
@@ -264,6 +265,18 @@ describe('parseConfig', () => {
       await new Promise((resolve) => taken.close(resolve));
     }
   }, 60_000);
+
+  it('knows the broadcast address of each subnet of this machine, but none of a /32 or /31, nor any address it has', () => {
+    const entry = (address: string, netmask: string) => ({ address, netmask, family: 'IPv4' as const, mac: '00:00:00:00:00:00', internal: false, cidr: null });
+    const broadcasts = subnetBroadcasts({
+      lo: [entry('127.0.0.1', '255.0.0.0')],
+      eth0: [entry('10.1.2.3', '255.255.255.0'), entry('10.9.9.9', '255.255.255.255')],
+      wg0: [entry('10.8.0.0', '255.255.255.254'), entry('10.8.0.1', '255.255.255.254')],
+      // An address of this machine that is another subnet's broadcast address is still its own.
+      eth1: [entry('10.1.2.255', '255.255.254.0')],
+    });
+    expect([...broadcasts].sort()).toEqual(['10.1.3.255', '127.255.255.255']);
+  });
 
   it('keeps an override keyed `__proto__` as an own key, touching no prototype', () => {
     const config = parseConfig({ ERROR_OVERRIDES: '{"projects":{"__proto__":"CONFLICT"}}' });

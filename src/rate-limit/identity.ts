@@ -63,7 +63,8 @@ export async function sha256Hex(text: string): Promise<string> {
 export function peerAddress(serverContext: unknown): string | undefined {
   const req = (serverContext as { req?: { socket?: { remoteAddress?: unknown } } } | undefined)?.req;
   const address = req?.socket?.remoteAddress;
-  return typeof address === 'string' && address !== '' ? address : undefined;
+  // In the spelling every other address is read in, so that one caller is one identity.
+  return typeof address === 'string' && address !== '' ? (normalizedAddress(address) ?? address) : undefined;
 }
 
 /**
@@ -83,13 +84,17 @@ const ipv4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1
  * fresh budget from a new source port or another way of writing the same address.
  */
 export function normalizedAddress(text: string): string | undefined {
-  const bracketed = /^\[([^\]]{2,45})\](?::\d{1,5})?$/.exec(text);
+  const bracketed = /^\[([^\]]{2,60})\](?::\d{1,5})?$/.exec(text);
   const withPort = /^([\d.]{7,15}):\d{1,5}$/.exec(text);
-  const host = bracketed?.[1] ?? withPort?.[1] ?? text;
+  // A zone (`fe80::1%eth0`) names the interface, not another caller.
+  const host = (bracketed?.[1] ?? withPort?.[1] ?? text).replace(/%[\w.-]{1,32}$/, '');
   if (ipv4.test(host)) return host;
+  // An IPv4 address written as IPv6 (`::ffff:198.51.100.7`, as Node gives a peer on a dual-stack socket) is that address.
+  const mapped = /^::ffff:((?:\d{1,3}\.){3}\d{1,3})$/i.exec(host)?.[1];
+  if (mapped !== undefined) return ipv4.test(mapped) ? mapped : undefined;
   if (!host.includes(':') || !/^[0-9A-Fa-f:.]{2,45}$/.test(host)) return undefined;
   try {
-    // WHATWG's IPv6 parser: lower case, zeros compressed, an embedded IPv4 in hex.
+    // WHATWG's IPv6 parser: lower case, zeros compressed.
     return new URL(`http://[${host}]/`).hostname.slice(1, -1);
   } catch {
     return undefined;
@@ -102,10 +107,10 @@ export function normalizedAddress(text: string): string | undefined {
  */
 export function clientAddress(request: Request, peer: string | undefined, trustedProxies: number): string | undefined {
   if (trustedProxies === 0 || peer === undefined) return peer;
-  const forwarded = (request.headers.get('x-forwarded-for') ?? '')
-    .split(',')
-    .map((entry) => normalizedAddress(entry.trim()))
-    .filter((entry): entry is string => entry !== undefined);
+  // Entries that are no address keep their place (as `unknown`): dropped, they would move the
+  // place counted from the right onto an entry the caller wrote.
+  const header = request.headers.get('x-forwarded-for')?.trim();
+  const forwarded = header ? header.split(',').map((entry) => normalizedAddress(entry.trim()) ?? 'unknown') : [];
   const chain = [...forwarded, peer];
   return chain[Math.max(0, chain.length - 1 - trustedProxies)];
 }

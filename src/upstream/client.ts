@@ -270,8 +270,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     } else if (response.status === 204 || options.ignoreBody === true || (response.body.byteLength === 0 && method !== 'GET')) {
       value = null;
     } else {
-      text = bodyText(response.body, response.headers['content-type']);
       try {
+        text = bodyText(response.body, response.headers['content-type']);
         value = JSON.parse(text);
       } catch (error) {
         throw invalidBody(response, 'not JSON', error);

@@ -20,6 +20,10 @@ describe('caller identity', () => {
     expect(again).toBe(a);
   });
 
+  it('reads a peer on a dual-stack socket (::ffff:…) as the IPv4 address it is', async () => {
+    expect(await identityFor(request({}), node('::ffff:203.0.113.5'))).toBe('ip:203.0.113.5');
+  });
+
   it('falls back to the peer address, ignoring X-Forwarded-For by default', async () => {
     expect(await identityFor(request({ 'x-forwarded-for': '198.51.100.1' }), node('203.0.113.5'))).toBe('ip:203.0.113.5');
     expect(await identityFor(request({ authorization: 'Basic abc' }), node('::1'))).toBe('ip:::1');
@@ -43,7 +47,9 @@ describe('caller identity', () => {
     ['2001:DB8:0:0::1', '2001:db8::1'],
     ['[2001:db8::1]:443', '2001:db8::1'],
     ['[2001:db8::1]', '2001:db8::1'],
-    ['::ffff:198.51.100.7', '::ffff:c633:6407'],
+    ['::ffff:198.51.100.7', '198.51.100.7'],
+    ['[::FFFF:198.51.100.7]:80', '198.51.100.7'],
+    ['fe80::1%eth0', 'fe80::1'],
     ['198.51.100.256', undefined],
     ['010.1.1.1', undefined],
     ['example.com', undefined],
@@ -66,7 +72,11 @@ describe('caller identity', () => {
     [1, 'spoofed, 198.51.100.1', '198.51.100.1'],
     [2, '198.51.100.1, 192.0.2.10', '198.51.100.1'],
     [2, '192.0.2.10', '192.0.2.10'],
-    [1, 'not an address', '203.0.113.5'],
+    // What the trusted proxy appended is no address: unknown, never the entry before it (the caller's).
+    [1, 'not an address', 'unknown'],
+    [1, '198.51.100.9, not an address', 'unknown'],
+    // No header: the request came straight to the gateway, whose peer is the client.
+    [1, '', '203.0.113.5'],
     [1, '198.51.100.1:8080', '198.51.100.1'],
   ])('with %i trusted proxies, X-Forwarded-For %j gives %s', (trustedProxies, forwardedFor, expected) => {
     expect(clientAddress(request({ 'x-forwarded-for': forwardedFor }), '203.0.113.5', trustedProxies)).toBe(expected);
