@@ -3,7 +3,7 @@
  * upstream whose URL is unset, and serves the gateway over HTTP until SIGTERM or SIGINT.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIPv4, isIPv6, type AddressInfo, type Socket } from 'node:net';
+import { isIPv4, type AddressInfo, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
@@ -12,6 +12,7 @@ import { ConfigError, parseConfig, serviceNames, type Config, type ServiceName }
 import { startDemoUpstreams } from './demo/index.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { normalizedAddress } from './rate-limit/identity.js';
 import { createRedisClient, redisReady } from './rate-limit/redis-client.js';
 import { createRedisStore } from './rate-limit/redis-store.js';
 import { requestIdOfServerRequest } from './plugins/use-request-id.js';
@@ -206,14 +207,14 @@ const refusedConnectionLingerMs = 1000;
  * left to `listen`.
  */
 function groupAddressProblem(host: string): string | undefined {
-  const mapped = /^::ffff:([\d.]+)$/i.exec(host)?.[1];
-  const ipv4 = mapped !== undefined && isIPv4(mapped) ? mapped : host;
+  // In one spelling: `::ffff:224.0.0.1` is `224.0.0.1`; a host name is none.
+  const address = normalizedAddress(host);
   const unreachable = 'which no client can connect to; expected an address of this machine';
-  if (isIPv4(ipv4)) {
-    const first = Number(ipv4.split('.')[0]);
+  if (address !== undefined && isIPv4(address)) {
+    const first = Number(address.split('.')[0]);
     if (first >= 224 && first <= 239) return `a multicast address, ${unreachable}`;
-    if (ipv4 === '255.255.255.255' || subnetBroadcasts().has(ipv4)) return `a broadcast address, ${unreachable}`;
-  } else if (isIPv6(host) && /^ff/i.test(host)) {
+    if (address === '255.255.255.255' || subnetBroadcasts().has(address)) return `a broadcast address, ${unreachable}`;
+  } else if (address !== undefined && address.startsWith('ff')) {
     return `a multicast address, ${unreachable}`;
   }
   return undefined;
@@ -226,14 +227,14 @@ function groupAddressProblem(host: string): string | undefined {
 export function subnetBroadcasts(interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): Set<string> {
   const broadcasts = new Set<string>();
   const own = new Set<string>();
+  const octets = (text: string) => text.split('.').map(Number);
   for (const entries of Object.values(interfaces)) {
     for (const entry of entries ?? []) {
       if (entry.family !== 'IPv4') continue;
       own.add(entry.address);
       if (entry.netmask === '255.255.255.255' || entry.netmask === '255.255.255.254') continue;
-      const octets = (text: string) => text.split('.').map(Number);
-      const [address, mask] = [octets(entry.address), octets(entry.netmask)];
-      broadcasts.add(address.map((octet, i) => (octet | ~mask[i]!) & 255).join('.'));
+      const mask = octets(entry.netmask);
+      broadcasts.add(octets(entry.address).map((octet, i) => (octet | ~mask[i]!) & 255).join('.'));
     }
   }
   for (const address of own) broadcasts.delete(address);

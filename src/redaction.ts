@@ -57,11 +57,16 @@ export function isSecretKey(key: string): boolean {
 
 const bearerInText = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 /**
- * A secret's name in text, prefixes included, separated or run together (`db_password`,
- * `X-Api-Key`, `csrf_token`, `aws_secret_access_key`, `dbPassword`, `awsSecretAccessKey`). One
- * start per name (nothing of a name before it) keeps it linear.
+ * How the name of a secret ends, whatever comes before it (`db_password`, `refresh_token`,
+ * `X-Api-Key`, `dbPassword`, `awsSecretAccessKey`): shared with the check of upstream messages.
  */
-export const secretName = '((?<![a-z0-9_-])[a-z0-9_-]*?(?:(?:access|refresh|id|auth|session)?_?token|api[_-]?key|client[_-]?secret|private[_-]?key|secret[_-]?key|access[_-]?key|secret|password|passwd|passphrase|credentials?|authorization|cookie|sig(?:nature)?))';
+export const secretNameEndings = 'token|api[_-]?key|(?:secret|access|private)[_-]?key|secret|password|passwd|passphrase';
+/**
+ * A secret's name in text, prefixes included, separated or run together; in a log also a
+ * credential, a cookie, an authorization or a signature. One start per name (nothing of a name
+ * before it) keeps it linear.
+ */
+const secretName = `((?<![a-z0-9_-])[a-z0-9_-]*?(?:${secretNameEndings}|credentials?|authorization|cookie|sig(?:nature)?))`;
 /** A secret as a URL's query parameter or a `name=value` pair: `?api_key=…&access_token=…`, `DB_PASSWORD = …`. */
 const secretParameterInText = new RegExp(`${secretName}\\s*=\\s*("[^"\\n]{0,500}"|'[^'\\n]{0,500}'|[^&;,\\s"'<>]+)`, 'gi');
 /**

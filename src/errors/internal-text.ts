@@ -5,7 +5,7 @@
  * this is replaced by the code's default sentence (and logged), even though 4xx messages
  * otherwise reach the client (ERRORS.md §4: never a stack trace, SQL, host name or file path).
  */
-import { jwtPart } from '../redaction.js';
+import { jwtPart, secretNameEndings } from '../redaction.js';
 
 /**
  * A secret's name in a message, prefixes included, separated or run together (`db_password`,
@@ -13,8 +13,7 @@ import { jwtPart } from '../redaction.js';
  * a pagination cursor (`pageToken`, `continuation_token`) is no secret, and `signature=required`
  * or `cookie=consent` are a caller's messages.
  */
-const secretNameInText =
-  '(?<![a-z0-9_-])(?![a-z0-9_-]*?(?:page|continuation|sync|cursor)[_-]?token)[a-z0-9_-]*?(?:token|api[_-]?key|client[_-]?secret|(?:secret|access|private)[_-]?key|secret|password|passwd|passphrase|pwd)';
+const secretNameInText = `(?<![a-z0-9_-])(?![a-z0-9_-]*?(?:page|continuation|sync|cursor)[_-]?token)[a-z0-9_-]*?(?:${secretNameEndings}|pwd)`;
 
 const internalPatterns: readonly RegExp[] = [
   // Stack frames: `at fn (file:line:col)`, `at file:line:col`, Python's `File "x.py", line 3`.
@@ -72,10 +71,8 @@ const internalPatterns: readonly RegExp[] = [
   // that "Basic authentication required" is not one), a secret as `name=value`, a JSON Web
   // Token, a private key, and the key formats of AWS, Stripe, GitHub, Slack and Google.
   /\b(?:Bearer|Basic)\s+(?:(?=[\w.~+/-]*\d)[\w.~+/-]{8,}|[\w.~+/-]{20,})/i,
-  // A secret's name may carry a prefix, separated or run together (`db_password`, `dbPassword`,
-  // `awsSecretAccessKey`); one start per name and a bounded prefix keep it linear. Written
-  // `name: value` or with a space after `=`, only a value with a digit counts ("password: too
-  // short", "token= is required" are a field's message).
+  // A secret's name as `name=value`. Written `name: value` or with a space after `=`, only a
+  // value with a digit counts ("password: too short", "token= is required" are a field's message).
   new RegExp(`${secretNameInText}\\s*=(?:\\s+(?=[^\\s&"'<>]*\\d))?["']?[^\\s&"'<>]{3,}`, 'i'),
   new RegExp(`${secretNameInText}["']?\\s*:\\s*["']?(?=[^\\s"'<>,;}:]*\\d)[^\\s"'<>,;}:]{6,}`, 'i'),
   new RegExp(`\\beyJ${jwtPart}\\.eyJ${jwtPart}`),

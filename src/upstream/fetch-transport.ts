@@ -95,4 +95,3 @@ async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncIterable<
     if (!done) await reader.cancel().catch(() => undefined);
   }
 }
-
