@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionError, RateLimitError, ServerError, createRetryLink, toConfluxError } from '../../src/client/index.js';
 import { createTestApolloClient } from '../support/apollo.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { json, startTestServer, type TestServer } from '../support/http-server.js';
+import { json, startTestServer, type RecordedRequest, type TestServer } from '../support/http-server.js';
 
 const fastRetries = { delaysMs: [20, 40, 80] };
 const userQuery = gql`query User { user(id: "u-1") { name } }`;
@@ -29,6 +29,12 @@ async function scriptedUpstream(answers: Array<(response: Parameters<typeof json
   const server = await startTestServer((_request, response) => answers[Math.min(server.requests.length, answers.length) - 1]!(response));
   opened.push(server);
   return server;
+}
+
+/** Passes a request on to the gateway with the demo credential, and its answer back. */
+function forward(request: RecordedRequest, response: Parameters<typeof json>[0], gateway: TestGateway): void {
+  void fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' }, body: request.body })
+    .then(async (answer) => json(response, answer.status, await answer.json()));
 }
 
 const notImplemented = (response: Parameters<typeof json>[0]) => json(response, 501, { code: 'not_implemented', message: 'try later' });
@@ -87,8 +93,7 @@ describe('the retry link', () => {
       const name = (JSON.parse(request.body) as { operationName: string }).operationName;
       seen.set(name, (seen.get(name) ?? 0) + 1);
       if (seen.get(name)! <= 2) return void socket.destroy();
-      void fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' }, body: request.body })
-        .then(async (answer) => json(response, answer.status, await answer.json()));
+      forward(request, response, gateway);
     });
     opened.push(flaky);
     const client = createTestApolloClient(flaky.url, { retry: fastRetries });
@@ -117,8 +122,7 @@ describe('the retry link', () => {
         response.write('{"data":{"works');
         return void setTimeout(() => socket.destroy(), 20);
       }
-      void fetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' }, body: request.body })
-        .then(async (answer) => json(response, answer.status, await answer.json()));
+      forward(request, response, gateway);
     });
     opened.push(cutting);
     const client = createTestApolloClient(cutting.url, { retry: fastRetries });

@@ -4,7 +4,7 @@
  * half-open wait one probe closes the circuit again.
  */
 import { describe, expect, it } from 'vitest';
-import { errorAt, expectStillServing } from '../support/gateway.js';
+import { errorAt, expectStillServing, postLeavable } from '../support/gateway.js';
 import { json, waitUntil } from '../support/http-server.js';
 import { send } from '../support/raw-http.js';
 import { useTestResources } from '../support/resources.js';
@@ -111,13 +111,7 @@ describe('circuit breaker', () => {
     const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_AFTER_MS: '500' });
     const circuit = () => gateway.gateway.clients.knowledge.circuit().state;
     const probeCalls = () => upstream.requests.filter((request) => request.url.includes('c-1')).length;
-    const leaving = new AbortController();
-    const slow = fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
-      body: JSON.stringify({ query: '{ context(id: "c-slow") { name } }' }),
-      signal: leaving.signal,
-    }).catch(() => undefined);
+    const { leaving, reply: slow } = postLeavable(gateway.url, '{ context(id: "c-slow") { name } }');
     await waitUntil(() => upstream.requests.some((request) => request.url.includes('c-slow')), 'the slow call to be sent');
     expect(errorAt(await gateway.graphql(query), ['context']).extensions['code']).toBe('SERVICE_UNAVAILABLE');
     expect(circuit()).toBe('open');

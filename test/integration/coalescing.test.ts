@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { errorAt, type GraphQLReply, type TestGateway } from '../support/gateway.js';
+import { errorAt, postLeavable, type GraphQLReply, type TestGateway } from '../support/gateway.js';
 import { json, waitUntil, type RecordedRequest } from '../support/http-server.js';
 import { useTestResources } from '../support/resources.js';
 
@@ -70,13 +70,7 @@ async function overlapping(gateway: TestGateway, upstream: Awaited<ReturnType<ty
  */
 async function leavingFirstAndJoined(upstream: Awaited<ReturnType<typeof holdingUpstream>>) {
   const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '60000' });
-  const leaving = new AbortController();
-  const first = fetch(`${gateway.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
-    body: JSON.stringify({ query: projectQuery }),
-    signal: leaving.signal,
-  }).catch((error: unknown) => error);
+  const { leaving, reply: first } = postLeavable(gateway.url, projectQuery);
   await upstream.arrived(1);
   const joined = gateway.graphql(projectQuery);
   await waitUntil(async () => (await joinedCalls(gateway)) >= 1, 'the second request to join the call of the first');

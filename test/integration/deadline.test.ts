@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { handleEdgeRequest } from '../../src/edge.js';
-import { errorAt, expectStillServing } from '../support/gateway.js';
+import { errorAt, expectStillServing, postLeavable } from '../support/gateway.js';
 import { json, waitUntil } from '../support/http-server.js';
 import { send } from '../support/raw-http.js';
 import { useTestResources } from '../support/resources.js';
@@ -123,13 +123,7 @@ describe('the caller going away', () => {
       sockets.push(socket);
     });
     const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, UPSTREAM_TIMEOUT_MS: '60000', REQUEST_DEADLINE_MS: '60000' });
-    const leaving = new AbortController();
-    const pending = fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
-      body: JSON.stringify({ query: '{ a: context(id: "c-1") { name } b: context(id: "c-2") { name } }' }),
-      signal: leaving.signal,
-    }).catch((error: unknown) => error);
+    const { leaving, reply: pending } = postLeavable(gateway.url, '{ a: context(id: "c-1") { name } b: context(id: "c-2") { name } }');
     await waitUntil(() => sockets.length === 2, 'both upstream calls to arrive');
     leaving.abort();
     expect(await pending).toMatchObject({ name: 'AbortError' });

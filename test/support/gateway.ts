@@ -53,6 +53,21 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   });
 }
 
+/**
+ * Posts `query` with the demo credential from a caller that can leave (`leaving.abort()`);
+ * `reply` settles with the response, or with the error the caller got when it left.
+ */
+export function postLeavable(gatewayUrl: string, query: string): { leaving: AbortController; reply: Promise<unknown> } {
+  const leaving = new AbortController();
+  const reply = fetch(`${gatewayUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+    body: JSON.stringify({ query }),
+    signal: leaving.signal,
+  }).catch((error: unknown) => error);
+  return { leaving, reply };
+}
+
 /** The one error at `path`, failing the test when there is not exactly one. */
 export function errorAt(reply: GraphQLReply, path: Array<string | number>) {
   const found = (reply.body.errors ?? []).filter((error) => JSON.stringify(error.path) === JSON.stringify(path));
