@@ -97,6 +97,7 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     transport,
     logger,
     renderGraphiQL,
+    afterResponse: setImmediate,
     ...(rateLimitStore ? { rateLimitStore } : {}),
     ...(metrics ? { onUpstreamCall: metrics.onUpstreamCall, onUpstreamCoalesced: metrics.onUpstreamCoalesced, onRequestReport: metrics.onRequestReport } : {}),
     plugins: metrics ? [metrics.plugin, closeWhenDraining, notAnsweredYet] : [closeWhenDraining, notAnsweredYet],

@@ -53,6 +53,13 @@ export interface GatewayOptions {
   onUpstreamCoalesced?: UpstreamClientOptions['onCoalesced'];
   /** Told of every finished request, after it is logged (metrics). @default none */
   onRequestReport?: (report: RequestReport) => void;
+  /**
+   * Runs what the caller need not wait for, each request's log line and its `onRequestReport`,
+   * once the response is on its way. Node passes `setImmediate`: yoga hands the response to Node
+   * only after its last hook, so a report made in that hook would delay every answer by its cost.
+   * @default at once, before the response is handed over (the edge, whose work ends with the response)
+   */
+  afterResponse?: (task: () => void) => void;
   /** More yoga plugins, after the built-in ones (the Node metrics endpoint). @default none */
   plugins?: Plugin[];
   /**
@@ -105,7 +112,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   if (config.rateLimitClientIpHeader !== undefined) identity.clientIpHeader = config.rateLimitClientIpHeader;
   const sharedStoreCheck = rateLimitStore.name === 'memory' ? undefined : { [rateLimitStore.name]: () => rateLimitStore.ping() };
 
-  const requestReport = useRequestReport({ onReport: (report) => reportRequest(logger, report, options.onRequestReport) });
+  const report = (requestReport: RequestReport) => reportRequest(logger, requestReport, options.onRequestReport);
+  const { afterResponse } = options;
+  const requestReport = useRequestReport({ onReport: afterResponse ? (done) => afterResponse(() => report(done)) : report });
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: gatewaySchema(),
     graphqlEndpoint: '/graphql',

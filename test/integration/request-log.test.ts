@@ -129,9 +129,26 @@ describe('request log through the logger', () => {
     expect(reply.data).toBeUndefined();
     expect(reply.errors.map((error) => error.extensions.code)).toEqual(['VALIDATION_ERROR']);
     expect(gateway.demo!.services.projects!.requests.length).toBe(before);
+    // The process writes its request line once the response is on its way (`afterResponse`).
+    await new Promise((resolve) => setImmediate(resolve));
     const line = gateway.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-answered');
     expect(line).toMatchObject({ fields: { status: 408, outcome: 'error', errorCodes: ['VALIDATION_ERROR'] } });
     expect(line!.fields['operationType']).toBeUndefined();
+  });
+
+  it('answers before it writes the request line, which then follows', async () => {
+    const request = new Request(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin', 'x-request-id': 'log-test-after' },
+      body: JSON.stringify({ query: '{ project(id: "p-1") { name } }' }),
+    });
+    const logged = () => gateway.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-after');
+    const response = await gateway.gateway.fetch(request);
+    expect(response.status).toBe(200);
+    // The response is made without waiting for the line: formatting it is not part of the latency.
+    expect(logged()).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(logged()).toMatchObject({ level: 'info', fields: { status: 200, outcome: 'success' } });
   });
 
   it('never logs the credential', () => {
