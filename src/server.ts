@@ -112,9 +112,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   if (config.rateLimitClientIpHeader !== undefined) identity.clientIpHeader = config.rateLimitClientIpHeader;
   const sharedStoreCheck = rateLimitStore.name === 'memory' ? undefined : { [rateLimitStore.name]: () => rateLimitStore.ping() };
 
-  const report = (requestReport: RequestReport) => reportRequest(logger, requestReport, options.onRequestReport);
+  const report = (finished: RequestReport) => reportRequest(logger, finished, options.onRequestReport);
   const { afterResponse } = options;
-  const requestReport = useRequestReport({ onReport: afterResponse ? (done) => afterResponse(() => report(done)) : report });
+  const requestReport = useRequestReport({ onReport: afterResponse ? (finished) => afterResponse(() => report(finished)) : report });
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: gatewaySchema(),
     graphqlEndpoint: '/graphql',
