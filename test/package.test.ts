@@ -58,34 +58,47 @@ describe('the package main entry', () => {
   });
 });
 
-describe('npm start', () => {
-  it('hands SIGTERM to the gateway, which leaves no process behind', async () => {
-    // npm passes SIGTERM to the script's shell; the script must exec node, or node never hears it
-    // and keeps the port after npm has gone (a process manager or a container running `npm start`).
-    const child = spawn('npm', ['start', '--silent'], {
-      cwd: root,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_OPERATIONS: 'off', LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    try {
-      let stderr = '';
-      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      const printed = async (pattern: RegExp) => {
-        for (let waited = 0; !pattern.test(stderr); waited += 50) {
-          if (child.exitCode !== null || waited > 60_000) throw new Error(`no ${pattern} on stderr: ${stderr}`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        return pattern.exec(stderr)!;
-      };
-      const [, url] = await printed(/serving GraphiQL at (http:\/\/[^/\s]+)\/graphql/);
-      expect((await send(url!, { method: 'GET', path: '/health' })).status).toBe(200);
-      child.kill('SIGTERM');
-      await printed(/received SIGTERM/);
-      await exited;
-      await expect(send(url!, { method: 'GET', path: '/health' })).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+/**
+ * Runs `npm run <script>`, waits for `ready` in what it prints, sends npm SIGTERM and resolves once
+ * npm has exited, with the first match. npm passes SIGTERM to the script's shell: the script must
+ * exec its program, or the program never hears it and keeps its ports after npm has gone (a
+ * process manager or a container running the script).
+ */
+async function startThenTerminate(script: string, env: Record<string, string>, ready: RegExp, whileRunning: (match: RegExpExecArray) => Promise<void>): Promise<RegExpExecArray> {
+  const child = spawn('npm', ['run', script, '--silent'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let printed = '';
+    for (const stream of [child.stdout!, child.stderr!]) stream.setEncoding('utf8').on('data', (chunk: string) => (printed += chunk));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    for (let waited = 0; !ready.test(printed); waited += 50) {
+      if (child.exitCode !== null || waited > 60_000) throw new Error(`no ${ready} from npm run ${script}: ${printed}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const match = ready.exec(printed)!;
+    await whileRunning(match);
+    child.kill('SIGTERM');
+    await exited;
+    return match;
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+const refused = /ECONNREFUSED|ECONNRESET|socket hang up/;
+
+describe('npm scripts that serve', () => {
+  it('npm start hands SIGTERM to the gateway, which leaves no process behind', async () => {
+    const env = { PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_OPERATIONS: 'off', LOG_LEVEL: 'silent' };
+    const [, url] = await startThenTerminate('start', env, /serving GraphiQL at (http:\/\/[^/\s]+)\/graphql/, async ([, url]) => {
+      expect((await send(url!, { method: 'GET', path: '/health' })).status).toBe(200);
+    });
+    await expect(send(url!, { method: 'GET', path: '/health' })).rejects.toThrow(refused);
+  }, 120_000);
+
+  it('npm run demo:upstreams hands SIGTERM to the demo services, which leave no process behind', async () => {
+    const [, url] = await startThenTerminate('demo:upstreams', {}, /knowledge (http:\/\/\S+)/, async ([, url]) => {
+      expect((await send(url!, { method: 'GET', path: '/api/v1/contexts/c-1', headers: { authorization: 'Bearer demo-admin' } })).status).toBe(200);
+    });
+    await expect(send(url!, { method: 'GET', path: '/api/v1/contexts/c-1' })).rejects.toThrow(refused);
   }, 120_000);
 });
