@@ -152,6 +152,9 @@ const rows: Row[] = [
   { input: 'a self-spreading fragment on a list', request: post('{ projects { ...P } } fragment P on Project { id owner { name } ...P }'), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'depth bomb (12 levels)', request: post(`{ projects { ${'owner { '.repeat(11)}name${' }'.repeat(11)} } }`), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'alias bomb (100 aliases)', request: post(aliases(100, 'projects { id }')), status: 400, code: 'VALIDATION_ERROR', calls: 0, check: (reply) => expect(reply.text).not.toMatch(/\b15\b|\b100\b/) },
+  // Depth and cost leave introspection alone (GraphiQL's own query is deeper than MAX_DEPTH);
+  // graphql-js's rule for introspection lists is what stops an exponential `fields { type { fields …`.
+  { input: 'introspection lists nested four deep', request: post(`{ __schema { types { ${'fields { type { '.repeat(4)}name${' } }'.repeat(4)} } } }`), status: 400, code: 'VALIDATION_ERROR', calls: 0, check: (reply) => expect(reply.text).toMatch(/introspection depth/i) },
   { input: "GraphiQL's introspection query within the default limits", request: post(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true })), status: 200, code: null, calls: 0 },
   { input: '50 __typename aliases', request: post(aliases(50, '__typename')), status: 200, code: null, calls: 0 },
   { input: 'directive bomb (30 @include)', request: post(`{ projects ${'@include(if: true) '.repeat(30)}{ id } }`), status: 400, code: 'VALIDATION_ERROR', calls: 0 },
