@@ -214,6 +214,7 @@ function reportRequest(logger: Logger, report: RequestReport, observer: GatewayO
   if (report.durationMs !== undefined) line['durationMs'] = report.durationMs;
   line['outcome'] = report.outcome;
   if (report.errors.length > 0) line['errorCodes'] = [...new Set(report.errors.map((error) => error.code))];
+  if (report.joinedRequestIds !== undefined) line['joinedRequestIds'] = report.joinedRequestIds;
   if (quietPaths.has(report.path)) logger.debug(line, 'request');
   else logger.info(line, 'request');
   observer?.(report);

@@ -26,6 +26,11 @@ export interface RequestReport {
   errors: Array<{ code: ErrorCode; service?: string }>;
   /** yoga took it for a GraphQL request and began to read it (not GraphiQL, a preflight, a 404, `/health`...). */
   graphql?: true;
+  /**
+   * The request ids of other requests whose upstream calls, still in flight, this one shared
+   * rather than send its own (coalescing): the ids the upstream saw on those calls.
+   */
+  joinedRequestIds?: string[];
 }
 
 export interface RequestReportOptions {
@@ -43,6 +48,8 @@ interface Pending {
   data?: boolean;
   errors: RequestReport['errors'];
   graphql?: true;
+  /** The executed request's upstream calls (`GatewayContext.call`), read when the response is made. */
+  calls?: { joinedRequestIds?: Set<string> };
 }
 
 const graphqlName = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
@@ -85,9 +92,10 @@ export function useRequestReport(options: RequestReportOptions): { start: Plugin
   };
   const finish: Plugin = {
     onExecute({ args }) {
-      const request = (args.contextValue as { request?: Request }).request;
+      const { request, call } = args.contextValue as { request?: Request; call?: Pending['calls'] };
       const entry = request === undefined ? undefined : pending.get(request);
       if (entry === undefined) return;
+      if (call !== undefined) entry.calls = call;
       const operation = getOperationAST(args.document, args.operationName ?? undefined);
       const name = operation?.name?.value;
       if (name !== undefined && graphqlName.test(name)) entry.operation = name;
@@ -124,6 +132,8 @@ export function useRequestReport(options: RequestReportOptions): { start: Plugin
       if (entry.operationType !== undefined) report.operationType = entry.operationType;
       if (entry.startedAt !== undefined) report.durationMs = Math.round((performance.now() - entry.startedAt) * 10) / 10;
       if (entry.graphql) report.graphql = true;
+      const joined = entry.calls?.joinedRequestIds;
+      if (joined !== undefined) report.joinedRequestIds = [...joined];
       options.onReport(report);
     },
   };

@@ -87,6 +87,8 @@ export interface CallContext {
   inflight: Map<string, Promise<unknown>>;
   /** The headers every call of this request sends; made by the client on its first call. */
   upstreamHeaders?: Readonly<Record<string, string>>;
+  /** The request ids of the calls in flight for other requests that this one joined (coalescing). */
+  joinedRequestIds?: Set<string>;
 }
 
 export interface RequestOptions<T> {

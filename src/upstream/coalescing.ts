@@ -18,11 +18,19 @@
  */
 import { isUpstreamError, retryCutShortOf } from './failure.js';
 
-/** What a joined call is bound by: its own caller's signal and deadline. */
+/** What a joined call is bound by, its own caller's signal and deadline, and whose it is. */
 export interface CoalescedCall {
   signal: AbortSignal;
   /** Epoch ms. */
   deadlineAt: number;
+  /** The request id a call sent for this caller carries (`x-request-id`). */
+  requestId: string;
+  /**
+   * The request ids carried by the calls in flight for other requests that this caller joined,
+   * so that its log line leads to the upstream's record of the call it was answered by. Made on
+   * the first join.
+   */
+  joinedRequestIds?: Set<string>;
 }
 
 /** Sends the call, from attempt `firstAttempt` of the retry policy (1 for a new call). */
@@ -40,6 +48,8 @@ interface InFlight {
   /** The write epoch when it was sent. */
   epoch: number;
   deadlineAt: number;
+  /** The request id it was sent with. */
+  requestId: string;
 }
 
 export interface CoalescerOptions {
@@ -61,11 +71,12 @@ export function createCoalescer(options: CoalescerOptions = {}): Coalescer {
     // a joined caller never waits past a deadline of its own.
     if (running !== undefined && running.epoch === epoch && running.deadlineAt <= call.deadlineAt) {
       options.onJoin?.();
+      if (running.requestId !== call.requestId) (call.joinedRequestIds ??= new Set()).add(running.requestId);
       // Sent again through here, so that the callers joined to one call send one call again.
       return joined(running.answer as Promise<T>, call, send, (next) => get(key, call, send, next), options.ending);
     }
     const answer = send(firstAttempt);
-    const entry: InFlight = { answer, epoch, deadlineAt: call.deadlineAt };
+    const entry: InFlight = { answer, epoch, deadlineAt: call.deadlineAt, requestId: call.requestId };
     inFlight.set(key, entry);
     const forget = () => {
       if (inFlight.get(key) === entry) inFlight.delete(key);

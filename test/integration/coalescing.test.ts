@@ -81,11 +81,20 @@ describe('request coalescing', () => {
   it('two concurrent requests with one credential share one upstream GET; each keeps its own request id', async () => {
     const upstream = await holdingUpstream((_request, response) => json(response, 200, { id: 'p-1', name: 'Shared' }));
     const gateway = await use.gateway({ PROJECTS_URL: upstream.server.url });
-    const [a, b] = await overlapping(gateway, upstream, () => gateway.graphql(projectQuery), () => gateway.graphql(projectQuery));
+    const asked = (requestId: string) => () => gateway.graphql(projectQuery, { headers: { 'x-request-id': requestId } });
+    const [a, b] = await overlapping(gateway, upstream, asked('coalesce-one'), asked('coalesce-two'));
     expect(a.body).toEqual({ data: { project: { id: 'p-1', name: 'Shared' } } });
     expect(b.body).toEqual({ data: { project: { id: 'p-1', name: 'Shared' } } });
     expect(upstream.gets()).toHaveLength(1);
-    expect(a.headers.get('x-request-id')).not.toBe(b.headers.get('x-request-id'));
+    expect(a.headers.get('x-request-id')).toBe('coalesce-one');
+    expect(b.headers.get('x-request-id')).toBe('coalesce-two');
+    // The one call carries the first request's id; the second request's log line names it, so
+    // the upstream's record of the call that answered it can be found.
+    expect(upstream.gets()[0]!.headers['x-request-id']).toBe('coalesce-one');
+    const lineOf = (requestId: string) => gateway.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === requestId);
+    await waitUntil(() => lineOf('coalesce-two') !== undefined, 'the request line of the joined request');
+    expect(lineOf('coalesce-two')!.fields['joinedRequestIds']).toEqual(['coalesce-one']);
+    expect(lineOf('coalesce-one')!.fields['joinedRequestIds']).toBeUndefined();
     // Operators see it: one GET joined instead of sent.
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metrics).toMatch(/^conflux_upstream_coalesced_total\{service="projects"\} 1$/m);
