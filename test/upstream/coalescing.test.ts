@@ -14,7 +14,9 @@ function controlledSend<T>() {
   return { send, sends };
 }
 
-const callUntil = (deadlineAt: number, signal = new AbortController().signal): CoalescedCall => ({ signal, deadlineAt });
+let callsMade = 0;
+/** A call of its own request (ids `r-1`, `r-2`, … in the order made). */
+const callUntil = (deadlineAt: number, signal = new AbortController().signal): CoalescedCall => ({ signal, deadlineAt, requestId: `r-${++callsMade}` });
 const later = () => Date.now() + 60_000;
 const failure = (kind: UpstreamFailure['kind']) => new UpstreamError({ service: 'projects', method: 'GET', path: '/p', failure: { kind } as UpstreamFailure, attempts: 1 });
 
@@ -23,13 +25,18 @@ describe('createCoalescer', () => {
     const coalescer = createCoalescer();
     const { send, sends } = controlledSend<string>();
     const deadline = later();
-    const first = coalescer.get('a', callUntil(deadline), send);
-    const joined = coalescer.get('a', callUntil(deadline + 1), send);
-    const other = coalescer.get('b', callUntil(deadline), send);
+    const [firstCall, joinedCall, otherCall] = [callUntil(deadline), callUntil(deadline + 1), callUntil(deadline)];
+    const first = coalescer.get('a', firstCall, send);
+    const joined = coalescer.get('a', joinedCall, send);
+    const other = coalescer.get('b', otherCall, send);
     expect(sends).toHaveLength(2);
     sends[0]!.resolve('A');
     sends[1]!.resolve('B');
     expect(await Promise.all([first, joined, other])).toEqual(['A', 'A', 'B']);
+    // The joined call names the request whose call answered it; the others sent their own.
+    expect([...(joinedCall.joinedRequestIds ?? [])]).toEqual([firstCall.requestId]);
+    expect(firstCall.joinedRequestIds).toBeUndefined();
+    expect(otherCall.joinedRequestIds).toBeUndefined();
   });
 
   it('keeps nothing once the answer is in: the next call is sent', async () => {
