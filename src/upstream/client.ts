@@ -136,7 +136,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   // The failures of half-open probes: cockatiel runs a probe's call while the circuit still
   // reads as open (any other call is refused then), so that is how a probe is known.
   const failedProbes = new WeakSet<UpstreamError>();
-  const probing = async (send: () => Promise<TransportResponse>): Promise<TransportResponse> => {
+  const probing = async <T>(send: () => Promise<T>): Promise<T> => {
     try {
       return await send();
     } catch (error) {
@@ -144,7 +144,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       throw error;
     }
   };
-  const asProbeWhenOpen = (send: () => Promise<TransportResponse>) => (breaker.state === BreakerState.Open ? probing(send) : send());
+  const asProbeWhenOpen = <T>(send: () => Promise<T>) => (breaker.state === BreakerState.Open ? probing(send) : send());
   const breaker: CircuitBreakerPolicy = circuitBreaker(
     // A call sent before the circuit opened that fails after counts for nothing: cockatiel would
     // reopen a half-open circuit on it and then ignore the probe's success.
@@ -232,11 +232,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
             // passed, or its caller gone (it was answered at once then, and must not be sent).
             if (call.signal.aborted) throw failed({ kind: 'aborted' });
             if (call.deadlineAt <= Date.now()) throw failed({ kind: 'deadline' });
-            return observed(method, url, headers, body, call, attemptNo, pathForLog);
+            return observed(method, url, headers, body, call, attemptNo, pathForLog).catch(answeredAllTheSame);
           }),
         );
         // Queued behind a half-open circuit's probe, a call waits no longer than its own deadline.
-        response = await (breaker.state === BreakerState.HalfOpen ? untilDeadline(passed, call, failed) : passed);
+        const outcome = await (breaker.state === BreakerState.HalfOpen ? untilDeadline(passed, call, failed) : passed);
+        if (outcome instanceof UpstreamError) throw outcome;
+        response = outcome;
       } catch (error) {
         if (error instanceof BrokenCircuitError) {
           // This call failed before it found the circuit open: the caller hears what the upstream did.
@@ -395,6 +397,17 @@ function countsAgainstCircuit(failure: UpstreamFailure, probing: boolean): boole
     default:
       return false;
   }
+}
+
+/**
+ * A failed attempt the service itself answered without being unwell (a 4xx, a redirect) is handed
+ * to the circuit breaker as a value, so that it counts as the success it is for the circuit: it
+ * ends a run of consecutive failures (thrown, cockatiel would count it neither way). The caller
+ * still gets it as the failure it is. Any other failure is thrown on.
+ */
+function answeredAllTheSame(error: unknown): UpstreamError {
+  if (error instanceof UpstreamError && (error.failure.kind === 'redirect' || (error.failure.kind === 'response' && !countsAgainstCircuit(error.failure, false)))) return error;
+  throw error;
 }
 
 /**

@@ -188,6 +188,25 @@ describe('circuit breaker', () => {
     expect(queuedAnsweredAt).toBeLessThan(probeAnsweredAt);
   });
 
+  it('a 4xx answer between failures ends their run: failures must be consecutive to open the circuit', async () => {
+    // c-1 fails with 503 (three attempts per request), c-2 is answered 404: the service is up.
+    const upstream = await use.server((request, response) => {
+      if (request.url.includes('c-2')) json(response, 404, { status: 404, title: 'Not found' });
+      else json(response, 503, { status: 503, title: 'Down' });
+    });
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '5' });
+    const failing = () => gateway.graphql('{ context(id: "c-1") { name } }');
+    const missing = () => gateway.graphql('{ context(id: "c-2") { name } }');
+    expect(errorAt(await failing(), ['context']).extensions['code']).toBe('SERVICE_UNAVAILABLE');
+    expect(errorAt(await missing(), ['context']).extensions['code']).toBe('NOT_FOUND');
+    expect(errorAt(await failing(), ['context']).extensions['code']).toBe('SERVICE_UNAVAILABLE');
+    // Six failed attempts, but never more than three in a row: the circuit stays closed and the next call is sent.
+    expect(gateway.gateway.clients.knowledge.circuit().state).toBe('closed');
+    const before = upstream.requests.length;
+    expect(errorAt(await missing(), ['context']).extensions['code']).toBe('NOT_FOUND');
+    expect(upstream.requests.length).toBe(before + 1);
+  });
+
   it('4xx answers never open the circuit', async () => {
     const upstream = await use.server((_request, response) => json(response, 404, { status: 404, title: 'Not found' }));
     const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, CIRCUIT_FAILURE_THRESHOLD: '2' });
