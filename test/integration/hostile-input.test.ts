@@ -270,6 +270,25 @@ const rows: Row[] = [
   { on: 'strict', input: 'GraphiQL with introspection off, no credential', request: { method: 'GET', headers: { accept: 'text/html' } }, status: 401, code: 'UNAUTHENTICATED', calls: 0, check: (reply) => expect(reply.text).not.toMatch(/graphiql/i) },
   { on: 'strict', input: 'GraphiQL with introspection off', request: { method: 'GET', headers: { accept: 'text/html', authorization: 'Bearer demo-admin' } }, status: 406, code: 'VALIDATION_ERROR', calls: 0, check: (reply) => expect(reply.text).not.toMatch(/graphiql/i) },
   { on: 'strict', input: 'a batch of 2 (BATCH_LIMIT=2)', request: { headers: json, body: JSON.stringify([{ query: '{ a: __typename }' }, { query: '{ b: __typename }' }]) }, status: 200, code: null, calls: 0 },
+  // Each operation of a batch runs on its own: with one write each, both went out under the one
+  // key, and the upstream replayed the first answer for the second.
+  {
+    on: 'strict',
+    input: 'a batch of two writes under one Idempotency-Key header (BATCH_LIMIT=2)',
+    request: { headers: { ...json, 'x-graphql-csrf': '1', 'idempotency-key': 'k-batch' }, body: JSON.stringify(['first', 'second'].map((text) => ({ query: `mutation { rememberFact(contextId: "c-1", text: "${text}") { id } }` }))) },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+    calls: 0,
+    check: (reply) => expect(reply.text).toMatch(/covers one write/),
+  },
+  {
+    on: 'strict',
+    input: 'a batch of one write and one query under an Idempotency-Key header (BATCH_LIMIT=2)',
+    request: { headers: { ...json, 'x-graphql-csrf': '1', 'idempotency-key': 'k-batch-one' }, body: JSON.stringify([{ query: 'mutation { rememberFact(contextId: "c-1", text: "only") { id } }' }, { query: '{ a: __typename }' }]) },
+    status: 200,
+    code: null,
+    calls: 1,
+  },
   { on: 'strict', input: 'an empty batch (BATCH_LIMIT=2)', request: { headers: json, body: '[]' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { on: 'strict', input: 'a batch of 3 (BATCH_LIMIT=2)', request: { headers: json, body: JSON.stringify([1, 2, 3].map(() => ({ query: '{ __typename }' }))) }, status: 413, code: 'PAYLOAD_TOO_LARGE', calls: 0 },
   {
