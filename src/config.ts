@@ -332,7 +332,9 @@ function overrides(env: Env, name: string): OverrideTable {
     if (!(serviceNames as readonly string[]).includes(service)) return fail(name, value, `${expected}; the services are ${serviceNames.join(', ')}`);
     if (typeof table !== 'object' || table === null || Array.isArray(table)) return fail(name, value, expected);
     const entries = Object.entries(table as Record<string, unknown>);
-    for (const [, canonical] of entries) {
+    for (const [code, canonical] of entries) {
+      // An empty code names no answer: the override would never apply, without a word.
+      if (code.trim() === '') return fail(name, value, `${expected}; an upstream code cannot be empty`);
       if (!isErrorCode(canonical)) return fail(name, value, `${expected}; ${JSON.stringify(canonical)} is not a canonical code`);
       // ERRORS.md §1: INTERNAL_SERVER_ERROR is the gateway's own failure, never an upstream's.
       if (canonical === 'INTERNAL_SERVER_ERROR') return fail(name, value, `${expected}; INTERNAL_SERVER_ERROR is kept for the gateway's own failures`);

@@ -210,6 +210,9 @@ describe('parseConfig', () => {
     ['ERROR_OVERRIDES', '{"constructor":{"X":"CONFLICT"}}'],
     ['ERROR_OVERRIDES', '{"workspace":{"X":"CONFLICT"}}'],
     ['ERROR_OVERRIDES', '{"workspaces":{"X":"INTERNAL_SERVER_ERROR"}}'],
+    // An empty upstream code names no answer: the override would never apply.
+    ['ERROR_OVERRIDES', '{"projects":{"":"CONFLICT"}}'],
+    ['ERROR_OVERRIDES', '{"projects":{"  ":"CONFLICT"}}'],
     ['REDIS_URL', 'redis://:::'],
     ['REDIS_URL', 'redis://127.0.0.1:99999'],
     ['REDIS_URL', 'redis://[::1'],
