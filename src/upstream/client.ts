@@ -406,7 +406,7 @@ function countsAgainstCircuit(failure: UpstreamFailure, probing: boolean): boole
  * still gets it as the failure it is. Any other failure is thrown on.
  */
 function answeredAllTheSame(error: unknown): UpstreamError {
-  if (error instanceof UpstreamError && (error.failure.kind === 'redirect' || (error.failure.kind === 'response' && !countsAgainstCircuit(error.failure, false)))) return error;
+  if (error instanceof UpstreamError && (error.failure.kind === 'response' || error.failure.kind === 'redirect') && !countsAgainstCircuit(error.failure, false)) return error;
   throw error;
 }
 

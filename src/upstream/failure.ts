@@ -107,7 +107,6 @@ export class UpstreamError extends Error {
   }
 }
 
-/** Guards an unknown value as an `UpstreamError` (also across module copies). */
 /** The retry a failure's own caller did not wait for: when it was due (epoch ms), and its attempt number. */
 export interface RetryCutShort {
   retryAt: number;
@@ -128,9 +127,10 @@ export function retryCutShort(error: UpstreamError, retry: RetryCutShort): Upstr
 
 /** The attempt cut short after `error`; `undefined` when none was. */
 export function retryCutShortOf(error: unknown): RetryCutShort | undefined {
-  return error instanceof UpstreamError ? retriesCutShort.get(error) : undefined;
+  return isUpstreamError(error) ? retriesCutShort.get(error) : undefined;
 }
 
+/** Guards an unknown value as an `UpstreamError` (also across module copies). */
 export function isUpstreamError(value: unknown): value is UpstreamError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }
