@@ -10,6 +10,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Plugin } from 'graphql-yoga';
+import { readOnlyRefusal } from './plugins/read-only-endpoint.js';
 import type { RequestReport } from './plugins/use-request-report.js';
 import type { CircuitState, UpstreamCallReport, UpstreamClient } from './upstream/client.js';
 
@@ -30,7 +31,7 @@ export interface Metrics {
   onRequestReport(report: RequestReport): void;
   /** Reads the circuits of these clients at every scrape. */
   watchCircuits(clients: Readonly<Record<string, UpstreamClient>>): void;
-  /** A yoga plugin answering `GET <path>` with the Prometheus text format. */
+  /** A yoga plugin answering `GET <path>` (and `HEAD`) with the Prometheus text format. */
   plugin: Plugin;
 }
 
@@ -110,7 +111,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     plugin: {
       async onRequest({ request, url, endResponse }) {
-        if (url.pathname !== path || request.method !== 'GET') return;
+        if (url.pathname !== path) return;
+        const refused = readOnlyRefusal(request, path);
+        if (refused) return endResponse(refused);
         endResponse(new Response(await registry.metrics(), { status: 200, headers: { 'content-type': registry.contentType } }));
       },
     },

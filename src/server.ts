@@ -17,6 +17,7 @@ import { useAcceptPolicy } from './plugins/use-accept-policy.js';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useMethodPolicy } from './plugins/use-method-policy.js';
+import { readOnlyRefusal } from './plugins/read-only-endpoint.js';
 import { useContentTypePolicy } from './plugins/use-content-type-policy.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom, useVaryOnOrigin } from './edge-policy.js';
@@ -118,7 +119,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema: gatewaySchema(),
     graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/health',
+    // yoga's own health check answers any method at any URL that ends with its endpoint
+    // (`/graphql?q=/health` included); the plugin below answers `/health` instead. A space ends
+    // no parsed URL (it is always percent-encoded), so yoga's check never matches.
+    healthCheckEndpoint: ' ',
     landingPage: false,
     logging: false,
     maskedErrors: { maskError: contractMaskError(contract), isDev: config.development },
@@ -154,10 +158,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       useBodyLimit(edge.maxRequestBodyBytes),
       ...(options.plugins ?? []),
       {
-        async onRequest({ url, endResponse }) {
-          // yoga answers `/health` only when the URL ends with it: a probe with a query string got a 404.
-          if (url.pathname === '/health') return endResponse(new Response(null, { status: 200 }));
-          if (url.pathname !== '/ready') return;
+        async onRequest({ request, url, endResponse }) {
+          const { pathname } = url;
+          if (pathname !== '/health' && pathname !== '/ready') return;
+          const refused = readOnlyRefusal(request, pathname);
+          if (refused) return endResponse(refused);
+          if (pathname === '/health') return endResponse(new Response(null, { status: 200 }));
           const report = await checkReadiness({ upstreamUrls, clients, transport, extraChecks: sharedStoreCheck });
           endResponse(Response.json(report, { status: report.ready ? 200 : 503 }));
         },

@@ -192,6 +192,29 @@ const rows: Row[] = [
   { input: 'GET with variables that are not JSON', request: { ...get('{ projects { id } }', { 'x-graphql-csrf': '1' }), path: `/graphql?query=${encodeURIComponent('{ projects { id } }')}&variables=%7Bbad` }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'GET with extensions that are not JSON', request: { ...get('{ projects { id } }', { 'x-graphql-csrf': '1' }), path: `/graphql?query=${encodeURIComponent('{ projects { id } }')}&extensions=%5B` }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'GET /health with a query string', request: { method: 'GET', path: '/health?probe=1', headers: {} }, status: 200, code: null, calls: 0 },
+  // Probes read; a write to them is told so. yoga's own check answered 200 to any method at any
+  // URL ending in /health, a GraphQL GET whose query string ended so included.
+  ...(['POST', 'PUT', 'DELETE', 'OPTIONS'] as const).flatMap((method) =>
+    ['/health', '/ready'].map((path) => ({
+      input: `${method} ${path}: 405 with Allow`,
+      request: { method, path, headers: {} },
+      status: 405,
+      code: 'VALIDATION_ERROR',
+      calls: 0,
+      check: (reply: RawReply) => expect(reply.headers.get('allow')).toBe('GET, HEAD'),
+    })),
+  ),
+  { input: 'HEAD /health', request: { method: 'HEAD', path: '/health', headers: {} }, status: 200, code: null, calls: 0 },
+  { input: 'HEAD /ready: checks every service, answers no body', request: { method: 'HEAD', path: '/ready', headers: {} }, status: 200, code: null, calls: 4, check: (reply) => expect(reply.text).toBe('') },
+  { input: 'GET /anything/health: 404', request: { method: 'GET', path: '/anything/health', headers: {} }, status: 404, code: null, calls: 0 },
+  {
+    input: 'a GraphQL GET whose query string ends in /health is GraphQL',
+    request: { ...get('{ __typename }', { 'x-graphql-csrf': '1' }), path: `/graphql?query=${encodeURIComponent('{ __typename }')}&from=/health` },
+    status: 200,
+    code: null,
+    calls: 0,
+    check: (reply) => expect(JSON.parse(reply.text)).toEqual({ data: { __typename: 'Query' } }),
+  },
   { input: 'text/plain body', request: { headers: { ...json, 'content-type': 'text/plain' }, body: '{"query":"{ projects { id } }"}' }, status: 403, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'form body', request: { headers: { ...json, 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=%7B%20projects%20%7B%20id%20%7D%20%7D' }, status: 403, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'form body with a CSRF header', request: { headers: { ...json, 'content-type': 'application/x-www-form-urlencoded', 'x-graphql-csrf': '1' }, body: 'query=%7B%20projects%20%7B%20id%20%7D%20%7D' }, status: 415, code: 'VALIDATION_ERROR', calls: 0 },

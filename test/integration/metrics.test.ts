@@ -72,6 +72,17 @@ describe('GET /metrics', () => {
     expect(sample(scrape.text, 'conflux_upstream_circuit_state', { service: 'projects', state: 'closed' })).toBe(1);
   });
 
+  it('answers HEAD with the headers alone, and any other method with 405', async () => {
+    const head = await fetch(`${gateway.url}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toContain('text/plain');
+    expect(await head.text()).toBe('');
+    const post = await fetch(`${gateway.url}/metrics`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(await post.json()).toMatchObject({ errors: [{ message: '/metrics only answers GET and HEAD requests.', extensions: { code: 'VALIDATION_ERROR' } }] });
+  });
+
   it('puts no credential, id or address in any label', () => {
     for (const secret of ['demo-admin', 'Bearer', 'p-1', 'p-4', 'u-9', '127.0.0.1', gateway.upstreamUrls.projects]) {
       expect(scrape.text).not.toContain(secret);
