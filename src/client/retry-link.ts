@@ -9,16 +9,18 @@
  * above it once the attempts are spent: with `errorPolicy: 'all'` the caller still gets the
  * last partial data.
  *
- * The caller's own abort or timeout (`context.fetchOptions.signal`) ends the loop: Apollo's
- * `HttpLink` gives every attempt a signal of its own and would send a retry regardless. A
- * `Retry-After` on a server-side failure is a floor for the wait; one longer than the link's
- * longest wait hands the failure over at once.
+ * The caller's own abort or timeout (`context.fetchOptions.signal`) ends the loop at once, during
+ * a wait too: Apollo's `HttpLink` gives every attempt a signal of its own and would send a retry
+ * regardless, and `RetryLink`'s timer does not watch the signal. A `Retry-After` on a
+ * server-side failure is a floor for the wait; one longer than the link's longest wait hands the
+ * failure over at once. Each attempt has a time limit (30 s, the SDK's), past which it is a
+ * `ConnectionError`.
  */
 import { ApolloLink } from '@apollo/client/link';
 import { RetryLink } from '@apollo/client/link/retry';
-import { catchError, map, of, throwError } from 'rxjs';
-import { ConnectionError, RateLimitError, ServerError } from './errors.js';
-import { isAbort, toConfluxError, toConfluxErrors } from './to-conflux-error.js';
+import { catchError, map, Observable, of, throwError } from 'rxjs';
+import { ConfluxError, ConnectionError, RateLimitError, ServerError } from './errors.js';
+import { fromErrorEntries, isAbort, isFetchFailure, recordAnswer, toConfluxErrors } from './to-conflux-error.js';
 
 /** Options of `createRetryLink`. */
 export interface RetryLinkOptions {
@@ -28,6 +30,8 @@ export interface RetryLinkOptions {
   maxAttempts?: number;
   /** Spread of each wait as a fraction of it: 0.2 waits between 80% and 120%. @default 0.2 */
   jitter?: number;
+  /** One attempt's time limit in ms, past which it fails as a `ConnectionError` (and a query is retried). @default 30000 */
+  timeoutMs?: number;
 }
 
 /** The waits of the SDK policy, in ms. */
@@ -36,12 +40,17 @@ export const defaultRetryDelaysMs: readonly number[] = [250, 500, 1000];
 /** Attempts in all of the SDK policy. */
 export const defaultMaxAttempts = 3;
 
+/** One attempt's time limit of the SDK policy, in ms. */
+export const defaultAttemptTimeoutMs = 30_000;
+
 /** Creates the retry link; put it before the terminating `HttpLink`. Throws on a bad option. */
 export function createRetryLink(options: RetryLinkOptions = {}): ApolloLink {
-  const { delaysMs, maxAttempts, jitter } = checkOptions(options);
-  const settle = new ApolloLink((operation, forward) =>
-    forward(operation).pipe(catchError((error: unknown) => (error instanceof RetryableResult ? of(error.result) : throwError(() => error)))),
-  );
+  const { delaysMs, maxAttempts, jitter, timeoutMs } = checkOptions(options);
+  const settle = new ApolloLink((operation, forward) => {
+    const settled = forward(operation).pipe(catchError((error: unknown) => (error instanceof RetryableResult ? of(error.result) : throwError(() => error))));
+    const signal = signalOf(operation);
+    return signal === undefined ? settled : untilAborted(settled, signal);
+  });
   const longestMs = Math.max(...delaysMs);
   /** The wait before the next attempt, or `undefined` when the server asked for longer than the link waits. */
   const waitMs = (attempt: number, error: unknown): number | undefined => {
@@ -58,14 +67,22 @@ export function createRetryLink(options: RetryLinkOptions = {}): ApolloLink {
   const raise = new ApolloLink((operation, forward) => {
     // Each attempt passes here: one due after the caller left is never sent.
     const signal = signalOf(operation);
-    if (signal?.aborted) return throwError(() => signal.reason ?? new DOMException('The operation was aborted.', 'AbortError'));
-    return forward(operation).pipe(
+    if (signal?.aborted) return throwError(() => callerAbort(signal));
+    return withinTime(forward(operation), timeoutMs).pipe(
       map((result) => {
-        if (isQuery(operation) && !('hasNext' in result) && 'errors' in result && isRetryableResult(result.errors)) {
+        const response = responseOf(operation);
+        // A body that parsed but is no GraphQL response (`[1, 2]`, `errors` not a list).
+        const errors: unknown = (result as { errors?: unknown }).errors;
+        if (!isRecord(result) || (errors !== undefined && !Array.isArray(errors))) throw notGraphQL(response);
+        if (response !== undefined && !response.ok && Array.isArray(errors)) recordAnswer(errors, response);
+        if (isQuery(operation) && !('hasNext' in result) && Array.isArray(errors) && errors.length > 0 && isRetryableAmong(fromErrorEntries(errors, result))) {
           throw new RetryableResult(result);
         }
         return result;
       }),
+      // A body that is JSON but not an object (`null`) fails inside HttpLink with a TypeError of
+      // its own once the answer has arrived: a server-side failure, not a bug of the caller's.
+      catchError((error: unknown) => throwError(() => (error instanceof TypeError && !isFetchFailure(error) && responseOf(operation) !== undefined ? notGraphQL(responseOf(operation), error) : error))),
     );
   });
   return ApolloLink.from([settle, retry, raise]);
@@ -82,28 +99,92 @@ export function retryWaitMs(attempt: number, delaysMs: readonly number[] = defau
 }
 
 /**
- * A query failing with this error is retried: no response, or a server-side failure (any 5xx,
- * as in the SDK policy of the source documents). Not the caller's own abort or timeout.
+ * A query failing with this error is retried: no response, or a server-side failure (a 5xx, as
+ * in the SDK policy of the source documents), unless a rate limit is among its errors. Not the
+ * caller's own abort or timeout; not an HTTP 4xx (a bare 408 included) or 501, which would come
+ * again the same.
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof RetryableResult) return true;
   if (isAbort(error)) return false;
-  const mapped = toConfluxError(error);
-  return mapped instanceof ConnectionError || mapped instanceof ServerError;
+  return isRetryableAmong(toConfluxErrors(error));
 }
 
-/** Retry when a server-side code is among the errors, unless a rate limit is too. */
-function isRetryableResult(errors: unknown): boolean {
-  if (!Array.isArray(errors) || errors.length === 0) return false;
-  const mapped = errors.flatMap((error) => toConfluxErrors(error));
-  return mapped.some((error) => error instanceof ServerError) && !mapped.some((error) => error instanceof RateLimitError);
+/** Every error of one answer counts: a retry when one is worth it and none is a rate limit. */
+function isRetryableAmong(mapped: readonly ConfluxError[]): boolean {
+  const worthIt = (error: ConfluxError) => error instanceof ConnectionError || (error instanceof ServerError && !comesAgainTheSame(error.status));
+  return mapped.some(worthIt) && !mapped.some((error) => error instanceof RateLimitError);
+}
+
+function comesAgainTheSame(status: number | undefined): boolean {
+  return status !== undefined && ((status >= 400 && status < 500) || status === 501);
 }
 
 /** The longest `retryAfter` (in ms) among the server-side failures `error` stands for. */
 function askedWaitMs(error: unknown): number | undefined {
-  const mapped = error instanceof RetryableResult ? (error.result.errors ?? []).flatMap((item) => toConfluxErrors(item)) : [toConfluxError(error)];
+  const mapped = error instanceof RetryableResult ? fromErrorEntries(error.result.errors ?? [], error.result) : toConfluxErrors(error);
   const asked = mapped.filter((item) => item instanceof ServerError && item.retryAfter !== undefined).map((item) => item.retryAfter! * 1000);
   return asked.length === 0 ? undefined : Math.max(...asked);
+}
+
+/** `source`, ended with the caller's abort the moment it comes, whatever is pending (an attempt, a wait). */
+function untilAborted<T>(source: Observable<T>, signal: AbortSignal): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const abort = () => subscriber.error(callerAbort(signal));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    const subscription = source.subscribe(subscriber);
+    return () => {
+      signal.removeEventListener('abort', abort);
+      subscription.unsubscribe();
+    };
+  });
+}
+
+/**
+ * What the caller gets for its abort: the signal's own `AbortError` or `TimeoutError`, or, for an
+ * abort with a reason of its own (`abort('user left')`), a `ConnectionError` carrying it.
+ */
+function callerAbort(signal: AbortSignal): unknown {
+  const reason: unknown = signal.reason;
+  if (isAbort(reason)) return reason;
+  return new ConnectionError({ code: 'CONNECTION_ERROR', message: 'The request was aborted.', cause: reason });
+}
+
+/** `source`, failed as a `ConnectionError` when it has not ended within `timeoutMs`; leaving it aborts the attempt's fetch. */
+function withinTime<T>(source: Observable<T>, timeoutMs: number): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const timer = setTimeout(() => subscriber.error(new ConnectionError({ code: 'CONNECTION_ERROR', message: `The gateway did not answer within ${timeoutMs} ms.` })), timeoutMs);
+    const subscription = source.subscribe({
+      next: (value) => subscriber.next(value),
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
+    return () => {
+      clearTimeout(timer);
+      subscription.unsubscribe();
+    };
+  });
+}
+
+/** A 2xx or other answer whose body is not a GraphQL response: the server side failed. */
+function notGraphQL(response: Response | undefined, cause?: unknown): ServerError {
+  return new ServerError({
+    code: 'BAD_GATEWAY',
+    message: 'The response was not a GraphQL response.',
+    status: response?.status,
+    requestId: response?.headers.get('x-request-id') ?? undefined,
+    cause,
+  });
+}
+
+function responseOf(operation: ApolloLink.Operation): Response | undefined {
+  const response = (operation.getContext() as { response?: unknown }).response;
+  return response instanceof Response ? response : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isQuery(operation: ApolloLink.Operation): boolean {
@@ -131,6 +212,7 @@ function checkOptions(options: RetryLinkOptions): Required<RetryLinkOptions> {
   const delaysMs = options.delaysMs ?? defaultRetryDelaysMs;
   const maxAttempts = options.maxAttempts ?? defaultMaxAttempts;
   const jitter = options.jitter ?? 0.2;
+  const timeoutMs = options.timeoutMs ?? defaultAttemptTimeoutMs;
   if (delaysMs.length === 0 || !delaysMs.every((delay) => Number.isFinite(delay) && delay >= 0)) {
     throw new TypeError('createRetryLink: delaysMs must be a non-empty list of non-negative numbers of ms');
   }
@@ -138,5 +220,9 @@ function checkOptions(options: RetryLinkOptions): Required<RetryLinkOptions> {
     throw new TypeError('createRetryLink: maxAttempts must be a whole number of at least 1');
   }
   if (!(jitter >= 0 && jitter <= 1)) throw new TypeError('createRetryLink: jitter must be a fraction from 0 to 1');
-  return { delaysMs, maxAttempts, jitter };
+  // setTimeout's own limit is about 24.8 days; past it the timer would fire at once.
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= 2_147_483_647)) {
+    throw new TypeError('createRetryLink: timeoutMs must be a number of ms above 0 (at most 2147483647)');
+  }
+  return { delaysMs, maxAttempts, jitter, timeoutMs };
 }

@@ -6,6 +6,7 @@
 import { CombinedGraphQLErrors, ServerError as ApolloServerError, ServerParseError } from '@apollo/client/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { ConfluxError, createConfluxError, type UpstreamInfo } from './errors.js';
+import { parseHttpDate } from './http-date.js';
 
 /**
  * The one error `error` stands for. A `CombinedGraphQLErrors` holding several errors gives its
@@ -19,10 +20,7 @@ export function toConfluxError(error: unknown): ConfluxError {
 export function toConfluxErrors(error: unknown): ConfluxError[] {
   if (error === undefined || error === null) return [];
   if (error instanceof ConfluxError) return [error];
-  if (CombinedGraphQLErrors.is(error)) {
-    // A server that is not Conflux may put anything in `errors`, `null` included.
-    return error.errors.map((item) => (isRecord(item) ? fromGraphQLError(item, undefined, error) : unknownError('The response held an error entry that is not an object.', error)));
-  }
+  if (CombinedGraphQLErrors.is(error)) return fromErrorEntries(error.errors, error);
   if (ApolloServerError.is(error) || ServerParseError.is(error)) return fromHttpResponse(error);
   if (isGraphQLErrorLike(error)) return [fromGraphQLError(error, undefined, error)];
   if (isConnectionFailure(error)) {
@@ -31,11 +29,29 @@ export function toConfluxErrors(error: unknown): ConfluxError[] {
   return [unknownError(error instanceof Error ? error.message : 'Unknown error.', error)];
 }
 
-/** One GraphQL error (`{ message, path, extensions }`), as found in a response's `errors`. */
-export function fromGraphQLError(error: GraphQLFormattedError, response?: Response, cause?: unknown): ConfluxError {
+/**
+ * The HTTP answers that results' error entries came in, when it was not a 2xx: Apollo's
+ * `HttpLink` hands on a 4xx or 5xx in `application/graphql-response+json` as a plain result, and
+ * its status and headers (`Retry-After`, `x-request-id`) would otherwise be lost. The retry link
+ * records them here; mapping an entry reads them where its `extensions` say nothing.
+ */
+const answers = new WeakMap<object, Response>();
+
+/** Records `response` as the answer `entries` (a result's `errors`) came in. */
+export function recordAnswer(entries: readonly unknown[], response: Response): void {
+  for (const entry of entries) if (isRecord(entry)) answers.set(entry, response);
+}
+
+/** Every entry of a response's `errors`. A server that is not Conflux may put anything there, `null` included. */
+export function fromErrorEntries(entries: readonly unknown[], cause: unknown): ConfluxError[] {
+  return entries.map((item) => (isRecord(item) ? fromGraphQLError(item, answers.get(item), cause) : unknownError('The response held an error entry that is not an object.', cause)));
+}
+
+/** One GraphQL error (`{ message, path, extensions }`), as found in a response's `errors`: any of its members may be missing or of the wrong type. */
+export function fromGraphQLError(error: GraphQLFormattedError | Readonly<Record<string, unknown>>, response?: Response, cause?: unknown): ConfluxError {
   const extensions: Record<string, unknown> = isRecord(error.extensions) ? error.extensions : {};
   return createConfluxError({
-    message: error.message,
+    message: typeof error.message === 'string' ? error.message : 'The response held an error without a message.',
     code: text(extensions['code']) ?? (response ? codeOfStatus(response.status) : 'UNKNOWN'),
     status: wholeNumber(extensions['status']) ?? response?.status,
     path: Array.isArray(error.path) ? error.path : [],
@@ -95,8 +111,13 @@ const fetchFailureMessages = new Set([
 ]);
 
 function isConnectionFailure(error: unknown): boolean {
-  if (error instanceof TypeError) return fetchFailureMessages.has(error.message) && !isUndecodableBody(error);
+  if (error instanceof TypeError) return isFetchFailure(error) && !isUndecodableBody(error);
   return isAbort(error);
+}
+
+/** A `TypeError` that fetch, or reading its body, rejected with (an undecodable body included). */
+export function isFetchFailure(error: TypeError): boolean {
+  return fetchFailureMessages.has(error.message);
 }
 
 /**
@@ -121,10 +142,9 @@ function retryAfterHeader(response: Response): number | undefined {
   const value = response.headers.get('retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+(?:\.\d+)?$/.test(value)) return Math.ceil(Number(value));
-  // An HTTP date names its weekday and month; `Date.parse('1.5')` would read a year 2001 date.
-  if (!/[a-z]{3}/i.test(value)) return undefined;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+  const now = Date.now();
+  const date = parseHttpDate(value, now);
+  return date === undefined ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
 function upstreamOf(value: unknown): UpstreamInfo | undefined {

@@ -28,6 +28,9 @@ describe('createRetryLink', () => {
     [{ maxAttempts: 0 }, /maxAttempts/],
     [{ maxAttempts: 2.5 }, /maxAttempts/],
     [{ jitter: 1.5 }, /jitter/],
+    [{ timeoutMs: 0 }, /timeoutMs/],
+    [{ timeoutMs: Number.POSITIVE_INFINITY }, /timeoutMs/],
+    [{ timeoutMs: 2 ** 31 }, /timeoutMs/],
   ])('refuses %j, naming the option', (options, message) => {
     expect(() => createRetryLink(options)).toThrow(message);
   });

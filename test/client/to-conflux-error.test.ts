@@ -159,6 +159,11 @@ describe('toConfluxError', () => {
     ['-5', undefined],
     ['12 seconds', undefined],
     ['soon', undefined],
+    // `Date.parse` takes these for a day in 2001: only HTTP's three date forms are dates.
+    ['later 5', undefined],
+    ['Mon 2', undefined],
+    ['2030-01-01T00:00:00Z', undefined],
+    ['Mon, 01 Jan 2001 00:00:00 GMT', 0],
   ])('reads Retry-After %j as %s seconds', (value, seconds) => {
     const response = new Response('', { status: 429, headers: { 'retry-after': value } });
     expect(toConfluxError(new ApolloServerError('x', { response, bodyText: '' })).retryAfter).toBe(seconds);

@@ -5,7 +5,7 @@
  */
 import { ApolloClient, ApolloLink, InMemoryCache, gql } from '@apollo/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionError, RateLimitError, ServerError, createRetryLink, toConfluxError } from '../../src/client/index.js';
+import { ConnectionError, NotFoundError, RateLimitError, ServerError, createRetryLink, toConfluxError, toConfluxErrors } from '../../src/client/index.js';
 import { createTestApolloClient } from '../support/apollo.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { json, startTestServer, type RecordedRequest, type TestServer } from '../support/http-server.js';
@@ -184,5 +184,118 @@ describe('the retry link', () => {
     );
     expect(toConfluxError(failure)).not.toBeInstanceOf(ConnectionError);
     expect(calls).toBe(1);
+  });
+});
+
+/**
+ * Servers that are not Conflux (a proxy, another GraphQL server, a broken deployment) stand in
+ * for the gateway: the link's decisions then rest on the HTTP answer alone.
+ */
+describe('the retry link, against answers that are not from Conflux', () => {
+  type Answer = (response: Parameters<typeof json>[0]) => void;
+  const raw = (status: number, headers: Record<string, string>, body: string): Answer => (response) => {
+    response.writeHead(status, headers);
+    response.end(body);
+  };
+  const graphqlResponse = { 'content-type': 'application/graphql-response+json' };
+  const entry = (code: string, more: Record<string, unknown> = {}) => ({ message: code.toLowerCase(), path: ['user'], extensions: { code, ...more } });
+
+  /** A server giving `answer` to every request; the query through a real Apollo Client with the link; how many requests it took. */
+  async function ask(answer: Answer, options: { retry?: Parameters<typeof createRetryLink>[0]; signal?: AbortSignal } = {}) {
+    const server = await startTestServer((_request, response) => answer(response));
+    opened.push(server);
+    const client = createTestApolloClient(server.url, { retry: options.retry ?? fastRetries });
+    const context = options.signal ? { fetchOptions: { signal: options.signal } } : undefined;
+    const result = await client.query({ query: userQuery, errorPolicy: 'all', ...(context ? { context } : {}) }).then(
+      (value) => ({ error: value.error as unknown, data: value.data as unknown }),
+      (error: unknown) => ({ error, data: undefined }),
+    );
+    return { ...result, errors: toConfluxErrors(result.error), requests: server.requests.length };
+  }
+
+  it('reads every error of an HTTP error body: a RATE_LIMITED among them is handed over at once', async () => {
+    const limited = await ask((response) => json(response, 500, { errors: [entry('UPSTREAM_ERROR'), entry('RATE_LIMITED', { retryAfter: 30 })] }));
+    expect(limited.requests).toBe(1);
+    expect(limited.errors.map((error) => error.code)).toEqual(['UPSTREAM_ERROR', 'RATE_LIMITED']);
+    // A server-side code second in the list still calls for a retry.
+    const second = await ask((response) => json(response, 500, { errors: [entry('NOT_FOUND'), entry('UPSTREAM_ERROR')] }));
+    expect(second.requests).toBe(3);
+  });
+
+  it('keeps the HTTP status, Retry-After and request id of a non-2xx answer in application/graphql-response+json', async () => {
+    // Apollo's HttpLink hands such an answer on as a plain result, headers unread.
+    const limited = await ask(raw(429, { ...graphqlResponse, 'retry-after': '5', 'x-request-id': 'proxy-7' }, JSON.stringify({ errors: [{ message: 'slow', extensions: { code: 'RATE_LIMITED' } }] })));
+    expect(limited.errors[0]).toBeInstanceOf(RateLimitError);
+    expect(limited.errors[0]).toMatchObject({ status: 429, retryAfter: 5, requestId: 'proxy-7' });
+    // A 503 asking for longer than the link's longest wait is handed over at once.
+    const unavailable = await ask(raw(503, { ...graphqlResponse, 'retry-after': '5' }, JSON.stringify({ errors: [entry('SERVICE_UNAVAILABLE')] })));
+    expect(unavailable).toMatchObject({ requests: 1, errors: [{ code: 'SERVICE_UNAVAILABLE', retryAfter: 5 }] });
+    // Errors with no code take the HTTP status's: a 503 is retried as with application/json.
+    const codeless = await ask(raw(503, graphqlResponse, JSON.stringify({ errors: [{ message: 'Service Unavailable', path: ['user'] }] })));
+    expect(codeless.requests).toBe(3);
+    expect(codeless.errors[0]).toBeInstanceOf(ServerError);
+    expect(codeless.errors[0]).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+  });
+
+  it('never retries a bare 4xx, a 408 included, nor a 501: they would come again the same', async () => {
+    for (const status of [408, 501]) {
+      const bare = await ask(raw(status, { 'content-type': 'text/html' }, '<html>no</html>'));
+      expect(bare.requests).toBe(1);
+      expect(bare.errors[0]).toMatchObject({ status });
+    }
+    expect((await ask(raw(502, { 'content-type': 'text/html' }, '<html>bad gateway</html>'))).requests).toBe(3);
+  });
+
+  it('retries a server-side code in an error entry that has no message', async () => {
+    const answer = await ask((response) => json(response, 200, { data: { user: null }, errors: [{ extensions: { code: 'SERVICE_UNAVAILABLE' } }] }));
+    expect(answer.requests).toBe(3);
+    expect(answer.errors[0]).toBeInstanceOf(ServerError);
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['a list', '[1,2]'],
+    ['errors that are not a list', '{"data":null,"errors":{"message":"x"}}'],
+  ])('takes a 2xx JSON body that is no GraphQL response (%s) for a ServerError, and retries it', async (_name, body) => {
+    const answer = await ask(raw(200, { 'content-type': 'application/json', 'x-request-id': 'edge-3' }, body));
+    expect(answer.requests).toBe(3);
+    expect(answer.errors).toHaveLength(1);
+    expect(answer.errors[0]).toBeInstanceOf(ServerError);
+    expect(answer.errors[0]).toMatchObject({ code: 'BAD_GATEWAY', status: 200, requestId: 'edge-3' });
+  });
+
+  it("ends at the caller's abort while waiting to retry, not when the wait is over", async () => {
+    // A wait of a minute: without the abort ending it, this test would time out.
+    const controller = new AbortController();
+    const answer = ask(raw(503, { 'content-type': 'text/plain' }, 'down'), { retry: { delaysMs: [60_000], jitter: 0 }, signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    const { errors, requests } = await answer;
+    expect(errors[0]).toBeInstanceOf(ConnectionError);
+    expect(requests).toBe(1);
+  });
+
+  it('calls an abort with a reason of its own a ConnectionError, carrying the reason', async () => {
+    const controller = new AbortController();
+    const answer = ask(() => undefined, { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort('user left');
+    const { errors } = await answer;
+    expect(errors[0]).toBeInstanceOf(ConnectionError);
+    expect(errors[0]!.cause).toBe('user left');
+  });
+
+  it('gives each attempt a time limit: a server that never answers is a ConnectionError, retried', async () => {
+    const answer = await ask(() => undefined, { retry: { ...fastRetries, timeoutMs: 150 } });
+    expect(answer.requests).toBe(3);
+    expect(answer.errors[0]).toBeInstanceOf(ConnectionError);
+    expect(answer.errors[0]!.message).toBe('The gateway did not answer within 150 ms.');
+  });
+
+  it('still maps a Conflux NOT_FOUND next to partial data, and sends it once', async () => {
+    const answer = await ask((response) => json(response, 200, { data: { user: null }, errors: [entry('NOT_FOUND', { status: 404, requestId: 'r-1' })] }));
+    expect(answer.requests).toBe(1);
+    expect(answer.errors[0]).toBeInstanceOf(NotFoundError);
+    expect(answer.errors[0]).toMatchObject({ status: 404, requestId: 'r-1', path: ['user'] });
   });
 });
