@@ -52,6 +52,7 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
         // is refused before the answer is handed over: unusable, as on the Node transport; a body
         // cut short fails later, while it is read, and stays a reset.
         if (response === undefined && (hasCauseCode(error, 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') || isWorkerdLengthError(error))) throw new TransportError('malformed', 'content-length', error);
+        if (isWorkerdProtocolError(error)) throw new TransportError('malformed', 'not HTTP', error);
         throw transportErrorFrom(error, controller.signal);
       } finally {
         stopLimits();
@@ -65,12 +66,33 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
  * Why an answer that `fetch` handed over is not one HTTP can carry, as the Node transport would
  * refuse it: a status below 200 (workerd returns a 101 nobody asked for, or a `100 Continue`
  * with the real answer left in its body, where undici fails the request; and a status under 100
- * as it is), or a `Content-Length` beside `Transfer-Encoding` (workerd reads the chunks).
+ * as it is), a `Content-Length` beside `Transfer-Encoding` (workerd reads the chunks), or headers
+ * past the 16 KiB undici reads (workerd reads more).
  */
 function framingProblem(status: number, headers: Readonly<Record<string, string>>): string | undefined {
   if (status < 200) return `status ${status}`;
   if (headers['content-length'] !== undefined && headers['transfer-encoding'] !== undefined) return 'content-length with transfer-encoding';
+  if (headerBytes(headers) > maxHeaderBytes) return `headers over ${maxHeaderBytes} bytes`;
   return undefined;
+}
+
+/** The most header bytes the Node transport reads: undici's default, Node's `--max-http-header-size`. */
+const maxHeaderBytes = 16 * 1024;
+
+/** The size of the header lines as sent (`name: value` and a line end each); characters, which overcounts no byte. */
+function headerBytes(headers: Readonly<Record<string, string>>): number {
+  let bytes = 0;
+  for (const name in headers) bytes += name.length + headers[name]!.length + 4;
+  return bytes;
+}
+
+/**
+ * workerd failing on an answer it cannot parse (a chunk size that is no number, headers past its
+ * own limit): an `internal error` with a reference, its cause only in its log. A connection lost
+ * is `Network connection lost.` there, a reset as on Node.
+ */
+function isWorkerdProtocolError(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('internal error; reference = ');
 }
 
 /** workerd's fetch refusing two different lengths: `invalid Content-Length header value; cl = 8, 9`. */

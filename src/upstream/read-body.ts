@@ -112,14 +112,15 @@ export function transportErrorFrom(error: unknown, signal: AbortSignal): Transpo
 
 /**
  * Whether reading a body failed because its `Content-Encoding` did not decode (fetch in workerd:
- * `Gzip decompression failed.`; on Node, zlib's `Z_DATA_ERROR` or a brotli format error under
- * `terminated`), not because the connection broke.
+ * `Gzip decompression failed.`, or `Gzip compressed stream ended prematurely.` for a stream cut
+ * short inside a whole HTTP answer; on Node, zlib's `Z_DATA_ERROR` or `Z_BUF_ERROR`, or a brotli
+ * format error, under `terminated`), not because the connection broke.
  */
 export function isUndecodable(error: unknown): boolean {
   return causesOf(error).some(
     ({ code, message }) =>
       (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR__ERROR_FORMAT') || code.startsWith('ERR_BROTLI'))) ||
-      (typeof message === 'string' && /decompression failed/i.test(message)),
+      (typeof message === 'string' && /decompression failed|compressed stream ended prematurely/i.test(message)),
   );
 }
 

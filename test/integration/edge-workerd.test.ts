@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoUpstreams } from '../../src/demo/index.js';
@@ -102,17 +103,24 @@ describe('the edge entry in workerd', () => {
     }
   });
 
-  it('answers a body its Content-Encoding does not describe as Node does: a 200 is BAD_GATEWAY, a 404 keeps its code', async () => {
+  // Data that does not decode is no body, on Node and here: the status still counts, and it is
+  // not a broken connection, so neither call is tried again.
+  it.each([
+    ['plain JSON labelled gzip', (body: string) => Buffer.from(body)],
+    // The HTTP answer is whole (its length is what is sent); the gzip stream in it is not.
+    ['a gzip stream cut short inside a whole answer', (body: string) => gzipSync(body).subarray(0, -6)],
+  ])('answers %s as Node does: a 200 is BAD_GATEWAY, a 404 keeps its code, neither retried', async (_name, encode) => {
     const upstream = await startTestServer((request, response) => {
-      response.writeHead(request.url.includes('c-404') ? 404 : 200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
-      response.end(JSON.stringify({ id: 'c-1', name: 'Plain' }));
+      const missing = request.url.includes('c-404');
+      const sent = encode(JSON.stringify(missing ? { code: 'NOT_FOUND', message: 'Zipped not found' } : { id: 'c-1', name: 'Plain' }));
+      response.writeHead(missing ? 404 : 200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(sent.length) });
+      response.end(sent);
     });
     try {
       const reply = await graphql(worker({ ...demoBindings(), KNOWLEDGE_URL: upstream.url }), '{ a: context(id: "c-1") { name } b: context(id: "c-404") { name } }');
       expect(reply.body.data).toEqual({ a: null, b: null });
       expect(codeAt(reply.body, ['a'])).toMatchObject({ code: 'BAD_GATEWAY', upstream: { service: 'knowledge', status: 200 } });
       expect(codeAt(reply.body, ['b'])).toMatchObject({ code: 'NOT_FOUND', upstream: { service: 'knowledge', status: 404 } });
-      // Not a broken connection: neither call was tried again.
       expect(upstream.requests).toHaveLength(2);
     } finally {
       await upstream.close();
@@ -127,6 +135,11 @@ describe('the edge entry in workerd', () => {
     ['a status below 100', 'HTTP/1.1 099 Low\r\ncontent-type: application/json\r\ncontent-length: 28\r\n\r\n{"id":"c-1","name":"Hidden"}'],
     ['a Content-Length beside chunked encoding', 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n1c\r\n{"id":"c-1","name":"Hidden"}\r\n0\r\n\r\n'],
     ['two lengths', 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 28\r\ncontent-length: 29\r\n\r\n{"id":"c-1","name":"Hidden"}'],
+    // workerd fails these with an `internal error` that names no cause; it was taken for a reset.
+    ['a chunk size that is no number', 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n{"id"\r\n0\r\n\r\n'],
+    ['headers of 200 KB', `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-big: ${'a'.repeat(200_000)}\r\ncontent-length: 28\r\n\r\n{"id":"c-1","name":"Hidden"}`],
+    // Past what undici reads, though workerd reads it: refused as on Node.
+    ['headers of 20 KB', `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-big: ${'a'.repeat(20_000)}\r\ncontent-length: 28\r\n\r\n{"id":"c-1","name":"Hidden"}`],
   ])('answers %s as BAD_GATEWAY, retried as a 502, as Node does', async (_name, raw) => {
     let calls = 0;
     const upstream = createTcpServer((socket) => socket.once('data', () => {

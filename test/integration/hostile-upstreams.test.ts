@@ -107,6 +107,24 @@ describe('hostile upstreams', () => {
     }, 'BAD_GATEWAY');
   });
 
+  it('a 404 whose gzip is cut short inside a whole answer → NOT_FOUND, sent once', async () => {
+    const whole = gzipSync(JSON.stringify({ code: 'NOT_FOUND', message: 'Zipped not found' }));
+    const cut = whole.subarray(0, whole.byteLength - 6);
+    const { upstream } = await expectCode((response) => {
+      response.writeHead(404, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(cut.byteLength) });
+      response.end(cut);
+    }, 'NOT_FOUND');
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('a chunk size that is no number → BAD_GATEWAY, tried 3 times like a 502', async () => {
+    const { error, upstream } = await expectCode((_response, socket) => {
+      socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{"id"\r\n0\r\n\r\n');
+    }, 'BAD_GATEWAY');
+    expect(error.message).toBe('The knowledge service answered with something unusable');
+    expect(upstream.requests).toHaveLength(3);
+  });
+
   it('a 200 with invalid JSON → BAD_GATEWAY', async () => {
     await expectCode((response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
@@ -221,9 +239,9 @@ describe('hostile upstreams', () => {
     expect(upstream.requests).toHaveLength(3);
   });
 
-  it('headers larger than the HTTP client reads (100 kB) → BAD_GATEWAY, tried 3 times like a 502', async () => {
+  it.each([20_000, 100_000])('headers larger than the HTTP client reads (%i bytes) → BAD_GATEWAY, tried 3 times like a 502', async (size) => {
     const { error, upstream } = await expectCode((response) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'x-secret': 'a'.repeat(100_000) });
+      response.writeHead(200, { 'content-type': 'application/json', 'x-secret': 'a'.repeat(size) });
       response.end(JSON.stringify({ id: 'c-1', name: 'Atlas' }));
     }, 'BAD_GATEWAY');
     expect(error.message).toBe('The knowledge service answered with something unusable');
