@@ -110,11 +110,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       watched = clients;
     },
     plugin: {
-      async onRequest({ request, url, endResponse }) {
+      async onRequest({ request, url, endResponse, fetchAPI }) {
         if (url.pathname !== path) return;
-        const refused = readOnlyRefusal(request, path);
+        const refused = readOnlyRefusal(fetchAPI, request, path);
         if (refused) return endResponse(refused);
-        endResponse(new Response(await registry.metrics(), { status: 200, headers: { 'content-type': registry.contentType } }));
+        endResponse(new fetchAPI.Response(await registry.metrics(), { status: 200, headers: { 'content-type': registry.contentType } }));
       },
     },
   };

@@ -158,14 +158,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       useBodyLimit(edge.maxRequestBodyBytes),
       ...(options.plugins ?? []),
       {
-        async onRequest({ request, url, endResponse }) {
+        async onRequest({ request, url, endResponse, fetchAPI }) {
           const { pathname } = url;
           if (pathname !== '/health' && pathname !== '/ready') return;
-          const refused = readOnlyRefusal(request, pathname);
+          const refused = readOnlyRefusal(fetchAPI, request, pathname);
           if (refused) return endResponse(refused);
-          if (pathname === '/health') return endResponse(new Response(null, { status: 200 }));
+          if (pathname === '/health') return endResponse(new fetchAPI.Response(null, { status: 200 }));
           const report = await checkReadiness({ upstreamUrls, clients, transport, extraChecks: sharedStoreCheck });
-          endResponse(Response.json(report, { status: report.ready ? 200 : 503 }));
+          endResponse(fetchAPI.Response.json(report, { status: report.ready ? 200 : 503 }));
         },
       },
       useErrorsWrittenAsJson(), // last: every plugin before it sees GraphQLErrors

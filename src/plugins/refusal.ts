@@ -1,10 +1,17 @@
 /**
  * The answer to a request refused before graphql-yoga reads it: one contract error, no data,
  * the request id in the body and the header. Plugins that end a request early (a missing
- * credential, an `Accept` nothing can answer) answer with it.
+ * credential, an `Accept` nothing can answer) answer with it, made with the server's own
+ * `Response` (yoga's `fetchAPI`): on Node that one gives the status line its reason phrase
+ * (`401 Unauthorized`), where the global `Response` leaves it empty (`401 `).
  */
 import { statusOfCode, type ErrorCode } from '../errors/codes.js';
 import { requestIdFor } from './use-request-id.js';
+
+/** The `Response` class to answer with: yoga's `fetchAPI`, as every plugin hook is handed it. */
+export interface ResponseMaker {
+  Response: typeof Response;
+}
 
 export interface RefusalOptions {
   /** The HTTP status. */
@@ -15,10 +22,10 @@ export interface RefusalOptions {
   headers?: Readonly<Record<string, string>>;
 }
 
-export function refusal(request: Request, code: ErrorCode, message: string, options: RefusalOptions): Response {
+export function refusal(fetchAPI: ResponseMaker, request: Request, code: ErrorCode, message: string, options: RefusalOptions): Response {
   const requestId = requestIdFor(request);
   const body = { errors: [{ message, extensions: { code, status: statusOfCode[code], requestId } }] };
-  return new Response(JSON.stringify(body), {
+  return new fetchAPI.Response(JSON.stringify(body), {
     status: options.status,
     headers: { 'content-type': `${options.mediaType ?? 'application/json'}; charset=utf-8`, 'x-request-id': requestId, ...options.headers },
   });

@@ -102,7 +102,7 @@ export function useAcceptPolicy(): Plugin {
   // The type each request's result is to be written in, where not yoga's; `Accept` is read once, here.
   const chosen = new WeakMap<Request, string>();
   return {
-    onRequestParse({ request, endResponse }) {
+    onRequestParse({ request, endResponse, fetchAPI }) {
       const accept = request.headers.get('accept');
       const ranges = mediaRanges(accept);
       // With a refusal in play yoga's choice cannot be trusted: the type is chosen here, a regular
@@ -116,7 +116,7 @@ export function useAcceptPolicy(): Plugin {
       const asked = JSON.stringify((accept ?? '').slice(0, 100));
       const message = `Accept ${asked} names no type this endpoint answers in: ask for application/graphql-response+json or application/json.`;
       // JSON all the same: the caller accepts nothing this endpoint writes, and the refusal must still say why.
-      endResponse(refusal(request, 'VALIDATION_ERROR', message, { status: 406 }));
+      endResponse(refusal(fetchAPI, request, 'VALIDATION_ERROR', message, { status: 406 }));
     },
     // After yoga's own choice (its result processors come before every plugin of ours).
     onResultProcess({ request, result, setResultProcessor }) {

@@ -12,11 +12,11 @@ import { refusalMediaType } from './use-accept-policy.js';
 
 export function useMethodPolicy(): Plugin {
   return {
-    onRequestParse({ request, endResponse }) {
+    onRequestParse({ request, endResponse, fetchAPI }) {
       const { method } = request;
       if (method === 'GET' || method === 'POST') return;
       const mediaType = refusalMediaType(request.headers.get('accept'));
-      endResponse(refusal(request, 'VALIDATION_ERROR', 'GraphQL only supports GET and POST requests.', { status: 405, mediaType, headers: { allow: 'GET, POST' } }));
+      endResponse(refusal(fetchAPI, request, 'VALIDATION_ERROR', 'GraphQL only supports GET and POST requests.', { status: 405, mediaType, headers: { allow: 'GET, POST' } }));
     },
   };
 }

@@ -22,10 +22,10 @@ export function isWellFormedBearer(value: string | null): boolean {
 
 export function useRequireAuth(): Plugin {
   return {
-    onRequestParse({ request, endResponse }) {
+    onRequestParse({ request, endResponse, fetchAPI }) {
       if (isWellFormedBearer(request.headers.get('authorization'))) return;
       const mediaType = refusalMediaType(request.headers.get('accept'));
-      endResponse(refusal(request, 'UNAUTHENTICATED', 'Missing or malformed credentials: send Authorization: Bearer <key>.', { status: 401, mediaType, headers: { 'www-authenticate': 'Bearer' } }));
+      endResponse(refusal(fetchAPI, request, 'UNAUTHENTICATED', 'Missing or malformed credentials: send Authorization: Bearer <key>.', { status: 401, mediaType, headers: { 'www-authenticate': 'Bearer' } }));
     },
   };
 }
