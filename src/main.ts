@@ -2,6 +2,7 @@
  * The Node entry: reads the configuration, starts the embedded demo services for every
  * upstream whose URL is unset, and serves the gateway over HTTP until SIGTERM or SIGINT.
  */
+import { createHash } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIPv4, type AddressInfo, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -98,6 +99,7 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     logger,
     renderGraphiQL,
     afterResponse: setImmediate,
+    sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
     ...(rateLimitStore ? { rateLimitStore } : {}),
     ...(metrics ? { onUpstreamCall: metrics.onUpstreamCall, onUpstreamCoalesced: metrics.onUpstreamCoalesced, onRequestReport: metrics.onRequestReport } : {}),
     plugins: metrics ? [metrics.plugin, closeWhenDraining, notAnsweredYet] : [closeWhenDraining, notAnsweredYet],

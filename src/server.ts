@@ -61,6 +61,8 @@ export interface GatewayOptions {
    * @default at once, before the response is handed over (the edge, whose work ends with the response)
    */
   afterResponse?: (task: () => void) => void;
+  /** Hex SHA-256 of a caller's bearer key, its rate-limit identity (Node passes `node:crypto`'s). @default Web Crypto's */
+  sha256Hex?: IdentityOptions['sha256Hex'];
   /** More yoga plugins, after the built-in ones (the Node metrics endpoint). @default none */
   plugins?: Plugin[];
   /**
@@ -111,6 +113,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limiter = createRateLimiter({ store: rateLimitStore, onStoreFailure: config.rateLimitStoreFailure, logger });
   const identity: IdentityOptions = { trustedProxies: config.rateLimitTrustedProxies };
   if (config.rateLimitClientIpHeader !== undefined) identity.clientIpHeader = config.rateLimitClientIpHeader;
+  if (options.sha256Hex !== undefined) identity.sha256Hex = options.sha256Hex;
   const sharedStoreCheck = rateLimitStore.name === 'memory' ? undefined : { [rateLimitStore.name]: () => rateLimitStore.ping() };
 
   const report = (finished: RequestReport) => reportRequest(logger, finished, options.onRequestReport);

@@ -5,7 +5,6 @@
  * read only when `trustedProxies` says how many proxies in front append to it, since any client
  * can send one. WHATWG only: Web Crypto, no Node API.
  */
-import { LRUCache } from 'lru-cache';
 import { maxCredentialLength } from '../edge-policy.js';
 
 export interface IdentityOptions {
@@ -17,14 +16,17 @@ export interface IdentityOptions {
    * as none. @default undefined
    */
   clientIpHeader?: string;
+  /**
+   * Hex SHA-256 of a bearer key. Node passes `node:crypto`'s, which answers at once; Web Crypto's
+   * is a round trip through a promise job, and was 4% of the gateway's CPU on a `{ __typename }`
+   * load. Every key is hashed on every request: kept in a cache, the raw keys would stay in memory.
+   * @default Web Crypto's (`sha256Hex`)
+   */
+  sha256Hex?: (text: string) => string | Promise<string>;
 }
 
 const bearer = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const identities = new WeakMap<Request, Promise<string>>();
-// Hashes of recently seen keys, so a returning caller costs a map lookup, not a SHA-256
-// (measured: the digest was about 4% of the gateway's CPU on a `{ __typename }` load).
-// Bounded, and held in memory only: what leaves the process is always the hash.
-const recentKeyHashes = new LRUCache<string, string>({ max: 10_000 });
 
 /** The caller's identity for `request`, computed once per request. */
 export function identityFor(request: Request, serverContext: unknown, options: IdentityOptions = {}): Promise<string> {
@@ -39,14 +41,7 @@ export function identityFor(request: Request, serverContext: unknown, options: I
 async function computeIdentity(request: Request, serverContext: unknown, options: IdentityOptions): Promise<string> {
   const authorization = request.headers.get('authorization');
   const token = authorization !== null && authorization.length <= maxCredentialLength ? bearer.exec(authorization)?.[1] : undefined;
-  if (token !== undefined) {
-    let hash = recentKeyHashes.get(token);
-    if (hash === undefined) {
-      hash = await sha256Hex(token);
-      recentKeyHashes.set(token, hash);
-    }
-    return `key:${hash}`;
-  }
+  if (token !== undefined) return `key:${await (options.sha256Hex ?? sha256Hex)(token)}`;
   const peer = options.clientIpHeader === undefined ? peerAddress(serverContext) : addressIn(request.headers.get(options.clientIpHeader));
   return `ip:${clientAddress(request, peer, options.trustedProxies ?? 0) ?? 'unknown'}`;
 }
@@ -89,16 +84,21 @@ export function normalizedAddress(text: string): string | undefined {
   // A zone (`fe80::1%eth0`) names the interface, not another caller.
   const host = (bracketed?.[1] ?? withPort?.[1] ?? text).replace(/%[\w.-]{1,32}$/, '');
   if (ipv4.test(host)) return host;
-  // An IPv4 address written as IPv6 (`::ffff:198.51.100.7`, as Node gives a peer on a dual-stack socket) is that address.
-  const mapped = /^::ffff:((?:\d{1,3}\.){3}\d{1,3})$/i.exec(host)?.[1];
-  if (mapped !== undefined) return ipv4.test(mapped) ? mapped : undefined;
   if (!host.includes(':') || !/^[0-9A-Fa-f:.]{2,45}$/.test(host)) return undefined;
+  let canonical: string;
   try {
-    // WHATWG's IPv6 parser: lower case, zeros compressed.
-    return new URL(`http://[${host}]/`).hostname.slice(1, -1);
+    // WHATWG's IPv6 parser: lower case, zeros compressed, an embedded IPv4 address in hex.
+    canonical = new URL(`http://[${host}]/`).hostname.slice(1, -1);
   } catch {
     return undefined;
   }
+  // An IPv4 address written as IPv6, however spelled (`::ffff:198.51.100.7`, as Node gives a peer
+  // on a dual-stack socket, `0:0:0:0:0:ffff:198.51.100.7`, `::ffff:c633:6407`), is that address.
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (mapped === null) return canonical;
+  const high = Number.parseInt(mapped[1]!, 16);
+  const low = Number.parseInt(mapped[2]!, 16);
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
 
 /**
