@@ -20,18 +20,23 @@ import { abortedByCaller, deadlinePassed, timedOut, TransportError, type Transpo
 export interface UndiciTransportOptions {
   /** Most open connections per upstream origin. @default 64 */
   connectionsPerOrigin?: number;
-  /** How long an idle keep-alive connection stays open, in ms. @default 30000 */
+  /** How long an idle keep-alive connection stays open, in ms, at most: an upstream's `Keep-Alive: timeout=N` may shorten it, never lengthen it. @default 30000 */
   keepAliveTimeoutMs?: number;
 }
 
 export function createUndiciTransport(options: UndiciTransportOptions = {}): Required<Transport> {
   const pools = new Map<string, Pool>();
+  const keepAliveMs = options.keepAliveTimeoutMs ?? 30_000;
   const poolFor = (origin: string): Pool => {
     let pool = pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, {
         connections: options.connectionsPerOrigin ?? 64,
-        keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+        keepAliveTimeout: keepAliveMs,
+        // undici takes an upstream's `Keep-Alive: timeout=120` over keepAliveTimeout, up to 10
+        // minutes: idle connections to such a server outlived the 30 s. It may shorten the wait
+        // (closing before the server does), never lengthen it.
+        keepAliveMaxTimeout: keepAliveMs,
         pipelining: 1,
       });
       pools.set(origin, pool);

@@ -57,6 +57,18 @@ describe('undici transport', () => {
     expect(upstream.connections()).toBeLessThanOrEqual(2);
   });
 
+  it('closes an idle connection after its keep-alive time, even when the upstream advertises a longer one', async () => {
+    // `Keep-Alive: timeout=120` once made undici keep the connection open for nearly two minutes.
+    const upstream = await use.server((_request, response) => json(response, 200, { ok: true }, { 'keep-alive': 'timeout=120' }));
+    const shortLived = createUndiciTransport({ keepAliveTimeoutMs: 300 });
+    use.onClose(() => shortLived.close());
+    const answer = await shortLived.send(get(upstream.url));
+    expect(answer.status).toBe(200);
+    expect(upstream.openConnections()).toBe(1);
+    // The test server itself would close it after 5 s, Node's default.
+    await waitUntil(() => upstream.openConnections() === 0, 'the idle connection to close', 3000);
+  });
+
   it('sends the body of a write as given', async () => {
     const upstream = await use.server((request, response) => json(response, 200, { method: request.method, body: request.body }));
     const answer = await transport().send(get(`${upstream.url}/x`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } }));
