@@ -14,7 +14,7 @@ import { startDemoUpstreams } from './demo/index.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { normalizedAddress } from './rate-limit/identity.js';
-import { createRedisClient, redisReady } from './rate-limit/redis-client.js';
+import { createRedisClient, databaseRefused, redisReady } from './rate-limit/redis-client.js';
 import { createRedisStore } from './rate-limit/redis-store.js';
 import { requestIdOfServerRequest } from './plugins/use-request-id.js';
 import { bodyNotWholeError } from './plugins/use-content-type-policy.js';
@@ -69,6 +69,11 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     // (refused at once, then Redis left alone for a second): 503s, or no limit at all, while
     // /ready already said ready. A Redis that is not there by then is the failure mode's to handle.
     if (!(await redisReady(client, Math.max(1000, config.redisTimeoutMs * 4)))) {
+      if (databaseRefused(client)) {
+        client.disconnect();
+        await Promise.all([transport.close(), demo?.close()]);
+        throw new ConfigError(`REDIS_URL is invalid: the Redis server has no database ${new URL(config.redisUrl).pathname.slice(1)}`);
+      }
       logger.warn({ event: 'redis_unreachable_at_start' }, 'Redis did not answer at start: rate limiting follows RATE_LIMIT_STORE_FAILURE until it does');
     }
     rateLimitStore = createRedisStore({ client, keyPrefix: config.rateLimitKeyPrefix });

@@ -31,6 +31,14 @@ export function redisReady(client: Redis, withinMs: number): Promise<boolean> {
   });
 }
 
+/** Clients whose server refused the database their URL names: see `createRedisClient`. */
+const refusedDatabase = new WeakSet<Redis>();
+
+/** Whether `client`'s server refused the database number in its URL (it has fewer). */
+export function databaseRefused(client: Redis): boolean {
+  return refusedDatabase.has(client);
+}
+
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
   const timeoutMs = options.timeoutMs ?? 500;
   const logEveryMs = options.logEveryMs ?? 10_000;
@@ -44,6 +52,13 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
   let lastLoggedAt = -Infinity;
   // Without a listener ioredis prints every failed reconnect to stderr.
   client.on('error', (error: Error) => {
+    // A database the server does not have: ioredis reports the failed SELECT, then goes on to
+    // 'ready' in database 0, where the counters would silently go. Dropped and tried again
+    // instead, so the store is unavailable (RATE_LIMIT_STORE_FAILURE applies) until it exists.
+    if (/DB index is out of range/i.test(error.message)) {
+      refusedDatabase.add(client);
+      client.disconnect(true);
+    }
     if (Date.now() - lastLoggedAt < logEveryMs) return;
     lastLoggedAt = Date.now();
     options.logger?.warn({ err: { name: error.name, message: error.message } }, 'redis connection failed');

@@ -49,6 +49,23 @@ describe('rate limiting across instances through Redis', () => {
     expect(statuses).toEqual([[200, '1'], [200, '0'], [429, '0']]);
   });
 
+  it('keeps its counters in the database its URL names, and will not start on one the server lacks', async () => {
+    redis = await startTestRedis();
+    const gateway = await startTestGateway({ REDIS_URL: `${redis.url}/1`, RATE_LIMIT_KEY_PREFIX: 'dbtest:', RATE_LIMIT_OPERATIONS: '10/1m' });
+    gateways.push(gateway);
+    expect((await gateway.graphql('{ __typename }')).status).toBe(200);
+    const inspect = new Redis(redis.url);
+    try {
+      expect(await inspect.keys('dbtest:*')).toEqual([]);
+      await inspect.select(1);
+      expect((await inspect.keys('dbtest:*')).length).toBeGreaterThan(0);
+    } finally {
+      inspect.disconnect();
+    }
+    // The server has 16: ioredis went on in database 0 after the failed SELECT, counting there.
+    await expect(startTestGateway({ REDIS_URL: `${redis.url}/99` })).rejects.toThrow(/^REDIS_URL is invalid: the Redis server has no database 99$/);
+  });
+
   it('lets exactly 100 of 300 concurrent operations from one key through two instances', async () => {
     redis = await startTestRedis();
     const env = { RATE_LIMIT_OPERATIONS: '100/1h', RATE_LIMIT_KEY_PREFIX: `test:${crypto.randomUUID()}:` };
