@@ -125,7 +125,13 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
     arrivals.set(request, Date.now());
     active++;
     requestOnSocket.set(request.socket, request);
+    // Node checks `requestTimeout` once a second: a body still arriving at the deadline got its
+    // 408 up to a second late, or, ending in between, ran with no time left. Timed here instead.
+    const late = setTimeout(() => {
+      if (!request.complete && !response.headersSent) answerClientError(requestTimeout(), request.socket, logger, request);
+    }, config.requestDeadlineMs).unref();
     response.once('close', () => {
+      clearTimeout(late);
       if (requestOnSocket.get(request.socket) === request) requestOnSocket.delete(request.socket);
       if (--active === 0) drained?.();
     });
@@ -203,6 +209,11 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
   // answer with it before the caller reads it.
   socket.pause();
   setTimeout(() => socket.destroy(), refusedConnectionLingerMs).unref();
+}
+
+/** The error Node's own `requestTimeout` raises, for a request whose body is late. */
+function requestTimeout(): NodeJS.ErrnoException {
+  return Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
 }
 
 /** How long a refused connection stays open after its answer, unread, so that the answer arrives. */

@@ -31,6 +31,21 @@ describe('request deadline', () => {
     expect(answer.errors).toEqual([expect.objectContaining({ path: ['context'], extensions: expect.objectContaining({ code: 'GATEWAY_TIMEOUT' }) })]);
   });
 
+  it('answers 408 to a body still arriving at the deadline, though it ends before Node would next look', async () => {
+    // Node checks its request timeout once a second: a body ending 300 ms past the deadline
+    // usually slipped in between and ran with no time left (200, GATEWAY_TIMEOUT at each field).
+    const upstream = await use.server((_request, response) => json(response, 200, { id: 'c-1', name: 'Notes' }));
+    const gateway = await use.gateway({ KNOWLEDGE_URL: upstream.url, REQUEST_DEADLINE_MS: '1000' });
+    const reply = await send(gateway.url, {
+      headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' },
+      body: JSON.stringify({ query: both }),
+      slowBody: { firstBytes: 10, restAfterMs: 1300 },
+    });
+    expect(reply.status).toBe(408);
+    expect(JSON.parse(reply.text)).toMatchObject({ errors: [{ message: 'Request timed out.', extensions: { code: 'VALIDATION_ERROR' } }] });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it('runs from the arrival on the edge handler too: a slow body spends it', async () => {
     const upstream = await use.server((_request, response) => void setTimeout(() => json(response, 200, { id: 'c-1', name: 'Notes' }), 800));
     const projects = await use.server((_request, response) => json(response, 200, { id: 'p-1', name: 'Atlas', ownerId: 'u-1', workspaceId: 'w-1', updatedAt: '2025-01-01T00:00:00Z' }));
