@@ -69,6 +69,11 @@ export function clientDetails(report: UpstreamErrorReport): ContractDetails | un
         break;
       }
       case 'validTransitions': {
+        // An empty list says something: no transition is possible from here.
+        if (Array.isArray(value) && value.length === 0) {
+          details.validTransitions = [];
+          break;
+        }
         const transitions = textList(typeof value === 'string' ? value.split(',', maxListItems) : value, 100);
         if (transitions !== undefined) details.validTransitions = transitions;
         break;

@@ -27,7 +27,8 @@ export type SessionData = z.infer<typeof sessionShape>;
 export const userShape = z.object({ id: text, name: text });
 export type UserData = z.infer<typeof userShape>;
 
-export const emailShape = z.object({ email: text });
+// A user may have no address: `{ "email": null }` (or no member) is null, as `User.email` is nullable.
+export const emailShape = z.object({ email: optionalText });
 
 export const workspaceShape = z.object({ id: text, name: text, plan: optionalText });
 export type WorkspaceData = z.infer<typeof workspaceShape>;

@@ -355,6 +355,9 @@ describe('toGraphQLError: details keep client-safe keys only (ERRORS.md §4)', (
     ],
     ['reads valid_transitions as validTransitions', { valid_transitions: ['accepted', 'rejected'] }, { validTransitions: ['accepted', 'rejected'] }],
     ['reads validTransitions', { validTransitions: ['accepted'] }, { validTransitions: ['accepted'] }],
+    // No transition is possible: said, not left out, so a client can tell it from "not said".
+    ['keeps an empty list of valid transitions', { valid_transitions: [] }, { validTransitions: [] }],
+    ['drops a list whose every transition looks internal, rather than show it empty', { valid_transitions: ['SELECT * FROM t'] }, undefined],
     ['reads VALID_TRANSITIONS', { VALID_TRANSITIONS: ['accepted'] }, { validTransitions: ['accepted'] }],
     ['reads valid-transitions given as one comma-separated string', { 'valid-transitions': 'accepted, rejected' }, { validTransitions: ['accepted', 'rejected'] }],
     ['reads required_scope as requiredScope', { required_scope: 'users:email' }, { requiredScope: 'users:email' }],

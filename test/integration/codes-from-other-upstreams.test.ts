@@ -169,6 +169,16 @@ describe('codes from other upstreams', () => {
     expect(errorAt(reply, ['context']).message).toBe('The knowledge service answered with something unusable');
   });
 
+  it('a user without an address (email null, or no member) has a null email and no error', async () => {
+    upstream = await startTestServer((request, response) => {
+      if (request.url.endsWith('/email')) return json(response, 200, request.url.includes('u-none') ? {} : { email: null });
+      json(response, 200, { id: request.url.split('/')[4], name: 'Carl' });
+    });
+    gateway = await startTestGateway({ DIRECTORY_URL: upstream.url });
+    const reply = await gateway.graphql('{ a: user(id: "u-null") { name email } b: user(id: "u-none") { email } }');
+    expect(reply.body).toEqual({ data: { a: { name: 'Carl', email: null }, b: { email: null } } });
+  });
+
   it('a 200 whose JSON has the wrong shape → BAD_GATEWAY at that field', async () => {
     await knowledgeAnswering((_request, response) => json(response, 200, { id: 'c-1', name: null }));
     const reply = await gateway!.graphql('{ context(id: "c-1") { name } }');
