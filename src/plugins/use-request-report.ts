@@ -54,6 +54,13 @@ interface Pending {
 
 const graphqlName = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
 
+/** The operation's name (when it has one of at most 128 characters: what a log line and a metric label take) and its type. */
+function recordOperation(entry: Pending, operation: ReturnType<typeof getOperationAST>): void {
+  const name = operation?.name?.value;
+  if (name !== undefined && graphqlName.test(name)) entry.operation = name;
+  if (operation) entry.operationType = operation.operation;
+}
+
 /**
  * Statuses the HTTP server sent itself to a request yoga was still reading (Node's 408 for a
  * body cut off at the deadline), by the server's own request object (Node's `IncomingMessage`).
@@ -91,15 +98,23 @@ export function useRequestReport(options: RequestReportOptions): { start: Plugin
     },
   };
   const finish: Plugin = {
+    // An operation refused by validation never executes: its name, when it has one, is read here.
+    onValidate({ params, context }) {
+      return ({ valid }) => {
+        if (valid) return;
+        const { request, params: graphqlParams } = context as { request?: Request; params?: { operationName?: unknown } };
+        const entry = request === undefined ? undefined : pending.get(request);
+        if (entry === undefined) return;
+        const operationName = typeof graphqlParams?.operationName === 'string' ? graphqlParams.operationName : undefined;
+        recordOperation(entry, getOperationAST(params.documentAST, operationName));
+      };
+    },
     onExecute({ args }) {
       const { request, call } = args.contextValue as { request?: Request; call?: Pending['calls'] };
       const entry = request === undefined ? undefined : pending.get(request);
       if (entry === undefined) return;
       if (call !== undefined) entry.calls = call;
-      const operation = getOperationAST(args.document, args.operationName ?? undefined);
-      const name = operation?.name?.value;
-      if (name !== undefined && graphqlName.test(name)) entry.operation = name;
-      if (operation) entry.operationType = operation.operation;
+      recordOperation(entry, getOperationAST(args.document, args.operationName ?? undefined));
     },
     onResultProcess({ request, result }) {
       const entry = pending.get(request);

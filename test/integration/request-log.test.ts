@@ -47,6 +47,13 @@ describe('request log through the logger', () => {
     expect(JSON.stringify(withheld[0]!.fields)).toContain('projects');
   });
 
+  it('names an operation that validation refused, as it names one that ran', async () => {
+    const reply = await gateway.graphql('query NamedButInvalid { nope }', { headers: { 'x-request-id': 'log-test-named' } });
+    expect(reply.body.errors?.[0]?.extensions['code']).toBe('VALIDATION_ERROR');
+    const line = gateway.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-named');
+    expect(line?.fields).toMatchObject({ operation: 'NamedButInvalid', operationType: 'query', outcome: 'error', errorCodes: ['VALIDATION_ERROR'] });
+  });
+
   it('logs a refused credential and a health probe too, the probe at debug', async () => {
     await gateway.graphql('{ projects { id } }', { authorization: null, headers: { 'x-request-id': 'log-test-2' } });
     await (await fetch(`${gateway.url}/health`, { headers: { 'x-request-id': 'log-test-3' } })).arrayBuffer();
