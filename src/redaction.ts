@@ -35,6 +35,9 @@ const secretEndings = [
   'cookie',
   'authorization',
   'idempotencykey',
+  'pwd',
+  'pass',
+  'session',
 ];
 
 function fold(key: string): string {
@@ -66,7 +69,7 @@ export const secretNameEndings = 'token|api[_-]?key|(?:secret|access|private)[_-
  * credential, a cookie, an authorization or a signature. One start per name (nothing of a name
  * before it) keeps it linear.
  */
-const secretName = `((?<![a-z0-9_-])[a-z0-9_-]*?(?:${secretNameEndings}|credentials?|authorization|cookie|sig(?:nature)?))`;
+const secretName = `((?<![a-z0-9_-])[a-z0-9_-]*?(?:${secretNameEndings}|credentials?|authorization|cookie|sig(?:nature)?|pwd|pass|session))`;
 /** A secret as a URL's query parameter or a `name=value` pair: `?api_key=…&access_token=…`, `DB_PASSWORD = …`. */
 const secretParameterInText = new RegExp(`${secretName}\\s*=\\s*("[^"\\n]{0,500}"|'[^'\\n]{0,500}'|[^&;,\\s"'<>]+)`, 'gi');
 /**
@@ -74,8 +77,8 @@ const secretParameterInText = new RegExp(`${secretName}\\s*=\\s*("[^"\\n]{0,500}
  * whole (`"password":"correct horse battery staple"`), an unquoted one to the next space.
  */
 const secretMemberInText = new RegExp(`${secretName}(["']?\\s*:\\s*)("[^"\\n]{0,500}"|'[^'\\n]{0,500}'|[^\\s"',;}&]+)`, 'gi');
-/** An `Authorization` header quoted in text: its scheme and credential both go (`authorization: Token abc`). */
-const authorizationInText = /(\b(?:proxy-)?authorization["']?\s*:\s*["']?)[^"'\n,;}]{1,500}/gi;
+/** An `Authorization` or `Idempotency-Key` header quoted in text: its whole value goes (`authorization: Token abc`). */
+const authorizationInText = /(\b(?:(?:proxy-)?authorization|idempotency[-_ ]?key)["']?\s*:\s*["']?)[^"'\n,;}]{1,500}/gi;
 /**
  * The password of a URL or connection string, with or without a user, `/` and `@` included (to
  * the last `@`): `postgres://admin:<password>@db`, `redis://:<password>@cache`. A port and a
@@ -88,8 +91,34 @@ const passwordInUrl = /(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:@\/]{0,200}:)(?!\d{1,5
  */
 export const jwtPart = '(?:\\w|-(?!eyJ)){5,}';
 const jwtInText = new RegExp(`\\beyJ${jwtPart}\\.eyJ${jwtPart}(?:\\.[\\w-]*)?`, 'g');
+/** The key formats of AWS, Stripe, GitHub, Slack and Google, recognisable without a name: shared with the check of upstream messages. */
+export const keyFormats = '(?:AKIA|ASIA)[0-9A-Z]{16}|[rs]k_(?:live|test)_[0-9A-Za-z]{8,}|gh[pousr]_[0-9A-Za-z]{20,}|xox[abprs]-[0-9A-Za-z-]{10,}|AIza[\\w-]{30,}';
+const keyFormatInText = new RegExp(`\\b(?:${keyFormats})`, 'g');
+/** A private key in PEM, from its first line to its last, or to the end of the text. */
+const privateKeyInText = /-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----[^]{0,10000}?(?:-----END [A-Z ]{0,20}PRIVATE KEY-----|$)/g;
+const privateKeyEnd = /-----END [A-Z ]{0,20}PRIVATE KEY-----/g;
+const base64OrSpace = /[A-Za-z0-9+/=\s]/;
+
+/**
+ * Private keys in PEM: whole, or a body whose first line was cut off before the text reached
+ * here, walked back from its last line (a pattern matching the body forwards would try every
+ * start of a long base64 run: quadratic).
+ */
+function withoutPrivateKeys(text: string): string {
+  if (!text.includes('PRIVATE KEY-----')) return text;
+  const whole = text.replace(privateKeyInText, redactedValue);
+  let kept = '';
+  let from = 0;
+  for (const end of whole.matchAll(privateKeyEnd)) {
+    let start = end.index;
+    while (start > from && end.index - start < 10_000 && base64OrSpace.test(whole[start - 1]!)) start--;
+    kept += `${whole.slice(from, start)}${redactedValue}`;
+    from = end.index + end[0].length;
+  }
+  return kept + whole.slice(from);
+}
 /** Cheap first look: text without any of these words holds nothing the patterns above replace. */
-const credentialWord = /bearer|basic|token|key|secret|passw|passphrase|credential|cookie|authorization|sig|eyJ|:\/\//i;
+const credentialWord = /bearer|basic|token|key|secret|pass|pwd|session|credential|cookie|authorization|sig|eyJ|:\/\/|AKIA|ASIA|[rs]k_|gh[pousr]_|xox|AIza/i;
 const maxScrubDepth = 8;
 
 /** `[redacted]` in the quotes `value` came in, if any. */
@@ -100,13 +129,35 @@ function redactedKeepingQuotes(value: string): string {
 
 function scrubText(text: string): string {
   if (!credentialWord.test(text)) return text;
-  return text
+  return withoutPrivateKeys(text)
     .replace(authorizationInText, `$1${redactedValue}`)
     .replace(bearerInText, `$1 ${redactedValue}`)
     .replace(jwtInText, redactedValue)
+    .replace(keyFormatInText, redactedValue)
     .replace(secretParameterInText, (_match, name: string, value: string) => `${name}=${redactedKeepingQuotes(value)}`)
     .replace(secretMemberInText, (_match, name: string, separator: string, value: string) => `${name}${separator}${redactedKeepingQuotes(value)}`)
     .replace(passwordInUrl, `$1${redactedValue}@`);
+}
+
+/** Secrets shorter than this are not looked for by value: replacing them would blank out ordinary words. */
+export const minKnownSecretLength = 6;
+
+/**
+ * `value` with every occurrence of each of `secrets` replaced, in every string at any depth: the
+ * caller's own credential and idempotency key, which an upstream may echo bare in its error
+ * body, where no pattern can tell them from other text.
+ */
+export function withoutValues(value: unknown, secrets: readonly string[], depth = 0): unknown {
+  if (typeof value === 'string') {
+    let text = value;
+    for (const secret of secrets) if (secret.length >= minKnownSecretLength && text.includes(secret)) text = text.split(secret).join(redactedValue);
+    return text;
+  }
+  if (typeof value !== 'object' || value === null || depth >= maxScrubDepth) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutValues(item, secrets, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = withoutValues(item, secrets, depth + 1);
+  return out;
 }
 
 /**

@@ -50,6 +50,33 @@ describe('createLogger', () => {
     expect(body).not.toContain(key);
   });
 
+  it('logs no bearer key or idempotency key of the caller that an upstream echoed bare, with no name to tell it by', async () => {
+    const bareKey = 'CALLERKEY9f8e7d6c5b4a';
+    const idempotencyKey = 'IDEMKEY-SECRET-77';
+    upstream = await startTestServer((request, response) =>
+      json(
+        response,
+        500,
+        { type: 'https://problems.example/internal', title: 'Failed', status: 500, detail: `key ${bareKey} may not use ${request.headers['idempotency-key']} twice`, k: bareKey, used: idempotencyKey },
+        { 'content-type': 'application/problem+json' },
+      ),
+    );
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(line) } });
+    gateway = await startGateway({ PORT: '0', KNOWLEDGE_URL: upstream.url, LOG_LEVEL: 'debug' }, { logger });
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bareKey}` },
+      body: JSON.stringify({ query: `mutation { rememberFact(contextId: "c-1", text: "t", idempotencyKey: "${idempotencyKey}") { id } }` }),
+    });
+    expect(await response.text()).toContain('UPSTREAM_ERROR');
+    expect(upstream.requests.at(-1)!.headers['idempotency-key']).toBe(idempotencyKey);
+    const log = lines.join('');
+    expect(log).toContain('upstream error detail withheld');
+    expect(log).not.toContain(bareKey);
+    expect(log).not.toContain(idempotencyKey);
+  });
+
   it('scrubs withheld details before cutting them short for the log', async () => {
     // Details over 2,000 characters are logged as cut JSON text, whose keys the logger can no
     // longer see: the token once went out whole.
@@ -130,7 +157,19 @@ describe('createLogger', () => {
     expect(scrubSecrets('passwordHint=blue tokenizer=bpe designer=ada')).toBe('passwordHint=blue tokenizer=bpe designer=ada');
   });
 
-  it.each(['eyJ-', 'password', 'a_', 'token: 1', 'dbPassword="', 'postgres://a:'])('scrubs 1 MB of %j repeated without stalling', (unit) => {
+  it('scrubs key formats known by their shape, private keys, short secret names and an Idempotency-Key quoted in text', () => {
+    expect(scrubSecrets('keys AKIAIOSFODNN7EXAMPLE sk_live_4eC39HqLyjWDarjtT1zdp7dc ghp_16C7e42F292c6912E7710c838347Ae178B4a and xoxb-1234567890-abcdefghij')).toBe(
+      `keys ${redactedValue} ${redactedValue} ${redactedValue} and ${redactedValue}`,
+    );
+    expect(scrubSecrets('-----BEGIN RSA PRIVATE KEY-----\nMIIEPRIVATEKEYBODY1\n-----END RSA PRIVATE KEY----- after')).toBe(`${redactedValue} after`);
+    // A body whose first line was cut off still goes, up to its last line.
+    expect(scrubSecrets('cut: MIIEPRIVATEKEY\nBODY2==\n-----END PRIVATE KEY----- after')).toBe(`cut:${redactedValue} after`);
+    expect(scrubSecrets('pwd=PWDVAL1 pass=PASSVAL1 session=SESSIONVAL1')).toBe(`pwd=${redactedValue} pass=${redactedValue} session=${redactedValue}`);
+    expect(scrubSecrets({ pwd: 'a', pass: 'b', session: 'c', sessions: 'kept' })).toEqual({ pwd: redactedValue, pass: redactedValue, session: redactedValue, sessions: 'kept' });
+    expect(scrubSecrets('raw header Idempotency-Key: IDEMHDR88; idempotency_key: "IDEM2"')).toBe(`raw header Idempotency-Key: ${redactedValue}; idempotency_key: "${redactedValue}"`);
+  });
+
+  it.each(['eyJ-', 'password', 'a_', 'token: 1', 'dbPassword="', 'postgres://a:', 'AKIA', 'MIIE', '-----END PRIVATE KEY-----', 'pass='])('scrubs 1 MB of %j repeated without stalling', (unit) => {
     // The log scrubs every string of a record, a URL path or an upstream's echo of caller input
     // included: a pattern that backtracked over such a run blocked the event loop for minutes
     // (the test's timeout is what fails then).

@@ -5,7 +5,7 @@
  * this is replaced by the code's default sentence (and logged), even though 4xx messages
  * otherwise reach the client (ERRORS.md §4: never a stack trace, SQL, host name or file path).
  */
-import { jwtPart, secretNameEndings } from '../redaction.js';
+import { jwtPart, keyFormats, secretNameEndings } from '../redaction.js';
 
 /**
  * A secret's name in a message, prefixes included, separated or run together (`db_password`,
@@ -77,7 +77,7 @@ const internalPatterns: readonly RegExp[] = [
   new RegExp(`${secretNameInText}["']?\\s*:\\s*["']?(?=[^\\s"'<>,;}:]*\\d)[^\\s"'<>,;}:]{6,}`, 'i'),
   new RegExp(`\\beyJ${jwtPart}\\.eyJ${jwtPart}`),
   /-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----/,
-  /\b(?:(?:AKIA|ASIA)[0-9A-Z]{16}|[rs]k_(?:live|test)_[0-9A-Za-z]{8,}|gh[pousr]_[0-9A-Za-z]{20,}|xox[abprs]-[0-9A-Za-z-]{10,}|AIza[\w-]{30,})/,
+  new RegExp(`\\b(?:${keyFormats})`),
 ];
 
 /**

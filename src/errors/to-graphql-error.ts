@@ -6,7 +6,7 @@
  */
 import { getLocation, GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import type { Logger } from '../log.js';
-import { scrubSecrets } from '../redaction.js';
+import { scrubSecrets, withoutValues } from '../redaction.js';
 import { isUpstreamError, type UpstreamError, type UpstreamErrorReport, type UpstreamFailure } from '../upstream/failure.js';
 import { codeForFailure, type ErrorOverrides } from './classify.js';
 import { clientDetails, isSafeDetailKey, type ContractDetails } from './client-details.js';
@@ -79,10 +79,10 @@ export type ErrorLocation = Partial<Pick<GraphQLError, 'nodes' | 'source' | 'pos
  * `toGraphQLError` would make of graphql-js's wrapping of it, without that wrapping (each
  * `GraphQLError` costs several microseconds to build, and the error path builds few).
  */
-export function upstreamErrorAt(error: UpstreamError, options: ContractErrorOptions, requestId: string, at: ErrorLocation): GraphQLError {
+export function upstreamErrorAt(error: UpstreamError, options: ContractErrorOptions, requestId: string, at: ErrorLocation, callerSecrets?: () => readonly string[]): GraphQLError {
   // The request id apart from the options shared by every request: an object spread followed by
   // another member costs about 1.3 µs in Node 20, once per failed field.
-  return fromUpstreamError(error, options, at, requestId);
+  return fromUpstreamError(error, options, at, requestId, callerSecrets);
 }
 
 /** Every error `build` made, so that mapping one again costs nothing. */
@@ -196,7 +196,11 @@ function withoutSuggestions(message: string): string {
   return message.replace(/ ?Did you mean [^?]{0,500}\?/g, '').trim();
 }
 
-function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, at: ErrorLocation | undefined, givenRequestId = options.requestId): GraphQLError {
+/**
+ * `callerSecrets` gives the values of the caller's that must not reach the log even where an
+ * upstream echoed them bare (its bearer key, its idempotency key), asked only when a line is written.
+ */
+function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, at: ErrorLocation | undefined, givenRequestId = options.requestId, callerSecrets?: () => readonly string[]): GraphQLError {
   const mapped = mappedFailure(error, options.overrides);
   const requestId = givenRequestId ?? error.requestId;
   const extensions = base(mapped.code, requestId);
@@ -207,7 +211,8 @@ function fromUpstreamError(error: UpstreamError, options: ContractErrorOptions, 
   if (withheld !== undefined) {
     if (options.exposeDetail) extensions['debug'] = withheld;
     if (options.logger && firstSightingIn(error, requestId)) {
-      options.logger.warn({ requestId, service: error.service, method: error.method, path: error.path, code: mapped.code, attempts: error.attempts, ...withheld }, 'upstream error detail withheld');
+      const line = { requestId, service: error.service, method: error.method, path: error.path, code: mapped.code, attempts: error.attempts, ...withheld };
+      options.logger.warn(callerSecrets ? (withoutValues(line, callerSecrets()) as typeof line) : line, 'upstream error detail withheld');
     }
   }
   return build(mapped.message, extensions, at);

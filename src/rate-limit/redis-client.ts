@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { withoutValues } from '../redaction.js';
 
 export interface RedisClientOptions {
   /** One command's timeout, and the connect timeout's base, in ms. @default 500 */
@@ -50,6 +51,8 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
   });
   let lastLoggedAt = -Infinity;
+  // A server's error may quote the command it refused, AUTH and its password included.
+  const password = passwordOf(url);
   // Without a listener ioredis prints every failed reconnect to stderr.
   client.on('error', (error: Error) => {
     // A database the server does not have: ioredis reports the failed SELECT, then goes on to
@@ -61,7 +64,18 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     }
     if (Date.now() - lastLoggedAt < logEveryMs) return;
     lastLoggedAt = Date.now();
-    options.logger?.warn({ err: { name: error.name, message: error.message } }, 'redis connection failed');
+    options.logger?.warn({ err: { name: error.name, message: withoutValues(error.message, password) as string } }, 'redis connection failed');
   });
   return client;
+}
+
+/** The password of a Redis URL, as written and decoded; none when it has none. */
+function passwordOf(url: string): string[] {
+  const { password } = new URL(url);
+  if (password === '') return [];
+  try {
+    return [decodeURIComponent(password), password];
+  } catch {
+    return [password];
+  }
 }

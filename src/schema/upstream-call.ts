@@ -24,8 +24,17 @@ export function callUpstream<T>(
     // otherwise wrap the failure in a GraphQLError (with a stack trace) only for the contract
     // to replace it, and each GraphQLError is a measurable share of the error path's cost.
     if (!isUpstreamError(error)) throw error;
-    throw upstreamErrorAt(error, context.contract, context.requestId, fieldOf(info));
+    throw upstreamErrorAt(error, context.contract, context.requestId, fieldOf(info), () => callerSecrets(context, options));
   });
+}
+
+/** The caller's own secrets that this call could have sent: its bearer key (and whole `Authorization`), its idempotency keys. */
+function callerSecrets(context: GatewayContext, options: RequestOptions<unknown>): string[] {
+  const secrets: string[] = [];
+  const authorization = context.call.forwardHeaders['authorization'];
+  if (authorization !== undefined) secrets.push(authorization, authorization.replace(/^\S+\s+/, ''));
+  for (const key of [options.idempotencyKey, context.idempotencyKey, context.idempotencyKeySent]) if (key !== undefined) secrets.push(key);
+  return secrets;
 }
 
 /**
