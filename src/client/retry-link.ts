@@ -13,8 +13,8 @@
  * a wait too: Apollo's `HttpLink` gives every attempt a signal of its own and would send a retry
  * regardless, and `RetryLink`'s timer does not watch the signal. A `Retry-After` on a
  * server-side failure is a floor for the wait; one longer than the link's longest wait hands the
- * failure over at once. Each attempt has a time limit (30 s, the SDK's), past which it is a
- * `ConnectionError`.
+ * failure over at once. Each attempt has 30 s (the SDK's timeout) to give its first result, past
+ * which it is a `ConnectionError`.
  */
 import { ApolloLink } from '@apollo/client/link';
 import { RetryLink } from '@apollo/client/link/retry';
@@ -30,7 +30,7 @@ export interface RetryLinkOptions {
   maxAttempts?: number;
   /** Spread of each wait as a fraction of it: 0.2 waits between 80% and 120%. @default 0.2 */
   jitter?: number;
-  /** One attempt's time limit in ms, past which it fails as a `ConnectionError` (and a query is retried). @default 30000 */
+  /** How long one attempt may take to give its first result, in ms, past which it fails as a `ConnectionError` (and a query is retried). @default 30000 */
   timeoutMs?: number;
 }
 
@@ -151,12 +151,19 @@ function callerAbort(signal: AbortSignal): unknown {
   return new ConnectionError({ code: 'CONNECTION_ERROR', message: 'The request was aborted.', cause: reason });
 }
 
-/** `source`, failed as a `ConnectionError` when it has not ended within `timeoutMs`; leaving it aborts the attempt's fetch. */
+/**
+ * `source`, failed as a `ConnectionError` when it has given nothing within `timeoutMs`; leaving it
+ * aborts the attempt's fetch. Its first result stops the clock, so that a stream (a subscription
+ * or `@defer` over HTTP) may run on: as in the SDK policy, no read timeout while results arrive.
+ */
 function withinTime<T>(source: Observable<T>, timeoutMs: number): Observable<T> {
   return new Observable<T>((subscriber) => {
     const timer = setTimeout(() => subscriber.error(new ConnectionError({ code: 'CONNECTION_ERROR', message: `The gateway did not answer within ${timeoutMs} ms.` })), timeoutMs);
     const subscription = source.subscribe({
-      next: (value) => subscriber.next(value),
+      next: (value) => {
+        clearTimeout(timer);
+        subscriber.next(value);
+      },
       error: (error: unknown) => subscriber.error(error),
       complete: () => subscriber.complete(),
     });

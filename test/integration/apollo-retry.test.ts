@@ -292,6 +292,28 @@ describe('the retry link, against answers that are not from Conflux', () => {
     expect(answer.errors[0]!.message).toBe('The gateway did not answer within 150 ms.');
   });
 
+  it('lets a stream run past the time limit once its first result came (a subscription over HTTP)', async () => {
+    // Each part is closed by the delimiter after it: the first is whole at once, the second 300 ms later.
+    const part = (tick: number) => `\r\ncontent-type: application/json\r\n\r\n${JSON.stringify({ payload: { data: { tick } } })}\r\n--graphql`;
+    const server = await startTestServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'multipart/mixed;boundary="graphql";subscriptionSpec=1.0' });
+      response.write(`\r\n--graphql${part(1)}`);
+      setTimeout(() => response.end(`${part(2)}--\r\n`), 300);
+    });
+    opened.push(server);
+    const client = createTestApolloClient(server.url, { retry: { ...fastRetries, timeoutMs: 150 } });
+    const ticks: unknown[] = [];
+    const ended = await new Promise<unknown>((resolve) => {
+      client.subscribe({ query: gql`subscription Ticks { tick }` }).subscribe({
+        next: (result) => void ticks.push((result.data as { tick?: number } | undefined)?.tick ?? result.error),
+        error: (error: unknown) => resolve(error),
+        complete: () => resolve('complete'),
+      });
+    });
+    expect(ended).toBe('complete');
+    expect(ticks).toEqual([1, 2]);
+  });
+
   it('still maps a Conflux NOT_FOUND next to partial data, and sends it once', async () => {
     const answer = await ask((response) => json(response, 200, { data: { user: null }, errors: [entry('NOT_FOUND', { status: 404, requestId: 'r-1' })] }));
     expect(answer.requests).toBe(1);
