@@ -150,7 +150,7 @@ export const minKnownSecretLength = 6;
 export function withoutValues(value: unknown, secrets: readonly string[], depth = 0): unknown {
   if (typeof value === 'string') {
     let text = value;
-    for (const secret of secrets) if (secret.length >= minKnownSecretLength && text.includes(secret)) text = text.split(secret).join(redactedValue);
+    for (const secret of secrets) if (secret.length >= minKnownSecretLength) text = text.replaceAll(secret, redactedValue);
     return text;
   }
   if (typeof value !== 'object' || value === null || depth >= maxScrubDepth) return value;

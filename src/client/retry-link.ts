@@ -18,7 +18,7 @@
  */
 import { ApolloLink } from '@apollo/client/link';
 import { RetryLink } from '@apollo/client/link/retry';
-import { catchError, map, Observable, of, throwError } from 'rxjs';
+import { catchError, map, Observable, of, throwError, timeout } from 'rxjs';
 import { ConfluxError, ConnectionError, RateLimitError, ServerError } from './errors.js';
 import { fromErrorEntries, isAbort, isFetchFailure, recordAnswer, toConfluxErrors } from './to-conflux-error.js';
 
@@ -68,7 +68,10 @@ export function createRetryLink(options: RetryLinkOptions = {}): ApolloLink {
     // Each attempt passes here: one due after the caller left is never sent.
     const signal = signalOf(operation);
     if (signal?.aborted) return throwError(() => callerAbort(signal));
-    return withinTime(forward(operation), timeoutMs).pipe(
+    return forward(operation).pipe(
+      // The first result stops the clock (leaving the attempt aborts its fetch), so that a stream
+      // (a subscription or `@defer` over HTTP) runs on: no read timeout while results arrive.
+      timeout({ first: timeoutMs, with: () => throwError(() => new ConnectionError({ code: 'CONNECTION_ERROR', message: `The gateway did not answer within ${timeoutMs} ms.` })) }),
       map((result) => {
         const response = responseOf(operation);
         // A body that parsed but is no GraphQL response (`[1, 2]`, `errors` not a list).
@@ -82,7 +85,10 @@ export function createRetryLink(options: RetryLinkOptions = {}): ApolloLink {
       }),
       // A body that is JSON but not an object (`null`) fails inside HttpLink with a TypeError of
       // its own once the answer has arrived: a server-side failure, not a bug of the caller's.
-      catchError((error: unknown) => throwError(() => (error instanceof TypeError && !isFetchFailure(error) && responseOf(operation) !== undefined ? notGraphQL(responseOf(operation), error) : error))),
+      catchError((error: unknown) => {
+        const response = responseOf(operation);
+        return throwError(() => (error instanceof TypeError && !isFetchFailure(error) && response !== undefined ? notGraphQL(response, error) : error));
+      }),
     );
   });
   return ApolloLink.from([settle, retry, raise]);
@@ -149,29 +155,6 @@ function callerAbort(signal: AbortSignal): unknown {
   const reason: unknown = signal.reason;
   if (isAbort(reason)) return reason;
   return new ConnectionError({ code: 'CONNECTION_ERROR', message: 'The request was aborted.', cause: reason });
-}
-
-/**
- * `source`, failed as a `ConnectionError` when it has given nothing within `timeoutMs`; leaving it
- * aborts the attempt's fetch. Its first result stops the clock, so that a stream (a subscription
- * or `@defer` over HTTP) may run on: as in the SDK policy, no read timeout while results arrive.
- */
-function withinTime<T>(source: Observable<T>, timeoutMs: number): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    const timer = setTimeout(() => subscriber.error(new ConnectionError({ code: 'CONNECTION_ERROR', message: `The gateway did not answer within ${timeoutMs} ms.` })), timeoutMs);
-    const subscription = source.subscribe({
-      next: (value) => {
-        clearTimeout(timer);
-        subscriber.next(value);
-      },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => subscriber.complete(),
-    });
-    return () => {
-      clearTimeout(timer);
-      subscription.unsubscribe();
-    };
-  });
 }
 
 /** A 2xx or other answer whose body is not a GraphQL response: the server side failed. */
