@@ -58,6 +58,39 @@ describe('codes from other upstreams', () => {
     }
   });
 
+  // ERRORS.md §4 names `fieldErrors` among the client-safe details; APIs list them under many names.
+  it.each<[string, number, Record<string, unknown>]>([
+    ['a flat body with details.fieldErrors', 400, { code: 'validation_error', message: 'Invalid fact', details: { fieldErrors: [{ field: 'text', message: 'required' }] } }],
+    ['a flat body with details.field_errors', 400, { code: 'validation_error', message: 'Invalid fact', details: { field_errors: [{ field: 'text', message: 'required' }] } }],
+    ['a flat body whose details is the list', 400, { code: 'validation_error', message: 'Invalid fact', details: [{ field: 'text', message: 'required' }] }],
+    ['a flat body with fieldErrors beside the code', 400, { code: 'validation_error', message: 'Invalid fact', fieldErrors: [{ field: 'text', message: 'required' }] }],
+    ['a nested error with fieldErrors', 422, { error: { code: 'validation_error', message: 'Invalid fact', fieldErrors: [{ field: 'text', message: 'required' }] } }],
+    ['a nested error with details.fieldErrors', 422, { error: { code: 'validation_error', message: 'Invalid fact', details: { fieldErrors: [{ field: 'text', message: 'required' }] } } }],
+    ['a Problem with a fieldErrors member', 400, { type: 'about:blank', title: 'Invalid fact', status: 400, fieldErrors: [{ field: 'text', message: 'required' }] }],
+    ['a Problem with RFC 7807\'s invalid-params', 400, { type: 'https://problems.example/validation-error', title: 'Invalid fact', status: 400, 'invalid-params': [{ name: 'text', reason: 'required' }] }],
+    ['a Problem with Symfony-style violations', 422, { type: 'https://symfony.com/errors/validation', title: 'Invalid fact', status: 422, violations: [{ propertyPath: 'text', title: 'required' }] }],
+  ])('field errors in %s reach details.fieldErrors', async (_name, status, body) => {
+    await knowledgeAnswering((_request, response) => json(response, status, body));
+    const reply = await gateway!.graphql(remember);
+    const error = errorAt(reply, ['rememberFact']);
+    expect(error.extensions).toMatchObject({ code: 'VALIDATION_ERROR', status: 400, details: { fieldErrors: [{ field: 'text', message: 'required' }] } });
+    expect(error.message).toBe('Invalid fact');
+  });
+
+  it('a body taken for a Problem that puts its text in `message` keeps that text', async () => {
+    await knowledgeAnswering((_request, response) => json(response, 401, { type: 'error', status: 401, code: 'invalid_token', message: 'The key has expired' }));
+    const error = errorAt(await gateway!.graphql(remember), ['rememberFact']);
+    expect(error.extensions).toMatchObject({ code: 'UNAUTHENTICATED', upstream: { code: 'invalid_token' } });
+    expect(error.message).toBe('The key has expired');
+  });
+
+  it('a `name` without a `reason` is no field: an error list item may name the error itself', async () => {
+    await knowledgeAnswering((_request, response) => json(response, 400, { errors: [{ name: 'ValidationError', message: 'Invalid fact' }] }));
+    const error = errorAt(await gateway!.graphql(remember), ['rememberFact']);
+    expect(error.extensions).toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect(error.extensions['details']).toBeUndefined();
+  });
+
   it('an id in an answer that cannot be a path segment fails the fields that need it with BAD_GATEWAY, not VALIDATION_ERROR', async () => {
     upstream = await startTestServer((_request, response) => json(response, 200, { id: '..', name: 'Odd', ownerId: '..', workspaceId: '.' }));
     gateway = await startTestGateway({ PROJECTS_URL: upstream.url });

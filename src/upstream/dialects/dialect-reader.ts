@@ -97,9 +97,31 @@ function decodeOrKeep(text: string): string {
 }
 
 /**
+ * The members a list of field complaints goes by: RFC 9457's `errors`, RFC 7807's example
+ * `invalid-params`, and the names APIs give it beside them (`fieldErrors`, Symfony's `violations`).
+ */
+const fieldErrorMembers = ['errors', 'fieldErrors', 'field_errors', 'invalid-params', 'invalid_params', 'invalidParams', 'violations'] as const;
+
+/**
+ * The field errors of the first of `places` that lists any: a place is such a list itself (a
+ * `details` array), or an object holding one under a name of `fieldErrorMembers`.
+ */
+export function fieldErrorsIn(...places: unknown[]): FieldError[] {
+  for (const place of places) {
+    const lists = Array.isArray(place) ? [place] : isJsonObject(place) ? fieldErrorMembers.map((key) => memberOf(place, key)) : [];
+    for (const list of lists) {
+      const found = readFieldErrors(list);
+      if (found.length > 0) return found;
+    }
+  }
+  return [];
+}
+
+/**
  * Field errors from an `errors`-like array: each object item naming a field (`source.pointer`,
- * `source.parameter`, `pointer` or `field`) becomes one, its message from `detail`, `message`
- * or `title`. Items naming no field are not field errors (the first one's text is usually the
+ * `source.parameter`, `pointer`, `field`, `propertyPath`, or `name` beside a `reason` as in RFC
+ * 7807's `invalid-params`) becomes one, its message from `detail`, `message`, `title` or
+ * `reason`. Items naming no field are not field errors (the first one's text is usually the
  * report's message already).
  */
 export function readFieldErrors(items: unknown): FieldError[] {
@@ -110,14 +132,18 @@ export function readFieldErrors(items: unknown): FieldError[] {
     if (!isJsonObject(item)) continue;
     const field = fieldOf(item);
     if (field === undefined) continue;
-    out.push({ field, message: firstString(item, ['detail', 'message', 'title']) ?? '' });
+    out.push({ field, message: firstString(item, ['detail', 'message', 'title', 'reason']) ?? '' });
   }
   return out;
 }
 
 function fieldOf(item: JsonObject): string | undefined {
   const source = memberOf(item, 'source');
-  const raw = (isJsonObject(source) ? firstString(source, ['pointer', 'parameter']) : undefined) ?? firstString(item, ['pointer', 'field']);
+  const raw =
+    (isJsonObject(source) ? firstString(source, ['pointer', 'parameter']) : undefined) ??
+    firstString(item, ['pointer', 'field', 'propertyPath']) ??
+    // `name` alone is as often the error's own name (`ValidationError`) as a field's.
+    (stringMember(item, 'reason') === undefined ? undefined : stringMember(item, 'name'));
   // A client sees at most 200 characters of a field's name; megabytes of `/` split into
   // segments would stall the gateway.
   return raw === undefined ? undefined : fieldNameFromPointer(raw.length > maxFieldLength ? raw.slice(0, maxFieldLength) : raw);

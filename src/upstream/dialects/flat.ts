@@ -2,7 +2,7 @@
  * Flat coded errors: `{ "code": "NOT_FOUND", "message": "...", "details": { ... } }`
  * (the `workspaces` dialect).
  */
-import { isJsonObject, memberOf, membersExcept, readFieldErrors, stringMember, type DialectReader } from './dialect-reader.js';
+import { fieldErrorsIn, isJsonObject, memberOf, membersExcept, stringMember, type DialectReader } from './dialect-reader.js';
 
 /** Recognised by a string `code` and a string `message` at the top level. */
 export const flatDialect: DialectReader = {
@@ -16,8 +16,8 @@ export const flatDialect: DialectReader = {
     return {
       code: stringMember(body, 'code'),
       message: stringMember(body, 'message'),
-      // Some flat dialects list field complaints beside the code, or inside `details`.
-      fieldErrors: readFieldErrors(memberOf(body, 'errors') ?? (isJsonObject(details) ? memberOf(details, 'errors') : undefined)),
+      // Some flat dialects list field complaints beside the code, or inside `details` (or as it).
+      fieldErrors: fieldErrorsIn(body, details),
       details: kept,
     };
   },

@@ -2,7 +2,7 @@
  * Nested coded errors: `{ "error": { "code": "not_found", "message": "...", ... } }` (the
  * `directory` dialect; Google's `{ error: { code: 404, status: "NOT_FOUND" } }` too).
  */
-import { isJsonObject, maxDetailMembers, memberOf, membersExcept, readFieldErrors, stringMember, type DialectReader, type JsonObject } from './dialect-reader.js';
+import { fieldErrorsIn, isJsonObject, maxDetailMembers, memberOf, membersExcept, stringMember, type DialectReader, type JsonObject } from './dialect-reader.js';
 
 /** Recognised by an object `error` that has a `code` member (of any type). */
 export const nestedDialect: DialectReader = {
@@ -17,7 +17,7 @@ export const nestedDialect: DialectReader = {
       // A numeric `code` is an HTTP status repeated (Google style): the string `status` is the code then.
       code: stringMember(error, 'code') ?? (typeof memberOf(error, 'code') === 'number' ? stringMember(error, 'status') : undefined),
       message: stringMember(error, 'message'),
-      fieldErrors: readFieldErrors(memberOf(error, 'errors')),
+      fieldErrors: fieldErrorsIn(error, memberOf(error, 'details')),
       details: detailsOf(error),
     };
   },

@@ -2,9 +2,9 @@
  * Problem Details (RFC 9457, formerly RFC 7807): `{ type, title, status, detail, instance }`
  * plus extension members, and optionally an RFC 9457 `errors` array of field complaints.
  */
-import { firstString, memberOf, membersExcept, readFieldErrors, stringMember, type DialectReader } from './dialect-reader.js';
+import { fieldErrorsIn, firstString, memberOf, membersExcept, stringMember, type DialectReader } from './dialect-reader.js';
 
-const problemMembers = ['type', 'title', 'status', 'detail', 'instance', 'code', 'errors'] as const;
+const problemMembers = ['type', 'title', 'status', 'detail', 'instance', 'code', 'errors', 'fieldErrors', 'field_errors', 'invalid-params', 'invalid_params', 'invalidParams', 'violations'] as const;
 
 /** Recognised by its media type, or by a `type` or `title` string beside a numeric `status`. */
 export const problemDialect: DialectReader = {
@@ -19,11 +19,12 @@ export const problemDialect: DialectReader = {
     const code = stringMember(body, 'code') ?? codeFromType(problemType);
     return {
       code,
-      message: firstString(body, ['detail', 'title']),
+      // A body taken for a Problem (`type` and a numeric `status`) that puts its text in `message`, as coded dialects do.
+      message: firstString(body, ['detail', 'title', 'message']),
       problemType,
       title: stringMember(body, 'title'),
       instance: stringMember(body, 'instance'),
-      fieldErrors: readFieldErrors(memberOf(body, 'errors')),
+      fieldErrors: fieldErrorsIn(body),
       details: membersExcept(body, problemMembers),
     };
   },
