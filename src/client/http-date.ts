@@ -1,9 +1,16 @@
 /**
- * HTTP dates (RFC 9110 §5.6.7), as `Retry-After` carries them. Here, in the client module that
+ * `Retry-After` and the HTTP dates (RFC 9110 §5.6.7) it may carry. Here, in the client module that
  * imports nothing, so that the gateway (reading its upstreams' answers) and `conflux/client`
- * (reading the gateway's) accept exactly the same dates: the three forms HTTP defines, and
- * nothing else that `Date.parse` would take (`later 5` reads as a day in 2001 there).
+ * (reading the gateway's) read it exactly alike: the three date forms HTTP defines, and nothing
+ * else that `Date.parse` would take (`later 5` reads as a day in 2001 there).
  */
+
+/** The longest `Retry-After` kept, in seconds (one year); longer values are clamped to it. */
+export const maxRetryAfterSeconds = 365 * 24 * 60 * 60;
+
+/** A `Retry-After` in seconds, the form whose reading does not move with the clock (an HTTP date does). */
+export const delaySeconds = /^\s*-?\d+(?:\.\d+)?\s*$/;
+
 
 const months = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const imfFixdate = /^[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
@@ -33,4 +40,27 @@ function utc(year?: string, month?: string, day?: string, hours?: string, minute
   const [y, d, h, m, s] = parts as [number, number, number, number, number];
   if (monthIndex < 0 || parts.some((part) => !Number.isInteger(part)) || d < 1 || d > 31 || h > 23 || m > 59 || s > 60) return undefined;
   return Date.UTC(y, monthIndex, d, h, m, s);
+}
+
+/**
+ * A `Retry-After` value as whole seconds from `now` (epoch ms): delta-seconds, or an HTTP date
+ * (IMF-fixdate, RFC 850 or asctime), rounded up and never negative. Seconds written as a
+ * fraction or below zero (`1.5`, `-5`), which HTTP does not allow, are read the same way (2, 0)
+ * rather than dropped, as they are in a body member. Anything else: `undefined`.
+ */
+export function parseRetryAfter(value: string, now: number): number | undefined {
+  const text = value.trim();
+  if (delaySeconds.test(text)) return clampSeconds(Number(text));
+  // The header sent twice reaches here joined (`5, 7`): the first delay counts.
+  const first = /^(-?\d+(?:\.\d+)?)\s*,/.exec(text);
+  if (first) return clampSeconds(Number(first[1]));
+  const at = parseHttpDate(text, now);
+  if (at === undefined) return undefined;
+  return clampSeconds(Math.ceil((at - now) / 1000));
+}
+
+/** Seconds rounded up, from 0 to `maxRetryAfterSeconds`; `undefined` when not finite. */
+export function clampSeconds(seconds: number): number | undefined {
+  if (!Number.isFinite(seconds)) return undefined;
+  return Math.min(maxRetryAfterSeconds, Math.max(0, Math.ceil(seconds)));
 }

@@ -23,4 +23,4 @@ export {
   type UpstreamInfo,
 } from './errors.js';
 export { codeOfStatus, fromGraphQLError, toConfluxError, toConfluxErrors } from './to-conflux-error.js';
-export { createRetryLink, defaultMaxAttempts, defaultRetryDelaysMs, isRetryable, retryWaitMs, type RetryLinkOptions } from './retry-link.js';
+export { createRetryLink, defaultAttemptTimeoutMs, defaultMaxAttempts, defaultRetryDelaysMs, isRetryable, retryWaitMs, type RetryLinkOptions } from './retry-link.js';

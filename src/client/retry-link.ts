@@ -13,14 +13,14 @@
  * a wait too: Apollo's `HttpLink` gives every attempt a signal of its own and would send a retry
  * regardless, and `RetryLink`'s timer does not watch the signal. A `Retry-After` on a
  * server-side failure is a floor for the wait; one longer than the link's longest wait hands the
- * failure over at once. Each attempt has 30 s (the SDK's timeout) to give its first result, past
- * which it is a `ConnectionError`.
+ * failure over at once. Each attempt has 35 s (the SDK's 30 s timeout, and 5 s for a gateway
+ * answering at its own 30 s deadline) to give its first result, past which it is a `ConnectionError`.
  */
 import { ApolloLink } from '@apollo/client/link';
 import { RetryLink } from '@apollo/client/link/retry';
 import { catchError, map, Observable, of, throwError, timeout } from 'rxjs';
 import { ConfluxError, ConnectionError, RateLimitError, ServerError } from './errors.js';
-import { fromErrorEntries, isAbort, isFetchFailure, recordAnswer, toConfluxErrors } from './to-conflux-error.js';
+import { fromBareAnswer, fromErrorEntries, isAbort, isFetchFailure, isUndecodableBody, recordAnswer, toConfluxErrors } from './to-conflux-error.js';
 
 /** Options of `createRetryLink`. */
 export interface RetryLinkOptions {
@@ -30,7 +30,7 @@ export interface RetryLinkOptions {
   maxAttempts?: number;
   /** Spread of each wait as a fraction of it: 0.2 waits between 80% and 120%. @default 0.2 */
   jitter?: number;
-  /** How long one attempt may take to give its first result, in ms, past which it fails as a `ConnectionError` (and a query is retried). @default 30000 */
+  /** How long one attempt may take to give its first result, in ms, past which it fails as a `ConnectionError` (and a query is retried). Keep it above the gateway's `REQUEST_DEADLINE_MS`. @default 35000 */
   timeoutMs?: number;
 }
 
@@ -40,8 +40,13 @@ export const defaultRetryDelaysMs: readonly number[] = [250, 500, 1000];
 /** Attempts in all of the SDK policy. */
 export const defaultMaxAttempts = 3;
 
-/** One attempt's time limit of the SDK policy, in ms. */
-export const defaultAttemptTimeoutMs = 30_000;
+/**
+ * One attempt's time limit, in ms: the SDK policy's 30 s, and 5 s more. A Conflux gateway answers
+ * a slow upstream at its request deadline (`REQUEST_DEADLINE_MS`, 30 s by default) with the
+ * other fields' data and `GATEWAY_TIMEOUT`; a client that gave up at the same moment would
+ * throw that partial data away.
+ */
+export const defaultAttemptTimeoutMs = 35_000;
 
 /** Creates the retry link; put it before the terminating `HttpLink`. Throws on a bad option. */
 export function createRetryLink(options: RetryLinkOptions = {}): ApolloLink {
@@ -77,17 +82,23 @@ export function createRetryLink(options: RetryLinkOptions = {}): ApolloLink {
         // A body that parsed but is no GraphQL response (`[1, 2]`, `errors` not a list).
         const errors: unknown = (result as { errors?: unknown }).errors;
         if (!isRecord(result) || (errors !== undefined && !Array.isArray(errors))) throw notGraphQL(response);
-        if (response !== undefined && !response.ok && Array.isArray(errors)) recordAnswer(errors, response);
+        if (response !== undefined && !response.ok) {
+          // A 4xx or 5xx with no error entry (`{"data": null}` under a 500) is its status's failure, not a success.
+          if (!Array.isArray(errors) || errors.length === 0) throw fromBareAnswer(response);
+          recordAnswer(errors, response);
+        }
         if (isQuery(operation) && !('hasNext' in result) && Array.isArray(errors) && errors.length > 0 && isRetryableAmong(fromErrorEntries(errors, result))) {
           throw new RetryableResult(result);
         }
         return result;
       }),
       // A body that is JSON but not an object (`null`) fails inside HttpLink with a TypeError of
-      // its own once the answer has arrived: a server-side failure, not a bug of the caller's.
+      // its own once the answer has arrived, and so does one that does not decode (JSON labelled
+      // `gzip`): a server-side failure, not a bug of the caller's nor a lost connection.
       catchError((error: unknown) => {
         const response = responseOf(operation);
-        return throwError(() => (error instanceof TypeError && !isFetchFailure(error) && response !== undefined ? notGraphQL(response, error) : error));
+        const unusable = error instanceof TypeError && response !== undefined && (!isFetchFailure(error) || isUndecodableBody(error));
+        return throwError(() => (unusable ? notGraphQL(response, error) : error));
       }),
     );
   });
@@ -118,7 +129,8 @@ export function isRetryable(error: unknown): boolean {
 
 /** Every error of one answer counts: a retry when one is worth it and none is a rate limit. */
 function isRetryableAmong(mapped: readonly ConfluxError[]): boolean {
-  const worthIt = (error: ConfluxError) => error instanceof ConnectionError || (error instanceof ServerError && !comesAgainTheSame(error.status));
+  // A Conflux error for an upstream's 501 is a 500 whose `upstream.status` says it would come again.
+  const worthIt = (error: ConfluxError) => error instanceof ConnectionError || (error instanceof ServerError && !comesAgainTheSame(error.status) && !comesAgainTheSame(error.upstream?.status));
   return mapped.some(worthIt) && !mapped.some((error) => error instanceof RateLimitError);
 }
 
@@ -157,8 +169,13 @@ function callerAbort(signal: AbortSignal): unknown {
   return new ConnectionError({ code: 'CONNECTION_ERROR', message: 'The request was aborted.', cause: reason });
 }
 
-/** A 2xx or other answer whose body is not a GraphQL response: the server side failed. */
-function notGraphQL(response: Response | undefined, cause?: unknown): ServerError {
+/**
+ * An answer whose body is not a GraphQL response: the server side failed. A 2xx is
+ * `BAD_GATEWAY`; a 4xx or 5xx is what its status says (an HTML 503 from a proxy ...).
+ */
+function notGraphQL(response: Response | undefined, cause?: unknown): ConfluxError {
+  const status = response?.status;
+  if (response !== undefined && status !== undefined && status >= 400) return fromBareAnswer(response, 'The response was not a GraphQL response.', cause);
   return new ServerError({
     code: 'BAD_GATEWAY',
     message: 'The response was not a GraphQL response.',

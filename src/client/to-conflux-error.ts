@@ -1,12 +1,12 @@
 /**
  * Turns whatever a Conflux call failed with into the right `ConfluxError` subclass: a GraphQL
  * error from a response's `errors`, or Apollo Client 4's error objects (`CombinedGraphQLErrors`,
- * `ServerError`, `ServerParseError`, a network error from `fetch`).
+ * `CombinedProtocolErrors`, `ServerError`, `ServerParseError`, a network error from `fetch`).
  */
-import { CombinedGraphQLErrors, ServerError as ApolloServerError, ServerParseError } from '@apollo/client/errors';
+import { CombinedGraphQLErrors, CombinedProtocolErrors, ServerError as ApolloServerError, ServerParseError } from '@apollo/client/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { ConfluxError, createConfluxError, type UpstreamInfo } from './errors.js';
-import { parseHttpDate } from './http-date.js';
+import { clampSeconds, parseRetryAfter } from './http-date.js';
 
 /**
  * The one error `error` stands for. A `CombinedGraphQLErrors` holding several errors gives its
@@ -20,7 +20,7 @@ export function toConfluxError(error: unknown): ConfluxError {
 export function toConfluxErrors(error: unknown): ConfluxError[] {
   if (error === undefined || error === null) return [];
   if (error instanceof ConfluxError) return [error];
-  if (CombinedGraphQLErrors.is(error)) return fromErrorEntries(error.errors, error);
+  if (CombinedGraphQLErrors.is(error) || CombinedProtocolErrors.is(error)) return fromErrorEntries(error.errors, error);
   if (ApolloServerError.is(error) || ServerParseError.is(error)) return fromHttpResponse(error);
   if (isGraphQLErrorLike(error)) return [fromGraphQLError(error, undefined, error)];
   if (isConnectionFailure(error)) {
@@ -58,7 +58,7 @@ export function fromGraphQLError(error: GraphQLFormattedError | Readonly<Record<
     requestId: text(extensions['requestId']) ?? response?.headers.get('x-request-id') ?? undefined,
     upstream: upstreamOf(extensions['upstream']),
     details: isRecord(extensions['details']) ? extensions['details'] : undefined,
-    retryAfter: wholeNumber(extensions['retryAfter']) ?? (response ? retryAfterHeader(response) : undefined),
+    retryAfter: retryAfterMember(extensions['retryAfter']) ?? (response ? retryAfterHeader(response) : undefined),
     cause: cause ?? error,
   });
 }
@@ -124,7 +124,7 @@ export function isFetchFailure(error: TypeError): boolean {
  * Node's fetch also says `terminated` when a body does not decode (plain JSON labelled `gzip`):
  * the same answer would come again, so that is no connection failure to retry.
  */
-function isUndecodableBody(error: TypeError): boolean {
+export function isUndecodableBody(error: TypeError): boolean {
   const code = (error.cause as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_BROTLI') || code.startsWith('ERR__ERROR_FORMAT'));
 }
@@ -138,13 +138,30 @@ function unknownError(message: string, cause: unknown): ConfluxError {
   return createConfluxError({ code: 'UNKNOWN', message, cause });
 }
 
-function retryAfterHeader(response: Response): number | undefined {
-  const value = response.headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+(?:\.\d+)?$/.test(value)) return Math.ceil(Number(value));
-  const now = Date.now();
-  const date = parseHttpDate(value, now);
-  return date === undefined ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+/** The `Retry-After` header in whole seconds, read as the gateway reads its upstreams' (`-5` is 0, `5, 7` is 5, at most a year). */
+export function retryAfterHeader(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  return value === null ? undefined : parseRetryAfter(value, Date.now());
+}
+
+function retryAfterMember(value: unknown): number | undefined {
+  const seconds = wholeNumber(value);
+  return seconds === undefined ? undefined : clampSeconds(seconds);
+}
+
+/**
+ * A non-2xx answer that carried no error entry (`{"data": null}` under a 500), so only its HTTP
+ * status says what failed: the contract's code for that status.
+ */
+export function fromBareAnswer(response: Response, message = `The gateway answered HTTP ${response.status} without saying why.`, cause?: unknown): ConfluxError {
+  return createConfluxError({
+    code: codeOfStatus(response.status),
+    message,
+    status: response.status,
+    requestId: response.headers.get('x-request-id') ?? undefined,
+    retryAfter: retryAfterHeader(response),
+    cause,
+  });
 }
 
 function upstreamOf(value: unknown): UpstreamInfo | undefined {
@@ -159,8 +176,13 @@ function upstreamOf(value: unknown): UpstreamInfo | undefined {
   return upstream;
 }
 
+/**
+ * A GraphQL error as a response carries it: an object with a string `message`; `{ message }`
+ * alone is one. An `Error` counts only with GraphQL's `extensions` or `path` (graphql-js's own).
+ */
 function isGraphQLErrorLike(value: unknown): value is GraphQLFormattedError {
-  return isRecord(value) && typeof value['message'] === 'string' && (isRecord(value['extensions']) || Array.isArray(value['path']));
+  if (!isRecord(value) || typeof value['message'] !== 'string') return false;
+  return !(value instanceof Error) || isRecord(value['extensions']) || Array.isArray(value['path']);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

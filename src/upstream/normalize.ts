@@ -11,7 +11,7 @@ import { nestedDialect } from './dialects/nested.js';
 import { oauthDialect } from './dialects/oauth.js';
 import { problemDialect } from './dialects/problem.js';
 import { bodyText } from './read-body.js';
-import { parseHttpDate } from '../client/http-date.js';
+import { clampSeconds, parseRetryAfter } from '../client/http-date.js';
 
 /**
  * Dialects in the order they are tried, that of ERRORS.md §3; the first that recognises a body
@@ -20,18 +20,16 @@ import { parseHttpDate } from '../client/http-date.js';
  * `code`), the shapes keyed by `error` (an object with `code`, then a string), and the `errors`
  * list last: a body with both `error` and `errors` is read by its `error`.
  */
+export { delaySeconds, maxRetryAfterSeconds, parseRetryAfter } from '../client/http-date.js';
+
 export const dialectReaders: readonly DialectReader[] = [problemDialect, flatDialect, nestedDialect, oauthDialect, listDialect];
 
-/** The longest `Retry-After` kept, in seconds (one year); longer values are clamped to it. */
-export const maxRetryAfterSeconds = 365 * 24 * 60 * 60;
 
 const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
 const requestIdHeaders = ['x-request-id', 'x-trace-id'] as const;
 const requestIdMembers = ['trace_id', 'traceId', 'request_id', 'requestId'] as const;
 const retryAfterMembers = ['retry_after', 'retryAfter'] as const;
 
-/** A `Retry-After` in seconds, the form whose reading does not move with the clock (an HTTP date does). */
-export const delaySeconds = /^\s*-?\d+(?:\.\d+)?\s*$/;
 
 /**
  * Reads an error response. `headers` may use any case; `now` (epoch ms) anchors an HTTP-date
@@ -65,28 +63,6 @@ export function readErrorReport(status: number, headers: Record<string, string>,
 /** The upstream's request id from its `x-request-id` or `x-trace-id` header (lower-case names), when it is a safe one. */
 export function requestIdFromHeaders(headers: Readonly<Record<string, string>>): string | undefined {
   return firstRequestId(requestIdHeaders.map((name) => headers[name]), []);
-}
-
-/**
- * A `Retry-After` value as whole seconds from `now` (epoch ms): delta-seconds, or an HTTP date
- * (IMF-fixdate, RFC 850 or asctime), rounded up and never negative. Seconds written as a
- * fraction or below zero (`1.5`, `-5`), which HTTP does not allow, are read the same way (2, 0)
- * rather than dropped, as they are in a body member. Anything else: `undefined`.
- */
-export function parseRetryAfter(value: string, now: number): number | undefined {
-  const text = value.trim();
-  if (delaySeconds.test(text)) return clampSeconds(Number(text));
-  // The header sent twice reaches here joined (`5, 7`): the first delay counts.
-  const first = /^(-?\d+(?:\.\d+)?)\s*,/.exec(text);
-  if (first) return clampSeconds(Number(first[1]));
-  const at = parseHttpDate(text, now);
-  if (at === undefined) return undefined;
-  return clampSeconds(Math.ceil((at - now) / 1000));
-}
-
-function clampSeconds(seconds: number): number | undefined {
-  if (!Number.isFinite(seconds)) return undefined;
-  return Math.min(maxRetryAfterSeconds, Math.max(0, Math.ceil(seconds)));
 }
 
 function firstRetryAfterMember(sources: readonly JsonObject[]): number | undefined {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRetryLink, defaultMaxAttempts, defaultRetryDelaysMs, isRetryable, retryWaitMs } from '../../src/client/index.js';
+import { createRetryLink, defaultAttemptTimeoutMs, defaultMaxAttempts, defaultRetryDelaysMs, isRetryable, retryWaitMs } from '../../src/client/index.js';
+import { parseConfig } from '../../src/config.js';
 
 describe('retryWaitMs', () => {
   it('waits 250 ms, then 500 ms, then 1000 ms, the last step repeating', () => {
@@ -49,5 +50,13 @@ describe('isRetryable', () => {
   it("never retries the caller's own abort or timeout", () => {
     expect(isRetryable(new DOMException('aborted', 'AbortError'))).toBe(false);
     expect(isRetryable(new DOMException('timed out', 'TimeoutError'))).toBe(false);
+  });
+});
+
+describe('defaultAttemptTimeoutMs', () => {
+  it("outlasts a gateway's default request deadline, whose answer carries the partial data", () => {
+    const { requestDeadlineMs } = parseConfig({});
+    // An attempt that gave up at the deadline itself lost the answer sent at it (by 3-26 ms).
+    expect(defaultAttemptTimeoutMs).toBeGreaterThanOrEqual(requestDeadlineMs + 5_000);
   });
 });

@@ -1,4 +1,4 @@
-import { CombinedGraphQLErrors, ServerError as ApolloServerError, ServerParseError } from '@apollo/client/errors';
+import { CombinedGraphQLErrors, CombinedProtocolErrors, ServerError as ApolloServerError, ServerParseError } from '@apollo/client/errors';
 import { describe, expect, it } from 'vitest';
 import {
   AuthError,
@@ -70,6 +70,20 @@ describe('toConfluxError', () => {
     expect(toConfluxError(new RangeError('a bug in a link')).code).toBe('UNKNOWN');
   });
 
+  it('keeps the message of a GraphQL error that has nothing but one', () => {
+    expect(toConfluxError({ message: 'hello' })).toMatchObject({ code: 'UNKNOWN', message: 'hello', path: [] });
+  });
+
+  it("maps a subscription's CombinedProtocolErrors entry by entry", () => {
+    const protocol = new CombinedProtocolErrors([{ message: 'gone', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 3 } }]);
+    expect(toConfluxErrors(protocol)).toEqual([expect.any(ServerError)]);
+    expect(toConfluxError(protocol)).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: 'gone', retryAfter: 3 });
+  });
+
+  it('holds a retryAfter in extensions to a year, as a Retry-After header is', () => {
+    expect(toConfluxError(graphQLError('RATE_LIMITED', { retryAfter: 1e21 })).retryAfter).toBe(365 * 24 * 60 * 60);
+  });
+
   it('maps every error of a CombinedGraphQLErrors, the first one alone by default', () => {
     const combined = new CombinedGraphQLErrors({ data: { a: null, b: null }, errors: [graphQLError('NOT_FOUND'), graphQLError('CONFLICT')] });
     expect(toConfluxErrors(combined).map((error) => error.constructor)).toEqual([NotFoundError, ConflictError]);
@@ -107,7 +121,7 @@ describe('toConfluxError', () => {
     expect(toConfluxError(new DOMException('The operation timed out.', 'TimeoutError'))).toMatchObject({ code: 'CONNECTION_ERROR' });
   });
 
-  it('tells a body cut off by the connection (retried) from a body that does not decode (not retried), from real answers', async () => {
+  it('tells a body cut off by the connection (a ConnectionError) from a body that does not decode (not one), from real answers', async () => {
     const server = await startTestServer((request, response, socket) => {
       if (request.url === '/cut') {
         response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
@@ -156,7 +170,10 @@ describe('toConfluxError', () => {
   it.each([
     ['12', 12],
     ['1.5', 2],
-    ['-5', undefined],
+    // As the gateway reads an upstream's: HTTP allows neither, but the meaning is plain.
+    ['-5', 0],
+    ['5, 7', 5],
+    ['99999999999999999999999', 365 * 24 * 60 * 60],
     ['12 seconds', undefined],
     ['soon', undefined],
     // `Date.parse` takes these for a day in 2001: only HTTP's three date forms are dates.

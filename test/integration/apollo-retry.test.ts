@@ -1,6 +1,7 @@
 /**
  * The retry link in a real Apollo Client against the real gateway. Upstreams that count their
- * calls stand in for `directory` or `workspaces`; they answer 501, which the gateway does not
+ * calls stand in for `directory` or `workspaces`; they answer 200 with a body that is not what
+ * was promised (BAD_GATEWAY), which the gateway does not
  * retry itself (ERRORS.md §6), so every extra call counted is one the link made.
  */
 import { ApolloClient, ApolloLink, InMemoryCache, gql } from '@apollo/client';
@@ -37,12 +38,13 @@ function forward(request: RecordedRequest, response: Parameters<typeof json>[0],
     .then(async (answer) => json(response, answer.status, await answer.json()));
 }
 
+const unusable = (response: Parameters<typeof json>[0]) => json(response, 200, { unexpected: 'shape' });
 const notImplemented = (response: Parameters<typeof json>[0]) => json(response, 501, { code: 'not_implemented', message: 'try later' });
 const ada = (response: Parameters<typeof json>[0]) => json(response, 200, { id: 'u-1', name: 'Ada Lovelace' });
 
 describe('the retry link', () => {
   it('recovers a query from an upstream that fails twice and then answers', async () => {
-    const directory = await scriptedUpstream([notImplemented, notImplemented, ada]);
+    const directory = await scriptedUpstream([unusable, unusable, ada]);
     const gateway = await gatewayWith({ DIRECTORY_URL: directory.url });
     const client = createTestApolloClient(gateway.url, { retry: fastRetries });
     const result = await client.query({ query: userQuery, errorPolicy: 'all' });
@@ -52,19 +54,28 @@ describe('the retry link', () => {
   });
 
   it('stops after 3 attempts and hands over the last partial data and its error', async () => {
-    const directory = await scriptedUpstream([notImplemented]);
+    const directory = await scriptedUpstream([unusable]);
     const gateway = await gatewayWith({ DIRECTORY_URL: directory.url });
     const client = createTestApolloClient(gateway.url, { retry: fastRetries });
     const result = await client.query({ query: gql`query Both { user(id: "u-1") { name } workspace(id: "w-1") { name } }`, errorPolicy: 'all' });
     expect(result.data).toMatchObject({ user: null, workspace: { name: 'Core' } });
     const error = toConfluxError(result.error);
     expect(error).toBeInstanceOf(ServerError);
-    expect(error).toMatchObject({ code: 'UPSTREAM_ERROR', path: ['user'], upstream: { service: 'directory', status: 501 } });
+    expect(error).toMatchObject({ code: 'BAD_GATEWAY', path: ['user'], upstream: { service: 'directory', status: 200 } });
     expect(directory.requests).toHaveLength(3);
   });
 
+  it("hands over at once Conflux's UPSTREAM_ERROR for an upstream's 501, which would come again the same", async () => {
+    const directory = await scriptedUpstream([notImplemented]);
+    const gateway = await gatewayWith({ DIRECTORY_URL: directory.url });
+    const client = createTestApolloClient(gateway.url, { retry: fastRetries });
+    const result = await client.query({ query: userQuery, errorPolicy: 'all' });
+    expect(toConfluxError(result.error)).toMatchObject({ code: 'UPSTREAM_ERROR', status: 500, upstream: { service: 'directory', status: 501 } });
+    expect(directory.requests).toHaveLength(1);
+  });
+
   it('never retries a mutation', async () => {
-    const workspaces = await scriptedUpstream([notImplemented, (response) => json(response, 201, { id: 'syn-9', status: 'running' })]);
+    const workspaces = await scriptedUpstream([(response) => json(response, 503, { code: 'unavailable', message: 'try later' }), (response) => json(response, 201, { id: 'syn-9', status: 'running' })]);
     const gateway = await gatewayWith({ WORKSPACES_URL: workspaces.url });
     const client = createTestApolloClient(gateway.url, { retry: fastRetries });
     const result = await client.mutate({ mutation: gql`mutation Start { startSynthesis(workspaceId: "w-1") { id } }`, errorPolicy: 'all' });
@@ -235,6 +246,27 @@ describe('the retry link, against answers that are not from Conflux', () => {
     expect(codeless.requests).toBe(3);
     expect(codeless.errors[0]).toBeInstanceOf(ServerError);
     expect(codeless.errors[0]).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+  });
+
+  it('calls a 4xx or 5xx in application/graphql-response+json with no error entry a failure, not a success', async () => {
+    const empty = await ask(raw(500, graphqlResponse, JSON.stringify({ data: null })));
+    expect(empty).toMatchObject({ requests: 3, data: undefined });
+    expect(empty.errors).toEqual([expect.any(ServerError)]);
+    expect(empty.errors[0]).toMatchObject({ code: 'UPSTREAM_ERROR', status: 500 });
+    const noEntries = await ask(raw(503, { ...graphqlResponse, 'x-request-id': 'proxy-9' }, JSON.stringify({ errors: [], data: { user: { name: 'stale' } } })));
+    expect(noEntries).toMatchObject({ requests: 3, errors: [{ code: 'SERVICE_UNAVAILABLE', status: 503, requestId: 'proxy-9' }] });
+    const refused = await ask(raw(400, graphqlResponse, JSON.stringify({ data: null })));
+    expect(refused).toMatchObject({ requests: 1, errors: [{ code: 'VALIDATION_ERROR', status: 400 }] });
+  });
+
+  it('calls a body that does not decode a ServerError by its status, and retries it', async () => {
+    // JSON labelled as compressed: fetch fails reading it, after the status has arrived.
+    const failed = await ask(raw(500, { 'content-type': 'application/json', 'content-encoding': 'gzip' }, '{"errors":[]}'));
+    expect(failed).toMatchObject({ requests: 3, errors: [{ code: 'UPSTREAM_ERROR', status: 500 }] });
+    expect(failed.errors[0]).toBeInstanceOf(ServerError);
+    const ok = await ask(raw(200, { 'content-type': 'application/json', 'content-encoding': 'br' }, '{"data":{"user":null}}'));
+    expect(ok).toMatchObject({ requests: 3, errors: [{ code: 'BAD_GATEWAY', status: 200 }] });
+    expect(ok.errors[0]).toBeInstanceOf(ServerError);
   });
 
   it('never retries a bare 4xx, a 408 included, nor a 501: they would come again the same', async () => {
