@@ -243,7 +243,7 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (['true', '1', 'yes', 'on'].includes(value)) return true;
   if (['false', '0', 'no', 'off'].includes(value)) return false;
-  return fail(name, value, 'true or false');
+  return fail(name, value, 'true or false (or 1/0, yes/no, on/off)');
 }
 
 function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
@@ -271,14 +271,17 @@ function baseUrl(env: Env, name: string): string | undefined {
 function redisUrl(env: Env, name: string): string | undefined {
   const value = raw(env, name);
   if (value === undefined) return undefined;
-  const expected = 'a redis:// or rediss:// URL with a host, a port up to 65535 and at most a database number as its path';
+  const expected = 'a redis:// or rediss:// URL with a host, a port up to 65535, at most a database number as its path, no fragment, and no db, username or password in its query string';
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     return fail(name, value, expected);
   }
-  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || /\s/.test(value) || !/^(?:\/(?:\d{1,9})?)?$/.test(url.pathname)) {
+  // The Redis client reads these from the query string too, past the rules above (and the
+  // database check at start); its other options (`?family=6`) are left to it.
+  const extras = url.hash !== '' || value.endsWith('#') || ['db', 'username', 'password'].some((key) => url.searchParams.has(key));
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || /\s/.test(value) || !/^(?:\/(?:\d{1,9})?)?$/.test(url.pathname) || extras) {
     fail(name, value, expected);
   }
   return value;

@@ -218,6 +218,10 @@ describe('parseConfig', () => {
     ['REDIS_URL', 'redis://[::1'],
     ['REDIS_URL', 'redis://127.0.0.1:6379/abc'],
     ['REDIS_URL', 'redis:///0'],
+    // The Redis client would read these past the rules for the path and the credentials.
+    ['REDIS_URL', 'redis://127.0.0.1:6379/?db=99'],
+    ['REDIS_URL', 'redis://127.0.0.1:6379/0?password=x'],
+    ['REDIS_URL', 'redis://127.0.0.1:6379/0#frag'],
     ['RATE_LIMIT_OPERATIONS', '99999999999999999999999/1h'],
     ['RATE_LIMIT_OPERATIONS', '1/9999999999d'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
