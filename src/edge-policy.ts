@@ -3,6 +3,7 @@
  * origins may call (CORS), and which headers prove a request was not a cross-site form post
  * (CSRF). Upstream response headers never reach the caller at all: resolvers return data only.
  */
+import { useCORS } from '@whatwg-node/server';
 import type { CORSOptions, Plugin } from 'graphql-yoga';
 import { isSaneIdempotencyKey } from './upstream/client.js';
 
@@ -72,6 +73,31 @@ export function corsFor(origins: readonly string[]): false | ((request: Request)
     };
   };
 }
+
+/**
+ * CORS with an allowlist, answered where GraphQL is served. Plugged in by the gateway rather than
+ * through yoga's `cors` option, whose plugin runs before any other and answers every `OPTIONS`
+ * with 204, at any path and preflight or not: `/health` and unknown paths then said 204 where
+ * they say 405 and 404 without an allowlist. Here a preflight (`OPTIONS` with `Origin` and
+ * `Access-Control-Request-Method`) to the GraphQL endpoint gets CORS's answer, and any other
+ * `OPTIONS` goes on to the checks that answer it as they would without CORS. Every answer still
+ * gets CORS headers for a listed origin.
+ */
+export function useCorsWhereGraphQL(origins: readonly string[]): Plugin {
+  const cors = useCORS(corsFor(origins));
+  return {
+    onRequest(payload) {
+      const { request, url } = payload;
+      if (request.method !== 'OPTIONS' || !graphqlPath.test(url.pathname)) return;
+      if (!request.headers.has('origin') || !request.headers.has('access-control-request-method')) return;
+      return cors.onRequest?.(payload as never);
+    },
+    onResponse: cors.onResponse as Plugin['onResponse'],
+  };
+}
+
+/** Where graphql-yoga serves GraphQL: any path ending in `/graphql`, with or without a slash. */
+const graphqlPath = /\/graphql\/?$/;
 
 /**
  * With an allowlist every answer depends on the caller's `Origin` (CORS headers or none), so

@@ -16,7 +16,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { normalizedAddress } from './rate-limit/identity.js';
 import { createRedisClient, databaseRefused, redisReady } from './rate-limit/redis-client.js';
 import { createRedisStore } from './rate-limit/redis-store.js';
-import { requestIdOfServerRequest } from './plugins/use-request-id.js';
+import { requestIdFromHeaderValues, requestIdOfServerRequest } from './plugins/use-request-id.js';
 import { bodyNotWholeError } from './plugins/use-content-type-policy.js';
 import { answeredByServer, recordStatusSentByServer } from './plugins/use-request-report.js';
 import { createGateway, type Gateway } from './server.js';
@@ -80,11 +80,14 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   }
   const metrics = config.metrics ? createMetrics() : undefined;
   // Once draining, every answer says `Connection: close`, in flight or arriving on a kept-alive
-  // connection, so that such a client (a load balancer) sends nothing more down it.
+  // connection, so that such a client (a load balancer) sends nothing more down it. So does an
+  // answer sent before its request's body was read (a 413 for a declared length over the cap, a
+  // 401): keeping the connection would mean reading the rest of a body already refused, which
+  // Node does, megabytes of it, before the next request (and then a 408 at the deadline).
   let draining = false;
   const closeWhenDraining: Plugin = {
-    onResponse({ response }) {
-      if (draining) response.headers.set('connection', 'close');
+    onResponse({ response, serverContext }) {
+      if (draining || (serverContext as { req?: IncomingMessage }).req?.complete === false) response.headers.set('connection', 'close');
     },
   };
   // A request the server answered itself (a 408 at its deadline) is not run, even when Node read
@@ -117,6 +120,21 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   const requestOnSocket = new WeakMap<Socket, IncomingMessage>();
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     answerClientError(error, socket, logger, requestOnSocket.get(socket));
+  });
+  // `Expect: 100-continue`: the body is invited only when its declared length is within the cap;
+  // otherwise the 413 comes without the upload. Node would invite every one.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (!(declared > config.edge.maxRequestBodyBytes)) response.writeContinue();
+    server.emit('request', request, response);
+  });
+  // Any other expectation gets a 417 in the contract's shape, with a request id, where Node's
+  // own has neither.
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const requestId = requestIdFromHeaderValues(request.headers['x-request-id'] as string | undefined, request.headers.connection);
+    const body = contractErrorBody('Only Expect: 100-continue is supported.', requestId);
+    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId, connection: 'close' });
+    response.end(body);
   });
   // In-flight requests, so that a shutdown ends as soon as the last one is answered.
   let active = 0;
@@ -200,7 +218,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
   // The request being read gets no other answer: its request line gives this status.
   if (inFlight !== undefined) recordStatusSentByServer(inFlight, status);
   const message = status === 431 ? 'Request headers too large.' : status === 408 ? 'Request timed out.' : 'Malformed HTTP request.';
-  const body = JSON.stringify({ errors: [{ message, extensions: { code: 'VALIDATION_ERROR', status: 400, requestId } }] });
+  const body = contractErrorBody(message, requestId);
   const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, `x-request-id: ${requestId}`, 'connection: close'];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
   // Nothing more is read (Node may still resume the socket to read a body already being read:
@@ -209,6 +227,11 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
   // answer with it before the caller reads it.
   socket.pause();
   setTimeout(() => socket.destroy(), refusedConnectionLingerMs).unref();
+}
+
+/** A refusal's body, as the gateway's other refusals: one `VALIDATION_ERROR`, its request id. */
+function contractErrorBody(message: string, requestId: string): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code: 'VALIDATION_ERROR', status: 400, requestId } }] });
 }
 
 /** The error Node's own `requestTimeout` raises, for a request whose body is late. */

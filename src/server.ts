@@ -20,7 +20,7 @@ import { useMethodPolicy } from './plugins/use-method-policy.js';
 import { readOnlyRefusal } from './plugins/read-only-endpoint.js';
 import { useContentTypePolicy } from './plugins/use-content-type-policy.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
-import { corsFor, csrfHeaders, forwardableHeaders, idempotencyKeyFrom, useVaryOnOrigin } from './edge-policy.js';
+import { csrfHeaders, forwardableHeaders, idempotencyKeyFrom, useCorsWhereGraphQL, useVaryOnOrigin } from './edge-policy.js';
 import { useFieldLimits } from './plugins/use-field-limits.js';
 import { useIdempotencyKeyScope } from './plugins/use-idempotency-key-scope.js';
 import { useOperationBudget } from './plugins/use-operation-budget.js';
@@ -139,14 +139,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     maxRequestBodySize: false, // replaced by useBodyLimit, which skips re-streaming bounded bodies
     batching: edge.batchLimit > 0 && { limit: edge.batchLimit },
     multipart: edge.allowFormBodies,
-    cors: corsFor(edge.corsOrigins),
+    cors: false, // useCorsWhereGraphQL below, when there is an allowlist
     plugins: [
       // graphql-js's own executor, in place of yoga's default (@graphql-tools/executor 2), which
       // writes each object's fields in the order they resolve rather than the order asked for.
       useEngine({ execute }),
       requestReport.start,
       useRequestId(),
-      ...(edge.corsOrigins.length > 0 ? [useVaryOnOrigin()] : []),
+      ...(edge.corsOrigins.length > 0 ? [useCorsWhereGraphQL(edge.corsOrigins), useVaryOnOrigin()] : []),
       useMethodPolicy(), // first of the checks: any other would suggest the wrong fix for a PUT
       ...(config.requireAuth ? [useRequireAuth()] : []),
       useAcceptPolicy(),

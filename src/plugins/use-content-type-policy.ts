@@ -15,6 +15,11 @@
  * `JSON.parse` and the garbage collection after it about 200 ms of CPU per request. A body cut
  * short because the caller closed the connection (or was cut off at its deadline) is the
  * caller's doing, a 400: read as a gateway bug, any client could fill the error log at will.
+ *
+ * Bodies are UTF-8, as GraphQL over HTTP says: a `charset` other than UTF-8, or a
+ * `Content-Encoding` (a compressed body), is refused with 415 rather than read as something it is
+ * not, and bytes that are not UTF-8 (in a body, or percent-encoded in a GET's query string) are a
+ * 400 rather than U+FFFD sent on to an upstream in an id. A byte order mark is skipped.
  */
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, isPromise, type Plugin } from 'graphql-yoga';
@@ -37,15 +42,17 @@ type RequestParser = (request: Request) => unknown;
 export function useContentTypePolicy(options: ContentTypePolicyOptions = {}): Plugin {
   const accepted = new Set([...jsonTypes, ...(options.allowFormBodies ? formTypes : [])]);
   return {
-    onRequestParse({ request, requestParser, setRequestParser }) {
+    onRequestParse({ request, url, requestParser, setRequestParser }) {
       let parser = requestParser as RequestParser | undefined;
+      if (request.method === 'GET' && url.search.includes('%') && !isUtf8Query(url.search)) throw malformed('The query string is not valid UTF-8 once decoded.');
       if (request.method === 'POST') {
-        const type = mediaTypeOf(request.headers.get('content-type'));
-        if (!accepted.has(type)) {
-          throw createGraphQLError(`Content-Type ${type === '' ? '(none)' : JSON.stringify(type.slice(0, 100))} is not accepted: send application/json.`, {
-            extensions: { code: 'VALIDATION_ERROR', http: { status: 415 } },
-          });
-        }
+        const contentType = request.headers.get('content-type');
+        const type = mediaTypeOf(contentType);
+        if (!accepted.has(type)) throw unsupported(`Content-Type ${type === '' ? '(none)' : JSON.stringify(type.slice(0, 100))} is not accepted: send application/json.`);
+        const charset = charsetOf(contentType);
+        if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw unsupported(`charset ${JSON.stringify(charset.slice(0, 40))} is not accepted: send UTF-8.`);
+        const coding = request.headers.get('content-encoding')?.trim().toLowerCase();
+        if (coding !== undefined && coding !== '' && coding !== 'identity') throw unsupported(`Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not accepted: send the body uncompressed.`);
         // JSON is always read here (for its depth); `application/graphql` when yoga's own
         // parsers did not recognise the type as written.
         if (type === 'application/json') parser = readJsonBody;
@@ -65,11 +72,41 @@ function malformed(message: string): GraphQLError {
   return createGraphQLError(message, { extensions: { code: 'VALIDATION_ERROR', http: { status: 400 } } });
 }
 
+function unsupported(message: string): GraphQLError {
+  return createGraphQLError(message, { extensions: { code: 'VALIDATION_ERROR', http: { status: 415 } } });
+}
+
+/** The `charset` parameter of a `Content-Type`, lower-cased and unquoted, if it has one. */
+function charsetOf(contentType: string | null): string | undefined {
+  if (contentType === null || !contentType.includes(';')) return undefined;
+  const match = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(contentType);
+  return match === null ? undefined : match[2]!.toLowerCase();
+}
+
+/** Whether a query string's percent-encoded bytes decode as UTF-8 (`%FF` does not). */
+function isUtf8Query(search: string): boolean {
+  try {
+    decodeURIComponent(search.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Decodes UTF-8 strictly (a byte order mark is skipped); one instance serves every request. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The deepest nesting of arrays and objects a JSON body may have: far more than any GraphQL request's variables need. */
 export const maxJsonDepth = 128;
 
 async function readJsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
+  const bytes = await request.arrayBuffer();
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw malformed('POST body is not valid UTF-8.');
+  }
   if (nestsDeeperThan(text, maxJsonDepth)) throw malformed(`POST body nests arrays and objects more than ${maxJsonDepth} levels deep.`);
   let body: unknown;
   try {

@@ -41,7 +41,9 @@ export function useOperationBudget(options: OperationBudgetOptions): Plugin {
   const identityOptions = options.identity ?? {};
   const verdicts = new WeakMap<Request, Verdicts>();
   return {
-    async onParams({ request, context, setResult }) {
+    async onParams({ request, params, context, setResult }) {
+      // A batch entry that is no object (`null`) is no operation: yoga refuses it, and it costs nothing.
+      if (typeof params !== 'object' || params === null || Array.isArray(params)) return;
       const identity = await identityFor(request, context, identityOptions);
       const verdict = await limiter.check(identity, operationScope, budget, requestIdFor(request));
       let seen = verdicts.get(request);

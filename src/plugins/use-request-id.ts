@@ -16,17 +16,20 @@ const idsOfServerRequests = new WeakMap<object, string>();
  * forwarded. Read here, not through `edge-policy.ts`: the edge entry loads this module at start,
  * and edge-policy's imports reach cockatiel, which workerd refuses at module scope.
  */
-function namedInConnection(headers: Headers): boolean {
-  const connection = headers.get('connection');
-  return connection !== null && connection.split(',').some((token) => token.trim().toLowerCase() === 'x-request-id');
+function namedInConnection(connection: string | null | undefined): boolean {
+  return typeof connection === 'string' && connection.split(',').some((token) => token.trim().toLowerCase() === 'x-request-id');
+}
+
+/** The id for a request with these `x-request-id` and `Connection` values: the caller's when sane and not hop-by-hop, else a new one. */
+export function requestIdFromHeaderValues(sent: string | null | undefined, connection: string | null | undefined): string {
+  return typeof sent === 'string' && saneRequestId.test(sent) && !namedInConnection(connection) ? sent : crypto.randomUUID();
 }
 
 /** The request's id, made on first use. */
 export function requestIdFor(request: Request): string {
   let id = ids.get(request);
   if (id === undefined) {
-    const sent = request.headers.get('x-request-id');
-    id = sent !== null && saneRequestId.test(sent) && !namedInConnection(request.headers) ? sent : crypto.randomUUID();
+    id = requestIdFromHeaderValues(request.headers.get('x-request-id'), request.headers.get('connection'));
     ids.set(request, id);
   }
   return id;

@@ -67,3 +67,67 @@ describe('status lines', () => {
     expect(await statusLine(gateway.url, head)).toBe(expected);
   });
 });
+
+/** Everything one connection receives until the server closes it, after `head` and then `bodyBytes` of body written 64 KB at a time (while the socket takes them). */
+async function answerToUpload(url: string, head: string, bodyBytes: number): Promise<{ received: string; written: number }> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  let received = '';
+  let written = 0;
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+  socket.on('error', () => undefined); // writing into a connection the server closed
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(head);
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  const pump = setInterval(() => {
+    if (!socket.writable || written >= bodyBytes) return clearInterval(pump);
+    socket.write(chunk);
+    written += chunk.length;
+  }, 5);
+  // Bounded by the test's timeout: a connection the server keeps open fails the test.
+  await closed;
+  clearInterval(pump);
+  return { received, written };
+}
+
+describe('uploads refused before they are read', () => {
+  const upload = (length: number, more = '') =>
+    `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer demo-admin\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n${more}\r\n`;
+
+  it('answers a declared length over the cap once, with 413 and Connection: close, and reads no more of it', async () => {
+    // The 408 at the deadline was a second answer to the same request, after megabytes read.
+    const gateway = await use.gateway({ REQUEST_DEADLINE_MS: '1500' });
+    const { received, written } = await answerToUpload(gateway.url, upload(100_000_000), 100_000_000);
+    expect(received).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
+    expect(received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(written).toBeLessThan(100_000_000);
+  });
+
+  it('does not invite the body of a declared length over the cap (Expect: 100-continue), and still invites one within it', async () => {
+    const gateway = await use.gateway();
+    const refused = await answerToUpload(gateway.url, upload(5_000_000, 'Expect: 100-continue\r\n'), 0);
+    expect(refused.received).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
+    expect(refused.received).not.toContain('100 Continue');
+    const body = '{"query":"{ __typename }"}';
+    const socket = connect(Number(new URL(gateway.url).port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+      if (received.startsWith('HTTP/1.1 100 Continue\r\n\r\n') && !socket.writableEnded) socket.end(body);
+    });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(upload(body.length, 'Expect: 100-continue\r\nConnection: close\r\n'));
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+    expect(received).toContain('{"data":{"__typename":"Query"}}');
+  });
+
+  it('answers an expectation it cannot meet with 417 in the contract shape, with a request id', async () => {
+    const gateway = await use.gateway();
+    const { received } = await answerToUpload(gateway.url, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: bogus\r\nX-Request-Id: rq-417\r\n\r\n', 0);
+    expect(received).toMatch(/^HTTP\/1\.1 417 Expectation Failed\r\n/);
+    expect(received).toMatch(/\r\nx-request-id: rq-417\r\n/i);
+    const body = JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4)) as { errors: Array<{ extensions: Record<string, unknown> }> };
+    expect(body.errors[0]!.extensions).toMatchObject({ code: 'VALIDATION_ERROR', requestId: 'rq-417' });
+  });
+});

@@ -188,6 +188,14 @@ const rows: Row[] = [
   // Media types are case-insensitive: yoga matched them as written, and refused with an empty 415.
   { input: 'Content-Type APPLICATION/JSON', request: { headers: { ...json, 'content-type': 'APPLICATION/JSON' }, body: '{"query":"{ projects { id } }"}' }, status: 200, code: null, calls: 1 },
   { input: 'Content-Type Application/GraphQL; charset=UTF-8', request: { headers: { ...json, 'content-type': 'Application/GraphQL; charset=UTF-8' }, body: '{ projects { id } }' }, status: 200, code: null, calls: 1 },
+  // Bodies are UTF-8: anything else was decoded as UTF-8 all the same, and `é` in Latin-1 reached the upstream as U+FFFD.
+  { input: 'a body that is not UTF-8', request: { headers: json, body: Buffer.from('{"query":"{ project(id: \\"p-\xe9\\") { name } }"}', 'latin1') }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'Content-Type charset=iso-8859-1', request: { headers: { ...json, 'content-type': 'application/json; charset=iso-8859-1' }, body: '{"query":"{ projects { id } }"}' }, status: 415, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'Content-Type charset="utf-8" (quoted)', request: { headers: { ...json, 'content-type': 'application/json; charset="utf-8"' }, body: '{"query":"{ projects { id } }"}' }, status: 200, code: null, calls: 1 },
+  { input: 'a body behind a byte order mark', request: { headers: json, body: '\ufeff{"query":"{ projects { id } }"}' }, status: 200, code: null, calls: 1 },
+  { input: 'Content-Encoding gzip on a plain body', request: { headers: { ...json, 'content-encoding': 'gzip' }, body: '{"query":"{ projects { id } }"}' }, status: 415, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'GET whose query string is not UTF-8 once decoded', request: { ...get('{ __typename }', { 'x-graphql-csrf': '1' }), path: '/graphql?query=%7Bproject(id:%22p-%FF%22)%7Bname%7D%7D' }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
+  { input: 'GET with a stray % in its query string', request: { ...get('{ __typename }', { 'x-graphql-csrf': '1' }), path: '/graphql?query=%7B__typename%7D&note=100%' }, status: 200, code: null, calls: 0 },
   // A query string's variables or extensions that are not JSON once gave INTERNAL_SERVER_ERROR.
   { input: 'GET with variables that are not JSON', request: { ...get('{ projects { id } }', { 'x-graphql-csrf': '1' }), path: `/graphql?query=${encodeURIComponent('{ projects { id } }')}&variables=%7Bbad` }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
   { input: 'GET with extensions that are not JSON', request: { ...get('{ projects { id } }', { 'x-graphql-csrf': '1' }), path: `/graphql?query=${encodeURIComponent('{ projects { id } }')}&extensions=%5B` }, status: 400, code: 'VALIDATION_ERROR', calls: 0 },
@@ -341,6 +349,38 @@ const rows: Row[] = [
     },
   },
   { on: 'strict', input: 'a GET query with no Origin says Vary: Origin', request: get('{ __typename }', { 'x-graphql-csrf': '1' }), status: 200, code: null, calls: 0, check: (reply) => expect(reply.headers.get('vary')).toMatch(/\bOrigin\b/) },
+  // With an allowlist, yoga's CORS answered every OPTIONS with 204, at any path, preflight or not.
+  ...(['/health', '/ready'] as const).map((path): Row => ({
+    on: 'strict',
+    input: `OPTIONS ${path} with an allowlist: 405 with Allow, as without one`,
+    request: { method: 'OPTIONS', path, headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' } },
+    status: 405,
+    code: 'VALIDATION_ERROR',
+    calls: 0,
+    check: (reply) => expect(reply.headers.get('allow')).toBe('GET, HEAD'),
+  })),
+  { on: 'strict', input: 'OPTIONS on an unknown path with an allowlist: 404', request: { method: 'OPTIONS', path: '/nope', headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' } }, status: 404, code: null, calls: 0 },
+  {
+    on: 'strict',
+    input: 'an OPTIONS to /graphql that is no preflight, with an allowlist: 405 with Allow',
+    request: { method: 'OPTIONS', headers: {} },
+    status: 405,
+    code: 'VALIDATION_ERROR',
+    calls: 0,
+    check: (reply) => expect(reply.headers.get('allow')).toBe('GET, POST'),
+  },
+  {
+    on: 'strict',
+    input: 'a batch of two nulls (BATCH_LIMIT=2)',
+    request: { headers: { ...json, authorization: 'Bearer batch-of-nulls' }, body: '[null,null]' },
+    status: 200,
+    code: null, // a batch's answer is a list: its items are checked below
+    calls: 0,
+    check: (reply) => {
+      const items = JSON.parse(reply.text) as Array<{ errors: Array<{ extensions: { code: string } }> }>;
+      expect(items.map((item) => item.errors.map((error) => error.extensions.code))).toEqual([['VALIDATION_ERROR'], ['VALIDATION_ERROR']]);
+    },
+  },
   {
     on: 'strict',
     input: 'a foreign Origin preflight with an allowlist',

@@ -74,6 +74,21 @@ describe('operation budget', () => {
     expect(upstreamCalls(gateway)).toBe(callsBefore);
   });
 
+  it('counts no batch entry that is no operation (null): it costs the budget nothing', async () => {
+    gateway = await startTestGateway({ RATE_LIMIT_OPERATIONS: '2/1h', BATCH_LIMIT: '2' });
+    const post = (body: string) =>
+      fetch(`${gateway!.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer demo-admin' }, body });
+    const nulls = await post('[null,null]');
+    expect(nulls.status).toBe(200);
+    expect(((await nulls.json()) as Array<{ errors: Array<{ extensions: { code: string } }> }>).map((item) => item.errors[0]!.extensions.code)).toEqual(['VALIDATION_ERROR', 'VALIDATION_ERROR']);
+    // Both operations of the budget are still there.
+    for (const remaining of ['1', '0']) {
+      const allowed = await post('{"query":"{ __typename }"}');
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.get('ratelimit-remaining')).toBe(remaining);
+    }
+  });
+
   it('counts RateLimit-Remaining down on every response and keeps RateLimit-Limit and RateLimit-Reset', async () => {
     gateway = await startTestGateway({ RATE_LIMIT_OPERATIONS: '3/1m' });
     const replies = [];
