@@ -32,15 +32,32 @@ function hopByHop(headers: Headers): Set<string> {
   return new Set(named.filter((token) => token !== ''));
 }
 
-/** The allowlisted caller headers with a sane value (printable ASCII, at most 1024 characters; the credential up to `maxCredentialLength`). */
+/**
+ * The allowlisted caller headers with a sane value (printable ASCII, at most 1024 characters; the
+ * credential up to `maxCredentialLength`), and a `traceparent` only when it is one: W3C Trace
+ * Context has a receiver ignore one it cannot parse rather than pass it on.
+ */
 export function forwardableHeaders(headers: Headers): Record<string, string> {
   const skipped = hopByHop(headers);
   const forwarded: Record<string, string> = {};
   for (const name of forwardedHeaders) {
     const value = headers.get(name);
-    if (value !== null && !skipped.has(name) && isSaneHeaderValue(name, value)) forwarded[name] = value;
+    if (value === null || skipped.has(name) || !isSaneHeaderValue(name, value)) continue;
+    if (name === 'traceparent' && !isTraceparent(value)) continue;
+    forwarded[name] = value;
   }
   return forwarded;
+}
+
+/** `version-traceid-parentid-flags` in lower-case hex; version `ff` and all-zero ids are invalid; a later version may add `-…` fields. */
+const traceparentShape = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(-.*)?$/;
+
+function isTraceparent(value: string): boolean {
+  const match = traceparentShape.exec(value.trim());
+  if (match === null) return false;
+  const [, version, traceId, parentId, rest] = match;
+  if (version === 'ff' || /^0+$/.test(traceId!) || /^0+$/.test(parentId!)) return false;
+  return version !== '00' || rest === undefined;
 }
 
 /**

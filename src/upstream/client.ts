@@ -290,7 +290,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     // Kept as the text it came as, whose size is what the cache counts (parsed, `[[],[],…]` takes
     // ten times its text), and only once it proved usable.
     const etag = response.headers['etag'];
-    if (text !== undefined && cacheKey !== undefined && etag) etags.set(cacheKey, { etag, text });
+    if (text !== undefined && cacheKey !== undefined) {
+      if (etag) etags.set(cacheKey, { etag, text });
+      // A newer body without a validator: the one kept is out of date, and a 304 to its old
+      // ETag would bring it back.
+      else if (cached) etags.delete(cacheKey);
+    }
     return decoded;
   }
 

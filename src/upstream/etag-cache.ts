@@ -26,6 +26,8 @@ export interface EtagCache {
   keyFor(url: string, forwardHeaders: Readonly<Record<string, string>>): string;
   get(key: string): CachedBody | undefined;
   set(key: string, body: CachedBody): void;
+  /** Forgets the body kept for `key`: a newer answer came without a validator. */
+  delete(key: string): void;
 }
 
 export function createEtagCache(options: EtagCacheOptions = {}): EtagCache {
@@ -46,5 +48,6 @@ export function createEtagCache(options: EtagCacheOptions = {}): EtagCache {
     keyFor: (url, forwardHeaders) => `${url}\n${forwardHeaders['authorization'] ?? ''}\n${forwardHeaders['accept-language'] ?? ''}`,
     get: (key) => entries.get(key),
     set: (key, body) => void entries.set(key, body),
+    delete: (key) => void entries.delete(key),
   };
 }

@@ -80,10 +80,10 @@ export function urlBuilder(baseUrl: string): (target: UpstreamPath, query?: Read
     const plain = query === undefined || Object.values(query).every((value) => value === undefined);
     const known = plain ? remembered.get(target.path) : undefined;
     if (known !== undefined) return known;
-    const url = new URL(base.origin + prefix + target.path);
-    if (query) {
-      for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value);
-    }
+    // The query percent-encoded throughout (a space is `%20`): `URLSearchParams` writes a space as
+    // `+`, which an upstream decoding by RFC 3986 alone reads as a plus sign.
+    const search = plain ? '' : `?${Object.entries(query!).flatMap(([key, value]) => (value === undefined ? [] : [`${encodeURIComponent(key)}=${encodeURIComponent(value)}`])).join('&')}`;
+    const url = new URL(base.origin + prefix + target.path + search);
     if (url.origin !== base.origin || !url.pathname.startsWith(prefix + '/') || url.pathname.split('/').length - 1 !== prefixSegments + target.segments) {
       throw new InvalidIdError('an id must stay one path segment');
     }

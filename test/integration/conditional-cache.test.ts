@@ -90,6 +90,25 @@ describe('conditional caching', () => {
     ]);
   });
 
+  it('a newer answer without an ETag forgets the body kept: the old one never comes back from a 304', async () => {
+    const answers = [
+      (response: Parameters<typeof json>[0]) => json(response, 200, { id: 'u-1', name: 'v1' }, { etag: '"v1"' }),
+      (response: Parameters<typeof json>[0]) => json(response, 200, { id: 'u-1', name: 'v2' }),
+      (response: Parameters<typeof json>[0]) => {
+        response.writeHead(304, { etag: '"v1"' });
+        response.end();
+      },
+    ];
+    let served = 0;
+    const upstream = await use.server((_request, response) => answers[Math.min(served++, answers.length - 1)]!(response));
+    const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });
+    const names = [];
+    for (let i = 0; i < 3; i++) names.push((await gateway.graphql('{ user(id: "u-1") { name } }')).body.data);
+    expect(upstream.requests.map((request) => request.headers['if-none-match'])).toEqual([undefined, '"v1"', undefined]);
+    // The third call asked unconditionally: its 304 is an answer to no question.
+    expect(names).toEqual([{ user: { name: 'v1' } }, { user: { name: 'v2' } }, { user: null }]);
+  });
+
   it('a response without an ETag is not cached: the next query asks unconditionally', async () => {
     const upstream = await use.server((_request, response) => json(response, 200, { id: 'u-1', name: 'Ada' }));
     const gateway = await use.gateway({ DIRECTORY_URL: upstream.url });

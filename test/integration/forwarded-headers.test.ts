@@ -65,6 +65,24 @@ describe('headers at the edge', () => {
     expect(sent).not.toHaveProperty('idempotency-key');
   });
 
+  it.each([
+    ['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', true],
+    // A later version may carry more fields; version 00 may not.
+    ['01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-more', true],
+    ['garbage', false],
+    ['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-more', false],
+    ['00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01', false],
+    ['ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', false],
+    ['00-00000000000000000000000000000000-b7ad6b7169203331-01', false],
+    ['00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01', false],
+  ])('forwards traceparent %j only when it is a valid W3C one (%s)', async (traceparent, forwarded) => {
+    const reply = await send(gateway.url, { headers: { ...base, traceparent }, body: query });
+    expect(reply.status).toBe(200);
+    const sent = projects.requests.at(-1)!.headers;
+    if (forwarded) expect(sent['traceparent']).toBe(traceparent);
+    else expect(sent).not.toHaveProperty('traceparent');
+  });
+
   it('does not forward an allowlisted header the caller named in Connection', async () => {
     await send(gateway.url, { headers: { ...base, connection: 'keep-alive, accept-language, traceparent', 'accept-language': 'fr', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, body: query });
     const sent = projects.requests.at(-1)!.headers;

@@ -21,6 +21,8 @@ describe('urlBuilder', () => {
   it('adds the query without mixing it up with the same path built without one', () => {
     expect(build(path`/users`)).toBe('http://127.0.0.1:8080/base/v2/users');
     expect(build(path`/users`, { q: 'a&b=c', skipped: undefined })).toBe('http://127.0.0.1:8080/base/v2/users?q=a%26b%3Dc');
+    // `%20` for a space, which any decoder reads as one; `+` (URLSearchParams' way) reads as a plus sign by RFC 3986.
+    expect(build(path`/users`, { q: 'a b+c/ü?#', mode: 'hybrid' })).toBe('http://127.0.0.1:8080/base/v2/users?q=a%20b%2Bc%2F%C3%BC%3F%23&mode=hybrid');
     expect(build(path`/users`, { skipped: undefined })).toBe('http://127.0.0.1:8080/base/v2/users');
     expect(build(path`/users`)).toBe('http://127.0.0.1:8080/base/v2/users');
   });
