@@ -28,13 +28,14 @@ export function shouldRetry(failure: UpstreamFailure): boolean {
 }
 
 /**
- * The wait after failed attempt `attempt` (1-based): the upstream's Retry-After when it sent
- * one, else the backoff step with ±20% jitter, never above `maxBackoffMs`.
+ * The wait after failed attempt `attempt` (1-based): the backoff step with ±20% jitter, never
+ * above `maxBackoffMs`, or the upstream's Retry-After when it asks for longer. Retry-After is the
+ * least an upstream asks to wait: one of 0 (or a date gone by) still waits the backoff step,
+ * rather than turning every call into three sent back to back.
  */
 export function retryDelayMs(attempt: number, failure: UpstreamFailure, random: () => number = Math.random): number {
-  if (failure.kind === 'response' && failure.report.retryAfterSeconds !== undefined) {
-    return failure.report.retryAfterSeconds * 1000;
-  }
   const base = defaultBackoffMs[Math.min(attempt, defaultBackoffMs.length) - 1] ?? maxBackoffMs;
-  return Math.min(maxBackoffMs, Math.round(base * (0.8 + 0.4 * random())));
+  const backoff = Math.min(maxBackoffMs, Math.round(base * (0.8 + 0.4 * random())));
+  const asked = failure.kind === 'response' ? failure.report.retryAfterSeconds : undefined;
+  return asked === undefined ? backoff : Math.max(backoff, asked * 1000);
 }

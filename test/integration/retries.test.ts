@@ -82,6 +82,21 @@ describe('retries', () => {
     expect(upstream.requests).toHaveLength(2);
   });
 
+  it('a 503 with Retry-After: 0 is retried after the usual backoff, not at once', async () => {
+    const sentAt: number[] = [];
+    const unavailable = (_request: unknown, response: Parameters<typeof json>[0]) => {
+      sentAt.push(performance.now());
+      json(response, 503, { status: 503 }, { 'retry-after': '0' });
+    };
+    const { gateway, upstream } = await knowledgeAnswering([unavailable, unavailable, unavailable], { REQUEST_DEADLINE_MS: '10000' });
+    const reply = await gateway.graphql('{ context(id: "c-1") { name } }');
+    expect(errorAt(reply, ['context']).extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(upstream.requests).toHaveLength(3);
+    // About 250 ms then 500 ms (±20 %): back to back, they came 2-10 ms apart.
+    expect(sentAt[1]! - sentAt[0]!).toBeGreaterThanOrEqual(190);
+    expect(sentAt[2]! - sentAt[1]!).toBeGreaterThanOrEqual(390);
+  });
+
   it('a 503 with a Retry-After beyond the deadline is not retried and passes retryAfter on', async () => {
     const { gateway, upstream } = await knowledgeAnswering([(_request, response) => json(response, 503, { status: 503 }, { 'retry-after': '120' }), context], { REQUEST_DEADLINE_MS: '5000' });
     const reply = await gateway.graphql('{ context(id: "c-1") { name } }');

@@ -50,4 +50,11 @@ describe('retryDelayMs', () => {
   it("waits the upstream's Retry-After when it sent one", () => {
     expect(retryDelayMs(1, response(503, 2))).toBe(2000);
   });
+
+  it('waits the backoff step at least: a Retry-After of 0 (or a date gone by) sends no retries back to back', () => {
+    expect(retryDelayMs(1, response(503, 0), () => 0.5)).toBe(250);
+    expect(retryDelayMs(2, response(503, 0), () => 0.5)).toBe(500);
+    // Shorter than the step, it is the step still: Retry-After is the least to wait.
+    expect(retryDelayMs(3, response(503, 1), () => 0.999)).toBe(1000);
+  });
 });
