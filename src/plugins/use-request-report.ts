@@ -3,7 +3,7 @@
  * duration, outcome and the contract codes of its errors. `server.ts` logs each summary with the
  * request id; an embedder may also feed them to metrics. WHATWG only, so it runs on the edge.
  */
-import { getOperationAST, type ExecutionResult } from 'graphql';
+import { getOperationAST, parse, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isErrorCode, type ErrorCode } from '../errors/codes.js';
 import { requestIdFor, serverRequestOf } from './use-request-id.js';
@@ -50,6 +50,8 @@ interface Pending {
   graphql?: true;
   /** The executed request's upstream calls (`GatewayContext.call`), read when the response is made. */
   calls?: { joinedRequestIds?: Set<string> };
+  /** The request's GraphQL parameters (a batch's first), kept to name an operation refused before it was parsed. */
+  params?: { query?: unknown; operationName?: unknown };
 }
 
 const graphqlName = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
@@ -59,6 +61,24 @@ function recordOperation(entry: Pending, operation: ReturnType<typeof getOperati
   const name = operation?.name?.value;
   if (name !== undefined && graphqlName.test(name)) entry.operation = name;
   if (operation) entry.operationType = operation.operation;
+}
+
+/** The most tokens read of a document refused before parsing, to name its operation: a name comes early. */
+const maxTokensToName = 1000;
+
+/**
+ * The operation of a request refused before its document was parsed (its caller's budget spent):
+ * read from its parameters, the document parsed up to `maxTokensToName` tokens. Nothing when the
+ * document does not parse.
+ */
+function recordRefusedOperation(entry: Pending): void {
+  const { query, operationName } = entry.params ?? {};
+  if (typeof query !== 'string') return;
+  try {
+    recordOperation(entry, getOperationAST(parse(query, { noLocation: true, maxTokens: maxTokensToName }), typeof operationName === 'string' ? operationName : undefined));
+  } catch {
+    // Not a document (or a long one): the operation stays unnamed, as for any invalid document.
+  }
 }
 
 /**
@@ -98,6 +118,11 @@ export function useRequestReport(options: RequestReportOptions): { start: Plugin
     },
   };
   const finish: Plugin = {
+    // Every plugin's `onParams` runs, even after one refused the operation (its budget spent).
+    onParams({ request, params }) {
+      const entry = pending.get(request);
+      if (entry !== undefined) entry.params ??= params;
+    },
     // An operation refused by validation never executes: its name, when it has one, is read here.
     onValidate({ params, context }) {
       return ({ valid }) => {
@@ -135,6 +160,8 @@ export function useRequestReport(options: RequestReportOptions): { start: Plugin
     onResponse({ request, response, serverContext }) {
       const entry: Pending = pending.get(request) ?? { errors: [] };
       pending.delete(request);
+      // Neither validated nor executed, though it had parameters: refused before parsing.
+      if (entry.operationType === undefined && entry.params !== undefined) recordRefusedOperation(entry);
       const serverRequest = serverRequestOf(serverContext);
       const status = (serverRequest === undefined ? undefined : statusesSentByServer.get(serverRequest)) ?? response.status;
       // A response made before any result (a refused credential, a bad HTTP request) still counts as its error.

@@ -13,7 +13,7 @@ import { maxCredentialLength } from '../edge-policy.js';
 import { refusal } from './refusal.js';
 import { refusalMediaType } from './use-accept-policy.js';
 
-/** `Bearer` and a token of visible ASCII, RFC 6750's b64token and a little more. */
+/** `Bearer` (any case) and one RFC 6750 b64token: letters, digits, `-._~+/`, then `=` padding. */
 const wellFormedBearer = /^Bearer +[A-Za-z0-9\-._~+/]+=*$/i;
 
 export function isWellFormedBearer(value: string | null): boolean {

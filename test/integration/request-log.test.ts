@@ -54,6 +54,22 @@ describe('request log through the logger', () => {
     expect(line?.fields).toMatchObject({ operation: 'NamedButInvalid', operationType: 'query', outcome: 'error', errorCodes: ['VALIDATION_ERROR'] });
   });
 
+  it('names an operation refused before it was parsed, its caller\'s budget spent', async () => {
+    const limited = await startTestGateway({ RATE_LIMIT_OPERATIONS: '1/1h' });
+    try {
+      await limited.graphql('{ __typename }');
+      const refused = await limited.graphql('query Named429 { __typename }', { headers: { 'x-request-id': 'log-test-429' } });
+      expect(refused.status).toBe(429);
+      const chosen = await limited.graphql('query A { __typename } query B { __typename }', { operationName: 'B', headers: { 'x-request-id': 'log-test-429b' } });
+      expect(chosen.status).toBe(429);
+      const lineOf = (id: string) => limited.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === id)?.fields;
+      expect(lineOf('log-test-429')).toMatchObject({ operation: 'Named429', operationType: 'query', status: 429, errorCodes: ['RATE_LIMITED'] });
+      expect(lineOf('log-test-429b')).toMatchObject({ operation: 'B', status: 429 });
+    } finally {
+      await limited.stop(0);
+    }
+  });
+
   it('logs a refused credential and a health probe too, the probe at debug', async () => {
     await gateway.graphql('{ projects { id } }', { authorization: null, headers: { 'x-request-id': 'log-test-2' } });
     await (await fetch(`${gateway.url}/health`, { headers: { 'x-request-id': 'log-test-3' } })).arrayBuffer();
@@ -140,7 +156,8 @@ describe('request log through the logger', () => {
     await new Promise((resolve) => setImmediate(resolve));
     const line = gateway.logger.entries.find((entry) => entry.message === 'request' && entry.fields['requestId'] === 'log-test-answered');
     expect(line).toMatchObject({ fields: { status: 408, outcome: 'error', errorCodes: ['VALIDATION_ERROR'] } });
-    expect(line!.fields['operationType']).toBeUndefined();
+    // Named like any operation refused before it ran; that it did not run is the count above.
+    expect(line!.fields['operationType']).toBe('query');
   });
 
   it('answers before it writes the request line, which then follows', async () => {
