@@ -16,6 +16,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { normalizedAddress } from './rate-limit/identity.js';
 import { createRedisClient, databaseRefused, redisReady } from './rate-limit/redis-client.js';
 import { createRedisStore } from './rate-limit/redis-store.js';
+import { refusalBody } from './plugins/refusal.js';
 import { requestIdFromHeaderValues, requestIdOfServerRequest } from './plugins/use-request-id.js';
 import { bodyNotWholeError } from './plugins/use-content-type-policy.js';
 import { answeredByServer, recordStatusSentByServer } from './plugins/use-request-report.js';
@@ -132,7 +133,7 @@ export async function startGateway(env: Readonly<Record<string, string | undefin
   // own has neither.
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
     const requestId = requestIdFromHeaderValues(request.headers['x-request-id'] as string | undefined, request.headers.connection);
-    const body = contractErrorBody('Only Expect: 100-continue is supported.', requestId);
+    const body = refusalBody('VALIDATION_ERROR', 'Only Expect: 100-continue is supported.', requestId);
     response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId, connection: 'close' });
     response.end(body);
   });
@@ -218,7 +219,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
   // The request being read gets no other answer: its request line gives this status.
   if (inFlight !== undefined) recordStatusSentByServer(inFlight, status);
   const message = status === 431 ? 'Request headers too large.' : status === 408 ? 'Request timed out.' : 'Malformed HTTP request.';
-  const body = contractErrorBody(message, requestId);
+  const body = refusalBody('VALIDATION_ERROR', message, requestId);
   const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/json; charset=utf-8', `content-length: ${Buffer.byteLength(body)}`, `x-request-id: ${requestId}`, 'connection: close'];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
   // Nothing more is read (Node may still resume the socket to read a body already being read:
@@ -227,11 +228,6 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, logger:
   // answer with it before the caller reads it.
   socket.pause();
   setTimeout(() => socket.destroy(), refusedConnectionLingerMs).unref();
-}
-
-/** A refusal's body, as the gateway's other refusals: one `VALIDATION_ERROR`, its request id. */
-function contractErrorBody(message: string, requestId: string): string {
-  return JSON.stringify({ errors: [{ message, extensions: { code: 'VALIDATION_ERROR', status: 400, requestId } }] });
 }
 
 /** The error Node's own `requestTimeout` raises, for a request whose body is late. */

@@ -11,7 +11,6 @@ export const maxRetryAfterSeconds = 365 * 24 * 60 * 60;
 /** A `Retry-After` in seconds, the form whose reading does not move with the clock (an HTTP date does). */
 export const delaySeconds = /^\s*-?\d+(?:\.\d+)?\s*$/;
 
-
 const months = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const imfFixdate = /^[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 const rfc850Date = /^[A-Za-z]{6,9}, (\d{2})-([A-Za-z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/;

@@ -174,8 +174,7 @@ function callerAbort(signal: AbortSignal): unknown {
  * `BAD_GATEWAY`; a 4xx or 5xx is what its status says (an HTML 503 from a proxy ...).
  */
 function notGraphQL(response: Response | undefined, cause?: unknown): ConfluxError {
-  const status = response?.status;
-  if (response !== undefined && status !== undefined && status >= 400) return fromBareAnswer(response, 'The response was not a GraphQL response.', cause);
+  if (response !== undefined && response.status >= 400) return fromBareAnswer(response, 'The response was not a GraphQL response.', cause);
   return new ServerError({
     code: 'BAD_GATEWAY',
     message: 'The response was not a GraphQL response.',

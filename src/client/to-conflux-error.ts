@@ -122,7 +122,8 @@ export function isFetchFailure(error: TypeError): boolean {
 
 /**
  * Node's fetch also says `terminated` when a body does not decode (plain JSON labelled `gzip`):
- * the same answer would come again, so that is no connection failure to retry.
+ * that is no lost connection but an answer that is not GraphQL (the retry link makes it a
+ * `ServerError` by its status).
  */
 export function isUndecodableBody(error: TypeError): boolean {
   const code = (error.cause as { code?: unknown } | undefined)?.code;

@@ -22,10 +22,14 @@ export interface RefusalOptions {
   headers?: Readonly<Record<string, string>>;
 }
 
+/** A refusal's body: one contract error with its request id, no data. Also written by the Node server for what it answers itself. */
+export function refusalBody(code: ErrorCode, message: string, requestId: string): string {
+  return JSON.stringify({ errors: [{ message, extensions: { code, status: statusOfCode[code], requestId } }] });
+}
+
 export function refusal(fetchAPI: ResponseMaker, request: Request, code: ErrorCode, message: string, options: RefusalOptions): Response {
   const requestId = requestIdFor(request);
-  const body = { errors: [{ message, extensions: { code, status: statusOfCode[code], requestId } }] };
-  return new fetchAPI.Response(JSON.stringify(body), {
+  return new fetchAPI.Response(refusalBody(code, message, requestId), {
     status: options.status,
     headers: { 'content-type': `${options.mediaType ?? 'application/json'}; charset=utf-8`, 'x-request-id': requestId, ...options.headers },
   });
